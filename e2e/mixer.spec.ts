@@ -1,0 +1,170 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { launch, openHarness } from './support/browser';
+import { startMixerPage, type Recording } from './support/mixer-run';
+import { fitLinear, maxStep } from './support/signal';
+
+let browser: Browser;
+let page: Page;
+
+test.beforeEach(async ({ baseURL }) => {
+  browser = await launch();
+  page = await openHarness(browser, baseURL!);
+});
+test.afterEach(async () => {
+  await page.evaluate(() => (window as any).T?.engine.close()).catch(() => undefined);
+  await browser.close();
+});
+
+test('voice over a background loop: exact gains, ducking depth and click-free ramps', async () => {
+  await startMixerPage(page, { duckDb: -12, duckAttackMs: 30, duckReleaseMs: 250 });
+  const r = await page.evaluate(async () => {
+    const { engine, sleep, sine, recording } = (window as any).T;
+    const sr = engine.context.sampleRate;
+    // 150 Hz × 0.5 s = 75 whole periods: a seamless loop, given at the context rate.
+    const bg = sine(sr, 150, 0.2, 0.5);
+    const bgHandle = engine.mixer.play({ samples: bg, sampleRate: sr }, { bus: 'background', loop: true });
+    const bgStart = await bgHandle.started;
+    await sleep(500);
+    // The voice arrives like TTS: 24 kHz, streamed in 20 ms chunks, resampled on the way in.
+    const voice = sine(24000, 440, 0.5, 1.0);
+    const stream = engine.mixer.createStream(24000);
+    for (let i = 0; i < voice.length; i += 480) stream.push(voice.slice(i, i + 480));
+    stream.end();
+    const vStart = await stream.started;
+    const vEnd = await stream.ended;
+    await sleep(600);
+    return { rec: recording(), bg: Array.from(bg), bgStart, vStart, vEnd };
+  });
+  const { rec, bg, bgStart, vStart, vEnd } = r as { rec: Recording; bg: number[]; bgStart: number; vStart: number; vEnd: { frame: number; renderedSamples: number; reason: string } };
+  const sr = rec.sampleRate;
+  const out = (frame: number) => rec.samples[frame - rec.firstFrame]!;
+  const bgAt = (frame: number) => bg[(((frame - bgStart) % bg.length) + bg.length) % bg.length]!;
+  const ms = (x: number) => Math.round((x / 1000) * sr);
+
+  expect(vEnd.reason).toBe('done');
+  // Every voice sample was rendered: 1 s at the context rate (± the resampler's edge).
+  expect(Math.abs(vEnd.renderedSamples - sr)).toBeLessThan(ms(2));
+
+  // Before the voice: the loop at unity gain, sample for sample.
+  let worst = 0;
+  for (let f = Math.max(bgStart, rec.firstFrame); f < vStart; f++) worst = Math.max(worst, Math.abs(out(f) - bgAt(f)));
+  expect(worst).toBeLessThan(1e-6);
+
+  // While the voice plays (after the attack): out = g·bg + a·sin + b·cos, fitted; g is the duck.
+  const from = vStart + ms(30 + 20);
+  const to = vEnd.frame - ms(20);
+  const w = (2 * Math.PI * 440) / sr;
+  const [g, a, b] = fitLinear([bgAt, (f) => Math.sin(w * f), (f) => Math.cos(w * f)], out, from, to);
+  expect(g!).toBeCloseTo(10 ** (-12 / 20), 3);
+  expect(Math.hypot(a!, b!)).toBeCloseTo(0.5, 2);
+  let resid = 0;
+  for (let f = from; f < to; f++) resid = Math.max(resid, Math.abs(out(f) - (g! * bgAt(f) + a! * Math.sin(w * f) + b! * Math.cos(w * f))));
+  expect(resid).toBeLessThan(5e-3);
+
+  // After the release: unity again, exactly.
+  worst = 0;
+  const after = vEnd.frame + ms(250 + 20);
+  for (let f = after; f < rec.firstFrame + rec.samples.length; f++) worst = Math.max(worst, Math.abs(out(f) - bgAt(f)));
+  expect(worst).toBeLessThan(1e-6);
+
+  // No clicks anywhere: the largest step is that of the signals themselves (0.5·ω + 0.2·ω_bg).
+  const bound = 0.5 * w + 0.2 * ((2 * Math.PI * 150) / sr) + 0.01;
+  expect(maxStep(rec.samples, bgStart - rec.firstFrame + 1)).toBeLessThan(bound);
+});
+
+test('flush() fades the voice out within 5 ms, without a click', async () => {
+  await startMixerPage(page);
+  const r = await page.evaluate(async () => {
+    const { engine, sleep, sine, recording } = (window as any).T;
+    const sr = engine.context.sampleRate;
+    const stream = engine.mixer.createStream(sr);
+    stream.push(sine(sr, 440, 0.5, 3));
+    stream.end();
+    const vStart = await stream.started;
+    await sleep(400);
+    engine.mixer.flush('voice');
+    const end = await stream.ended;
+    await sleep(200);
+    return { rec: recording(), vStart, end };
+  });
+  const { rec, vStart, end } = r as { rec: Recording; vStart: number; end: { frame: number; renderedSamples: number; reason: string } };
+  const sr = rec.sampleRate;
+  expect(end.reason).toBe('flushed');
+  const s = (f: number) => rec.samples[f - rec.firstFrame]!;
+  const w = (2 * Math.PI * 440) / sr;
+  const sineAt = (f: number) => 0.5 * Math.sin(w * (f - vStart));
+  // The fade starts where the output first departs from the sine; silence follows.
+  let fadeStart = vStart;
+  while (Math.abs(s(fadeStart) - sineAt(fadeStart)) < 1e-4) fadeStart++;
+  let lastSound = rec.firstFrame + rec.samples.length - 1;
+  while (Math.abs(s(lastSound)) < 1e-7) lastSound--;
+  const fadeMs = ((lastSound + 1 - fadeStart) / sr) * 1000;
+  console.log(`flush fade: ${fadeMs.toFixed(2)} ms, ${end.renderedSamples} samples heard`);
+  expect(fadeMs).toBeGreaterThan(1); // a fade, not a cut
+  expect(fadeMs).toBeLessThanOrEqual(5);
+  expect(end.frame).toBeLessThanOrEqual(lastSound + 1 + 128);
+  // The mixer's count of heard samples is where the sound stopped.
+  expect(Math.abs(vStart + end.renderedSamples - (lastSound + 1))).toBeLessThanOrEqual(1);
+  // Inside the fade the output stays under the sine's envelope and never jumps.
+  let overshoot = 0;
+  for (let f = fadeStart; f <= lastSound; f++) overshoot = Math.max(overshoot, Math.abs(s(f)) - Math.abs(sineAt(f)));
+  expect(overshoot).toBeLessThanOrEqual(1e-4);
+  expect(maxStep(rec.samples, fadeStart - rec.firstFrame - 2, lastSound - rec.firstFrame + 3)).toBeLessThan(0.5 * w + 0.01);
+  // And silence after it.
+  const tail = rec.samples.slice(lastSound + 1 - rec.firstFrame);
+  expect(tail.length).toBeGreaterThan(sr / 10);
+  expect(tail.every((x) => x === 0)).toBe(true);
+});
+
+/** Streams 3 s of audio in 20 ms chunks, staying `leadMs` ahead of playout, with a 200 ms stall at 1 s. */
+async function stallRun(leadMs: number): Promise<{ underruns: number; rendered: number; expected: number }> {
+  return page.evaluate(async (leadMs) => {
+    const { engine, sleep, sine } = (window as any).T;
+    const ctx = engine.context as AudioContext;
+    const sr = ctx.sampleRate;
+    const all = sine(sr, 330, 0.3, 3);
+    const chunk = Math.round(sr / 50);
+    const before = engine.mixer.underruns;
+    const stream = engine.mixer.createStream(sr);
+    let pushed = 0;
+    let t0 = -1;
+    let stalled = false;
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        const played = t0 < 0 ? 0 : ctx.currentTime - t0;
+        while (pushed < all.length && pushed / sr - played < leadMs / 1000) {
+          stream.push(all.slice(pushed, pushed + chunk));
+          pushed += chunk;
+        }
+        if (t0 < 0) t0 = ctx.currentTime;
+        if (pushed >= all.length) {
+          clearInterval(timer);
+          stream.end();
+          done();
+        }
+        if (!stalled && played > 1) {
+          stalled = true;
+          const until = performance.now() + 200; // the page is busy: no timers, no messages
+          while (performance.now() < until) { /* spin */ }
+        }
+      }, 10);
+    });
+    const end = await stream.ended;
+    await sleep(50);
+    return { underruns: engine.mixer.underruns - before, rendered: end.renderedSamples, expected: all.length };
+  }, leadMs);
+}
+
+test('a 200 ms main-thread stall during playback causes no underrun', async () => {
+  await startMixerPage(page);
+  const run = await stallRun(300);
+  expect(run.underruns).toBe(0);
+  expect(run.rendered).toBe(run.expected);
+});
+
+test('the underrun counter does count starvation (control: a 50 ms lead cannot cover a 200 ms stall)', async () => {
+  await startMixerPage(page);
+  const run = await stallRun(50);
+  expect(run.underruns).toBeGreaterThan(0);
+  expect(run.rendered).toBe(run.expected); // starved, yet nothing was lost: playback resumed
+});

@@ -1,0 +1,27 @@
+import { defineConfig } from '@playwright/test';
+
+// One worker: the tests play real-time audio, and two cores are shared with Vite and
+// the worklets; parallel pages would only add timing noise.
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  timeout: 60_000,
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: { baseURL: 'http://127.0.0.1:5173' },
+  webServer: [
+    {
+      command: 'npx vite --port 5173 --strictPort',
+      url: 'http://127.0.0.1:5173/e2e/pages/harness.html',
+      reuseExistingServer: !process.env.CI,
+      stdout: 'ignore',
+    },
+    {
+      command: 'node e2e/server/static.mjs 4180',
+      url: 'http://127.0.0.1:4180/healthz',
+      reuseExistingServer: !process.env.CI,
+    },
+  ],
+});

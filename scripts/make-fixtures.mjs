@@ -1,0 +1,299 @@
+#!/usr/bin/env node
+// Generates the fake-microphone audio fixtures for the Playwright e2e tests
+// (Chromium --use-file-for-fake-audio-capture) into e2e/fixtures/generated/.
+//
+// Every fixture is 48 kHz mono s16 WAV with a NAME.json next to it describing the
+// *measured* speech/click boundaries (10 ms RMS windows > 0.01, gaps < 400 ms merged;
+// see wav-bounds.mjs). Idempotent: manifest.json holds a hash of this script,
+// wav-bounds.mjs and the espeak-ng/sox versions; when it matches and every file
+// exists, nothing is regenerated.
+//
+// Requires Debian's espeak-ng and sox (apt-get install -y espeak-ng sox).
+
+import { spawnSync, execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { activeRegions, readWavMono, toSec } from './wav-bounds.mjs';
+
+const t0 = process.hrtime.bigint();
+const SR = 48000;
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = dirname(dirname(SELF));
+const OUT_DIR = join(ROOT, 'e2e', 'fixtures', 'generated');
+const BOUNDS_SRC = join(dirname(SELF), 'wav-bounds.mjs');
+const BOUNDS_OPTS = { threshold: 0.01, windowMs: 10, mergeGapMs: 400 };
+
+// Single-utterance fixtures for VAD timing: 1.00 s silence, speech, 2.50 s silence.
+const UTTERANCES = [
+  { voice: 'en-us', speed: 160, text: 'The quick brown fox jumps over the lazy dog.' },
+  { voice: 'en-gb', speed: 150, text: 'Could you please turn on the kitchen lights?' },
+  { voice: 'en-us+f3', speed: 170, text: 'I would like to book a table for two tonight.' },
+  { voice: 'en-gb-scotland+m3', speed: 145, text: 'The weather looks lovely this afternoon.' },
+  { voice: 'en-029', speed: 155, text: 'My sister is coming over for dinner tomorrow evening.' },
+];
+const TWO_TURNS = {
+  voice: 'en-us', speed: 160,
+  a: 'What time is it?',
+  b: 'Thank you, goodbye.',
+};
+const LONG_SPEECH = {
+  voice: 'en-us', speed: 160,
+  text:
+    'I have been thinking about our trip to the mountains next month, and I would love a quiet cabin by the lake.',
+};
+const COUGH = { voice: 'en-us', speed: 160, text: 'huh', burstMs: 150, fadeMs: 5 };
+const CLICK = { ms: 40, amplitude: 0.8, tauMs: 12, seed: 0xc11c };
+
+const slug = (voice) => voice.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+const rel = (p) => relative(process.cwd(), p) || '.';
+const fmt = (x) => x.toFixed(3);
+
+// ---------------------------------------------------------------- tools
+
+function probe(cmd) {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return null;
+  return `${r.stdout}${r.stderr}`.trim();
+}
+
+const espeakVersion = probe('espeak-ng');
+const soxVersion = probe('sox');
+if (!espeakVersion || !soxVersion) {
+  const missing = [!espeakVersion && 'espeak-ng', !soxVersion && 'sox'].filter(Boolean).join(' and ');
+  console.error(
+    `make-fixtures: ${missing} not found on PATH (needed to generate the e2e audio fixtures).\n` +
+      `  Install them with: apt-get install -y espeak-ng sox  (as root, or via sudo)`,
+  );
+  process.exit(1);
+}
+
+const hash = createHash('sha256')
+  .update(readFileSync(SELF))
+  .update('\0')
+  .update(readFileSync(BOUNDS_SRC))
+  .update('\0')
+  .update(espeakVersion)
+  .update('\0')
+  .update(soxVersion)
+  .digest('hex');
+
+// ---------------------------------------------------------------- up-to-date check
+
+const manifestPath = join(OUT_DIR, 'manifest.json');
+try {
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  if (m.hash === hash && Array.isArray(m.files) && m.files.length && m.files.every((f) => existsSync(join(OUT_DIR, f)))) {
+    console.log(`make-fixtures: up to date (${m.files.length / 2} fixtures in ${rel(OUT_DIR)}, ${hash.slice(0, 12)})`);
+    process.exit(0);
+  }
+} catch {
+  /* missing or unreadable manifest: regenerate */
+}
+
+// ---------------------------------------------------------------- helpers
+
+const execFileP = promisify(execFile);
+async function run(cmd, args) {
+  try {
+    const { stderr } = await execFileP(cmd, args, { encoding: 'utf8' });
+    if (stderr.trim()) console.warn(`make-fixtures: ${cmd}: ${stderr.trim()}`);
+  } catch (err) {
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`);
+  }
+}
+
+const SOX_OUT = ['-r', String(SR), '-c', '1', '-b', '16', '-e', 'signed-integer'];
+
+/**
+ * espeak-ng (22.05 kHz) -> sox -> 48 kHz mono s16 samples, with espeak's own digitally
+ * silent lead-in (0-45 ms) and sentence-final pause (~0.35-0.4 s) removed, so the fixture
+ * layout (1.0 s silence, speech, N s silence) is what the names say. Only samples within
+ * ±1 LSB are dropped (some variants, e.g. +f3, leave a -1/0 LSB flicker instead of zeros);
+ * espeak's low-level decay tails are kept.
+ */
+async function speak(tmp, name, { voice, speed, text }) {
+  const raw = join(tmp, `${name}.raw.wav`);
+  const wav = join(tmp, `${name}.48k.wav`);
+  await run('espeak-ng', ['-v', voice, '-s', String(speed), '-w', raw, text]);
+  // -D: no dither (keeps silence digital zero); -G: lower the gain only if resampling would clip.
+  await run('sox', ['-G', '-D', raw, ...SOX_OUT, wav, 'rate']);
+  const { sampleRate, samples } = readWavMono(wav);
+  if (sampleRate !== SR) throw new Error(`${wav}: sox produced ${sampleRate} Hz`);
+  let a = 0;
+  let b = samples.length;
+  const LSB = 1 / 32768;
+  while (a < b && Math.abs(samples[a]) <= LSB) a++;
+  while (b > a && Math.abs(samples[b - 1]) <= LSB) b--;
+  if (a === b) throw new Error(`espeak-ng produced silence for "${text}" (voice ${voice})`);
+  return samples.subarray(a, b);
+}
+
+function writeWav16(path, samples, sampleRate = SR) {
+  const buf = Buffer.alloc(44 + samples.length * 2);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + samples.length * 2, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(samples.length * 2, 40);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), 44 + i * 2);
+  }
+  writeFileSync(path, buf);
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const silence = (sec) => new Float32Array(Math.round(sec * SR));
+function concat(...parts) {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- fixture builders
+// Each writes OUT_DIR/NAME.wav and returns { name, speechTexts } or { name, clicks: true }
+// plus the expectations checked after the final WAV is read back and measured.
+
+async function buildUtterance(tmp, u) {
+  const name = `utt-${slug(u.voice)}`;
+  writeWav16(join(OUT_DIR, `${name}.wav`), concat(silence(1.0), await speak(tmp, name, u), silence(2.5)));
+  return { name, speechTexts: [u.text], expectStartSec: 1.0 };
+}
+
+async function buildTwoTurns(tmp) {
+  const { voice, speed, a, b } = TWO_TURNS;
+  const [sa, sb] = await Promise.all([
+    speak(tmp, 'turn-a', { voice, speed, text: a }),
+    speak(tmp, 'turn-b', { voice, speed, text: b }),
+  ]);
+  writeWav16(join(OUT_DIR, 'two-turns.wav'), concat(silence(1.0), sa, silence(2.0), sb, silence(2.5)));
+  return { name: 'two-turns', speechTexts: [a, b], expectStartSec: 1.0 };
+}
+
+async function buildLongSpeech(tmp) {
+  const speech = await speak(tmp, 'long-speech', LONG_SPEECH);
+  writeWav16(join(OUT_DIR, 'long-speech.wav'), concat(silence(1.0), speech, silence(2.0)));
+  return { name: 'long-speech', speechTexts: [LONG_SPEECH.text], expectStartSec: 1.0 };
+}
+
+async function buildCough(tmp) {
+  // A real voiced syllable cut to 150 ms from its measured onset. espeak's onset already
+  // rises from silence, so only the cut end gets a 5 ms raised-cosine fade-out (a fade-in
+  // would eat into the first 10 ms window and shorten the measured burst to 140 ms).
+  const samples = await speak(tmp, 'cough-src', COUGH);
+  const [first] = activeRegions(samples, SR, BOUNDS_OPTS);
+  if (!first) throw new Error(`espeak-ng produced no audible output for "${COUGH.text}"`);
+  const len = Math.round((COUGH.burstMs / 1000) * SR);
+  const fade = Math.round((COUGH.fadeMs / 1000) * SR);
+  const burst = samples.slice(first.start, first.start + len); // copy: faded in place below
+  for (let i = 0; i < fade; i++) burst[burst.length - 1 - i] *= 0.5 - 0.5 * Math.cos((Math.PI * i) / fade);
+  writeWav16(join(OUT_DIR, 'cough.wav'), concat(silence(1.0), burst, silence(2.0)));
+  return { name: 'cough', speechTexts: ['(burst)'], expectStartSec: 1.0, expectLenSec: COUGH.burstMs / 1000 };
+}
+
+function buildClick() {
+  // White-noise burst, instant attack, exponential decay (tau 12 ms => -29 dB at 40 ms), hard stop.
+  const rnd = mulberry32(CLICK.seed);
+  const n = Math.round((CLICK.ms / 1000) * SR);
+  const tau = (CLICK.tauMs / 1000) * SR;
+  const click = new Float32Array(n);
+  for (let i = 0; i < n; i++) click[i] = CLICK.amplitude * Math.exp(-i / tau) * (rnd() * 2 - 1);
+  writeWav16(join(OUT_DIR, 'click.wav'), concat(silence(1.0), click, silence(2.0)));
+  return { name: 'click', clicks: true, expectStartSec: 1.0, expectLenSec: CLICK.ms / 1000 };
+}
+
+// ---------------------------------------------------------------- main
+
+const tmp = mkdtempSync(join(tmpdir(), 'earshot-fixtures-'));
+let specs;
+try {
+  rmSync(OUT_DIR, { recursive: true, force: true }); // also drops the stale manifest
+  mkdirSync(OUT_DIR, { recursive: true });
+  specs = await Promise.all([
+    ...UTTERANCES.map((u) => buildUtterance(tmp, u)),
+    buildTwoTurns(tmp),
+    buildLongSpeech(tmp),
+    buildCough(tmp),
+    buildClick(),
+  ]);
+} catch (err) {
+  console.error(`make-fixtures: ${err.message}`);
+  process.exit(1);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const files = [];
+const summary = {};
+const problems = [];
+for (const spec of specs) {
+  const file = `${spec.name}.wav`;
+  const { sampleRate, samples } = readWavMono(join(OUT_DIR, file));
+  if (sampleRate !== SR) problems.push(`${file}: sample rate ${sampleRate}, expected ${SR}`);
+  const regions = activeRegions(samples, sampleRate, BOUNDS_OPTS);
+  const bounds = regions.map(({ start, end }) => ({ startSec: toSec(start, sampleRate), endSec: toSec(end, sampleRate) }));
+  const expected = spec.clicks ? 1 : spec.speechTexts.length;
+  if (bounds.length !== expected) {
+    problems.push(`${file}: measured ${bounds.length} active region(s), expected ${expected}: ${JSON.stringify(bounds)}`);
+  }
+  const first = regions[0];
+  // Tolerances compared in whole samples (avoids 1.05 - 1.0 > 0.05 float surprises).
+  const tol = (sec) => Math.round(sec * sampleRate);
+  if (first && Math.abs(first.start - tol(spec.expectStartSec)) > tol(0.05)) {
+    problems.push(`${file}: starts at ${fmt(first.start / sampleRate)} s, expected ${spec.expectStartSec} s ±50 ms`);
+  }
+  if (first && spec.expectLenSec && Math.abs(first.end - first.start - tol(spec.expectLenSec)) > tol(0.01)) {
+    problems.push(`${file}: lasts ${fmt((first.end - first.start) / sampleRate)} s, expected ${spec.expectLenSec} s ±10 ms`);
+  }
+  const meta = {
+    file,
+    sampleRate,
+    durationSec: toSec(samples.length, sampleRate),
+    speech: spec.clicks ? [] : bounds.map((b, i) => ({ ...b, text: spec.speechTexts[i] ?? spec.speechTexts.at(-1) })),
+    clicks: spec.clicks ? bounds : [],
+  };
+  writeFileSync(join(OUT_DIR, `${spec.name}.json`), JSON.stringify(meta, null, 2) + '\n');
+  files.push(file, `${spec.name}.json`);
+  summary[spec.name] = { durationSec: meta.durationSec, speech: meta.speech, clicks: meta.clicks };
+  const kind = spec.clicks ? 'click' : 'speech';
+  const spans = bounds.map((b) => `${fmt(b.startSec)}-${fmt(b.endSec)} (${fmt(b.endSec - b.startSec)} s)`).join(', ');
+  console.log(`  ${file.padEnd(30)} ${fmt(meta.durationSec)} s  ${kind}: ${spans || '-'}`);
+}
+
+if (problems.length) {
+  console.error(`make-fixtures: generated fixtures failed sanity checks (no manifest written):\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+
+writeFileSync(
+  manifestPath,
+  JSON.stringify({ hash, espeakVersion, soxVersion, files, fixtures: summary }, null, 2) + '\n',
+);
+const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(`make-fixtures: generated ${specs.length} fixtures in ${rel(OUT_DIR)} (${ms.toFixed(0)} ms, ${hash.slice(0, 12)})`);

@@ -1,0 +1,225 @@
+import { EarshotError, WorkletError } from '../errors';
+import { EventHub } from '../events';
+import { listenToCapture, type TappedBlock } from './capture';
+import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
+import { Microphone, type MicrophoneOptions } from './microphone';
+import { Mixer } from './mixer';
+import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
+import captureWorkletUrl from '../../worklets/capture.worklet.ts?worker&url';
+import mixerWorkletUrl from '../../worklets/mixer.worklet.ts?worker&url';
+
+/** Events of {@link AudioEngine}. `at` values are AudioContext seconds. */
+export interface AudioEngineEvents extends Record<string, unknown> {
+  /** Mic level, about 30 times a second. `rms` and `peak` are linear, full scale 1. */
+  input_level_measured: { rms: number; peak: number; at: number };
+  /** Output level after mixing, about 30 times a second. */
+  output_level_measured: { rms: number; peak: number; at: number };
+  /** The mic track ended (device unplugged, permission revoked). Capture continues on silence. */
+  microphone_ended: { deviceId: string | undefined; label: string };
+  /** The AudioContext changed state (`interrupted` is iOS Safari's). */
+  audio_context_state_changed: { state: AudioContextStateEx };
+  /** Raw mixer events: sources started/ended, underruns. */
+  mixer_event: MixerEvent;
+  error: { error: EarshotError };
+}
+
+export interface AudioEngineOptions {
+  /** Use this context instead of creating one (it must not be closed by anyone else). */
+  context?: AudioContext;
+  microphone?: MicrophoneOptions;
+  mixer?: Partial<MixerOptions>;
+  /** Output device (`setSinkId`); default: the system default. */
+  outputDeviceId?: string;
+  /** Meter cadence, ms. Default 33 (≈ 30 Hz); 0 disables the meters. */
+  levelIntervalMs?: number;
+}
+
+const VAD_CAPTURE: Omit<CaptureOptions, 'levelIntervalMs'> = { targetRate: 16000, frameSize: 512 };
+
+/**
+ * The audio graph: one AudioContext at the native rate, the mic into a capture worklet
+ * (16 kHz frames to the VAD worker), and a mixer worklet whose output leaves through
+ * an `<audio>` element so the output device can be chosen.
+ */
+export class AudioEngine extends EventHub<AudioEngineEvents> {
+  readonly #options: AudioEngineOptions;
+  #ctx: AudioContext | null = null;
+  #ownsContext = false;
+  #capture: AudioWorkletNode | null = null;
+  #input: GainNode | null = null;
+  #mixer: Mixer | null = null;
+  #mic: Microphone | null = null;
+  #element: HTMLAudioElement | null = null;
+  #destination: MediaStreamAudioDestinationNode | null = null;
+  #captureStart: Promise<number> | null = null;
+  #starting: Promise<void> | null = null;
+  #taps = new Set<AudioWorkletNode>();
+
+  constructor(options: AudioEngineOptions = {}) {
+    super();
+    this.#options = options;
+  }
+
+  /** The AudioContext (after `start()`). */
+  get context(): AudioContext {
+    return this.#need(this.#ctx);
+  }
+
+  get mixer(): Mixer {
+    return this.#need(this.#mixer);
+  }
+
+  get microphone(): Microphone {
+    return this.#need(this.#mic);
+  }
+
+  /** The `<audio>` element the output plays through (not attached to the document). */
+  get outputElement(): HTMLAudioElement {
+    return this.#need(this.#element);
+  }
+
+  /** Context frame at which capture (audio time 0) began. */
+  get captureStartFrame(): Promise<number> {
+    return this.#need(this.#captureStart);
+  }
+
+  /**
+   * Builds the graph and opens the mic. Call from a user gesture where possible, so the
+   * context and the output element may start. Rejects with a typed error; what was
+   * built is torn down.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().catch((err: unknown) => {
+      this.close();
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#options;
+    const ctx = o.context ?? createAudioContext();
+    this.#ownsContext = !o.context;
+    this.#ctx = ctx;
+    ctx.addEventListener('statechange', () => this.emit('audio_context_state_changed', { state: contextState(ctx) }));
+    try {
+      await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(mixerWorkletUrl)]);
+    } catch (cause) {
+      throw new WorkletError('Could not load the audio worklets', { cause });
+    }
+    const levelIntervalMs = o.levelIntervalMs ?? 33;
+    const toSeconds = (frame: number) => frame / ctx.sampleRate;
+
+    const mixerNode = new AudioWorkletNode(ctx, MIXER_PROCESSOR, {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+      processorOptions: { ...o.mixer, ...(levelIntervalMs > 0 ? { statusIntervalMs: levelIntervalMs } : {}) },
+    });
+    mixerNode.onprocessorerror = () => this.emit('error', { error: new WorkletError('The mixer worklet failed') });
+    this.#mixer = new Mixer(mixerNode, ctx.sampleRate, (e) => {
+      if (e.type === 'status' && levelIntervalMs > 0) this.emit('output_level_measured', { rms: e.rms, peak: e.peak, at: toSeconds(e.frame) });
+      this.emit('mixer_event', e);
+    });
+    this.#destination = ctx.createMediaStreamDestination();
+    mixerNode.connect(this.#destination);
+    const el = new Audio();
+    el.srcObject = this.#destination.stream;
+    this.#element = el;
+    if (o.outputDeviceId) await this.setOutputDevice(o.outputDeviceId);
+    void el.play().catch(() => undefined); // refused without a gesture; unlock() retries
+
+    // The mic opens into a plain gain node; the capture node is created only after, so
+    // its first quantum (audio time 0) is the start of the mic's audio: the fake device
+    // restarts its file at open, and capture nodes without outputs run from creation.
+    const input = ctx.createGain();
+    this.#input = input;
+    this.#mic = new Microphone(ctx, input, o.microphone ?? {}, (track) =>
+      this.emit('microphone_ended', { deviceId: track.getSettings().deviceId, label: track.label }),
+    );
+    await this.#mic.open();
+    const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
+      numberOfInputs: 1,
+      numberOfOutputs: 0,
+      processorOptions: { ...VAD_CAPTURE, levelIntervalMs } satisfies CaptureOptions,
+    });
+    capture.onprocessorerror = () => this.emit('error', { error: new WorkletError('The capture worklet failed') });
+    this.#capture = capture;
+    this.#captureStart = listenToCapture(capture, VAD_CAPTURE.frameSize, {
+      onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
+    }).startFrame;
+    input.connect(capture);
+  }
+
+  /** Resumes the context and the output element; call from a click or key handler. */
+  async unlock(): Promise<AudioContextStateEx> {
+    const state = this.#ctx ? await unlockAudioContext(this.#ctx) : 'suspended';
+    await this.#element?.play().catch(() => undefined);
+    return state;
+  }
+
+  /** Sends the 16 kHz, 512-sample capture frames to `port` (the VAD worker's). */
+  connectFrames(port: MessagePort): void {
+    this.#need(this.#capture).port.postMessage({ type: 'connect', port }, [port]);
+  }
+
+  /** Routes the output to another device (`HTMLMediaElement.setSinkId`). */
+  async setOutputDevice(deviceId: string): Promise<void> {
+    const el = this.#need(this.#element) as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (!el.setSinkId) throw new EarshotError('audio-unsupported', 'This browser cannot choose the output device (no setSinkId)');
+    await el.setSinkId(deviceId);
+  }
+
+  /**
+   * Records the mixer's output, block by block, exactly as rendered (for recording,
+   * visualisation or tests). Returns a function that stops the tap.
+   */
+  async tapOutput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+    const ctx = this.context;
+    const tap = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
+      numberOfInputs: 1,
+      numberOfOutputs: 0,
+      processorOptions: { targetRate: ctx.sampleRate, frameSize: blockSize, levelIntervalMs: 0 } satisfies CaptureOptions,
+    });
+    const { startFrame } = listenToCapture(tap, blockSize, { onFrame: onBlock });
+    this.mixer.node.connect(tap);
+    this.#taps.add(tap);
+    await startFrame;
+    return () => {
+      if (!this.#taps.delete(tap)) return;
+      tap.port.postMessage({ type: 'stop' });
+      this.#mixer?.node.disconnect(tap);
+    };
+  }
+
+  /** Stops the mic, the worklets and (if it created it) the context. Idempotent. */
+  close(): void {
+    this.#mic?.close();
+    this.#mic = null;
+    this.#capture?.port.postMessage({ type: 'stop' });
+    this.#capture?.disconnect();
+    this.#capture = null;
+    this.#input?.disconnect();
+    this.#input = null;
+    for (const tap of this.#taps) tap.port.postMessage({ type: 'stop' });
+    this.#taps.clear();
+    this.#mixer?.dispose();
+    this.#mixer?.node.disconnect();
+    this.#mixer = null;
+    if (this.#element) {
+      this.#element.pause();
+      this.#element.srcObject = null;
+    }
+    this.#element = null;
+    for (const t of this.#destination?.stream.getTracks() ?? []) t.stop();
+    this.#destination = null;
+    if (this.#ctx && this.#ownsContext && this.#ctx.state !== 'closed') void this.#ctx.close().catch(() => undefined);
+    this.#ctx = null;
+    this.#starting = null;
+  }
+
+  #need<T>(v: T | null): T {
+    if (v === null) throw new EarshotError('closed', 'The audio engine is not started (call start() first)');
+    return v;
+  }
+}

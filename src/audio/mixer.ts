@@ -1,0 +1,190 @@
+import { PcmS16Decoder } from './dsp/pcm';
+import { StreamResampler } from './dsp/resampler';
+import { type BusName, type MixerCommand, type MixerEvent, type MixerOptions, type SourceEndReason } from './worklet-protocol';
+
+/** How a played source ended, with the samples (at the context rate) that reached the output. */
+export interface PlaybackEnd {
+  reason: SourceEndReason;
+  /** Samples rendered, at the context rate: what the listener actually heard. */
+  renderedSamples: number;
+  /** The same in seconds. */
+  renderedSeconds: number;
+  /** Context frame at which it ended. */
+  frame: number;
+}
+
+interface Pending {
+  started: (frame: number) => void;
+  ended: (end: PlaybackEnd) => void;
+}
+
+/**
+ * A stream of PCM into one bus, at any source rate: it is resampled to the context rate
+ * on the way in, and the mixer's jitter buffer absorbs main-thread stalls.
+ */
+export class MixerStream {
+  /** Resolves with the context frame of the first rendered sample. */
+  readonly started: Promise<number>;
+  /** Resolves when the stream has played out, was flushed or stopped. */
+  readonly ended: Promise<PlaybackEnd>;
+  readonly id: number;
+  readonly bus: BusName;
+  readonly #mixer: Mixer;
+  readonly #resampler: StreamResampler;
+  readonly #pcm = new PcmS16Decoder();
+  #closed = false;
+
+  /** @internal */
+  constructor(mixer: Mixer, id: number, bus: BusName, sourceRate: number, contextRate: number, pending: Promise<number>, ended: Promise<PlaybackEnd>) {
+    this.#mixer = mixer;
+    this.id = id;
+    this.bus = bus;
+    this.#resampler = new StreamResampler(sourceRate, contextRate);
+    this.started = pending;
+    this.ended = ended;
+  }
+
+  /** Appends float samples in [-1, 1] at the stream's source rate. */
+  push(samples: Float32Array): void {
+    if (this.#closed || samples.length === 0) return;
+    const out = this.#resampler.process(samples);
+    if (out.length > 0) this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: out }, [out.buffer]);
+  }
+
+  /** Appends little-endian s16 mono bytes as they come off the network (odd bytes carried). */
+  pushPcm16(bytes: Uint8Array): void {
+    this.push(this.#pcm.push(bytes));
+  }
+
+  /** No more audio: the stream plays what it has, then ends. */
+  end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Flush the resampler's tail (its filter delay) so the last samples are heard.
+    const tail = this.#resampler.process(new Float32Array(Math.ceil(this.#resampler.fromRate / 100)));
+    const keep = tail.subarray(0, Math.min(tail.length, this.#resampler.latencyOutputSamples));
+    this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: keep.slice(), end: true });
+  }
+}
+
+/**
+ * The main thread's handle on the mixer worklet: buses `voice`, `background` and
+ * `thinking`, gains, ducking, streams and whole buffers.
+ */
+export class Mixer {
+  readonly node: AudioWorkletNode;
+  readonly #contextRate: number;
+  readonly #pending = new Map<number, Pending>();
+  readonly #onEvent: (e: MixerEvent) => void;
+  #nextId = 1;
+  #underruns = 0;
+
+  /** @internal */
+  constructor(node: AudioWorkletNode, contextRate: number, onEvent: (e: MixerEvent) => void) {
+    this.node = node;
+    this.#contextRate = contextRate;
+    this.#onEvent = onEvent;
+    node.port.onmessage = (e: MessageEvent<MixerEvent>) => this.#handle(e.data);
+  }
+
+  /** Underrun episodes reported by the worklet so far. */
+  get underruns(): number {
+    return this.#underruns;
+  }
+
+  /** Opens a stream on `bus` (default `voice`) whose samples are at `sourceRate` Hz. */
+  createStream(sourceRate: number, bus: BusName = 'voice'): MixerStream {
+    const id = this.#nextId++;
+    const { started, ended } = this.#track(id);
+    // Register the source now, so it holds its place in the bus's queue from creation.
+    this.post({ type: 'push', id, bus, samples: new Float32Array(0) });
+    return new MixerStream(this, id, bus, sourceRate, this.#contextRate, started, ended);
+  }
+
+  /**
+   * Plays a whole buffer on a bus (e.g. a background loop). Mono; a multi-channel
+   * AudioBuffer is downmixed. Returns an id for {@link stop}.
+   */
+  play(audio: AudioBuffer | { samples: Float32Array; sampleRate: number }, options: { bus: BusName; loop?: boolean }): { id: number; started: Promise<number>; ended: Promise<PlaybackEnd> } {
+    const { samples, sampleRate } = 'samples' in audio ? audio : { samples: monoOf(audio), sampleRate: audio.sampleRate };
+    const id = this.#nextId++;
+    const handles = this.#track(id);
+    const data = sampleRate === this.#contextRate ? samples.slice() : resampleWhole(samples, sampleRate, this.#contextRate);
+    this.post({ type: 'play', id, bus: options.bus, samples: data, loop: options.loop ?? false }, [data.buffer]);
+    return { id, ...handles };
+  }
+
+  /** Fades out (≈ `fadeMs`) and removes one source. */
+  stop(id: number): void {
+    this.post({ type: 'stop', id });
+  }
+
+  /** Fades out what plays on `bus` (≤ 5 ms by default) and drops everything queued on it. */
+  flush(bus: BusName = 'voice'): void {
+    this.post({ type: 'flush', bus });
+  }
+
+  /** Ramps a bus gain. `gain` is linear (1 = unity); `rampMs` default 20 (click-free). */
+  setGain(bus: BusName, gain: number, rampMs = 20): void {
+    this.post({ type: 'gain', bus, gain, rampMs });
+  }
+
+  /** Changes ducking depth and ramps, jitter prebuffer or fade time. */
+  configure(options: Partial<MixerOptions>): void {
+    this.post({ type: 'configure', options });
+  }
+
+  /** @internal */
+  post(cmd: MixerCommand, transfer: Transferable[] = []): void {
+    this.node.port.postMessage(cmd, transfer);
+  }
+
+  /** Releases every pending promise as stopped (the context is going away). */
+  dispose(): void {
+    for (const [, p] of this.#pending) p.ended({ reason: 'stopped', renderedSamples: 0, renderedSeconds: 0, frame: 0 });
+    this.#pending.clear();
+    this.node.port.postMessage({ type: 'dispose' });
+    this.node.port.onmessage = null;
+  }
+
+  #track(id: number): { started: Promise<number>; ended: Promise<PlaybackEnd> } {
+    let started!: (frame: number) => void;
+    let ended!: (end: PlaybackEnd) => void;
+    const s = new Promise<number>((r) => (started = r));
+    const e = new Promise<PlaybackEnd>((r) => (ended = r));
+    this.#pending.set(id, { started, ended });
+    return { started: s, ended: e };
+  }
+
+  #handle(e: MixerEvent): void {
+    if (e.type === 'started') this.#pending.get(e.id)?.started(e.frame);
+    else if (e.type === 'ended') {
+      const p = this.#pending.get(e.id);
+      this.#pending.delete(e.id);
+      p?.started(e.frame); // a source flushed before it started must not leave `started` hanging
+      p?.ended({ reason: e.reason, renderedSamples: e.rendered, renderedSeconds: e.rendered / this.#contextRate, frame: e.frame });
+    } else if (e.type === 'underrun') this.#underruns++;
+    this.#onEvent(e);
+  }
+}
+
+function monoOf(buffer: AudioBuffer): Float32Array {
+  if (buffer.numberOfChannels === 1) return buffer.getChannelData(0).slice();
+  const out = new Float32Array(buffer.length);
+  for (let c = 0; c < buffer.numberOfChannels; c++) {
+    const ch = buffer.getChannelData(c);
+    for (let i = 0; i < out.length; i++) out[i]! += ch[i]! / buffer.numberOfChannels;
+  }
+  return out;
+}
+
+function resampleWhole(samples: Float32Array, from: number, to: number): Float32Array {
+  const r = new StreamResampler(from, to);
+  const body = r.process(samples);
+  const tail = r.process(new Float32Array(Math.ceil(from / 100))).subarray(0, r.latencyOutputSamples);
+  // Drop the filter delay at the head so a loop stays seamless and aligned.
+  const all = new Float32Array(body.length + tail.length);
+  all.set(body);
+  all.set(tail, body.length);
+  return all.slice(r.latencyOutputSamples);
+}

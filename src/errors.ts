@@ -1,0 +1,96 @@
+/**
+ * Every error Earshot raises or emits is an {@link EarshotError}: a stable string `code`
+ * to branch on, a readable message, and the underlying `cause` when there is one.
+ */
+export type EarshotErrorCode =
+  | 'config-invalid'
+  | 'audio-context-failed'
+  | 'audio-unsupported'
+  | 'mic-permission-denied'
+  | 'mic-not-found'
+  | 'mic-busy'
+  | 'mic-constraints'
+  | 'mic-insecure-context'
+  | 'mic-failed'
+  | 'asset-load-failed'
+  | 'worklet-failed'
+  | 'vad-failed'
+  | 'closed';
+
+/** Base class of all Earshot errors. `name` is the concrete class name. */
+export class EarshotError<C extends string = EarshotErrorCode> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The caller passed options Earshot cannot use. Thrown synchronously. */
+export class ConfigError extends EarshotError<'config-invalid'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config-invalid', message, options);
+  }
+}
+
+export type MicrophoneErrorCode = Extract<EarshotErrorCode, `mic-${string}`>;
+
+/** The microphone could not be opened. `code` says why, mapped from the DOMException name. */
+export class MicrophoneError extends EarshotError<MicrophoneErrorCode> {
+  /**
+   * Maps a `getUserMedia` failure to a typed error. The DOMException names come from the
+   * Media Capture spec; older Chromium used `DevicesNotFoundError` / `TrackStartError`.
+   */
+  static fromGetUserMedia(err: unknown): MicrophoneError {
+    const name = err instanceof Error || isDomLike(err) ? (err as { name: string }).name : '';
+    const text = err instanceof Error ? err.message : String(err);
+    switch (name) {
+      case 'NotAllowedError':
+      case 'PermissionDeniedError':
+      case 'SecurityError':
+        return new MicrophoneError('mic-permission-denied', `Microphone permission denied: ${text}`, { cause: err });
+      case 'NotFoundError':
+      case 'DevicesNotFoundError':
+        return new MicrophoneError('mic-not-found', `No microphone found: ${text}`, { cause: err });
+      case 'NotReadableError':
+      case 'TrackStartError':
+      case 'AbortError':
+        return new MicrophoneError('mic-busy', `The microphone is in use or failed to start: ${text}`, { cause: err });
+      case 'OverconstrainedError':
+      case 'ConstraintNotSatisfiedError':
+        return new MicrophoneError('mic-constraints', `No microphone matches the constraints: ${text}`, { cause: err });
+      default:
+        return new MicrophoneError('mic-failed', `Could not open the microphone: ${text}`, { cause: err });
+    }
+  }
+}
+
+function isDomLike(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string';
+}
+
+/** A runtime asset (model, wasm, worklet, worker) could not be fetched or compiled. */
+export class AssetLoadError extends EarshotError<'asset-load-failed'> {
+  readonly url: string;
+  readonly status: number | undefined;
+  constructor(url: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super('asset-load-failed', `${message} (${url})`, options);
+    this.url = url;
+    this.status = options?.status;
+  }
+}
+
+/** An AudioWorklet failed to load or threw in its processor (`onprocessorerror`). */
+export class WorkletError extends EarshotError<'worklet-failed'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('worklet-failed', message, options);
+  }
+}
+
+/** The VAD worker failed to start or to run the model. */
+export class VadError extends EarshotError<'vad-failed'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('vad-failed', message, options);
+  }
+}

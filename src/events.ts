@@ -1,0 +1,66 @@
+import mitt, { type Emitter as MittEmitter } from 'mitt';
+
+/** A typed event emitter over mitt: one payload per event, names from the map only. */
+export interface Emitter<E extends Record<string, unknown>> {
+  /** Subscribes; returns the function that unsubscribes. */
+  on<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void;
+  /** Subscribes for one delivery only; returns the function that unsubscribes. */
+  once<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void;
+  off<K extends keyof E>(type: K, handler: (payload: E[K]) => void): void;
+}
+
+/**
+ * The owner's side of an {@link Emitter}. A listener that throws is reported to
+ * `onListenerError` (default: `console.error`) and does not stop the other listeners
+ * nor the code that emitted: a page's bug must not break the audio pipeline.
+ */
+export class EventHub<E extends Record<string, unknown>> implements Emitter<E> {
+  readonly #mitt: MittEmitter<E> = mitt<E>();
+  readonly #onListenerError: (err: unknown) => void;
+
+  constructor(onListenerError: (err: unknown) => void = (err) => console.error('[earshot] listener threw', err)) {
+    this.#onListenerError = onListenerError;
+  }
+
+  on<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void {
+    const safe = this.#guard(handler);
+    this.#mitt.on(type, safe);
+    return () => this.#mitt.off(type, safe);
+  }
+
+  once<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void {
+    const off = this.on(type, (payload) => {
+      off();
+      handler(payload);
+    });
+    return off;
+  }
+
+  off<K extends keyof E>(type: K, handler: (payload: E[K]) => void): void {
+    const safe = this.#wrapped.get(handler as (payload: unknown) => void);
+    if (safe) this.#mitt.off(type, safe as (payload: E[K]) => void);
+  }
+
+  emit<K extends keyof E>(type: K, payload: E[K]): void {
+    this.#mitt.emit(type, payload);
+  }
+
+  /** Drops every listener (used by `close()`). */
+  clear(): void {
+    this.#mitt.all.clear();
+  }
+
+  readonly #wrapped = new WeakMap<(payload: unknown) => void, (payload: unknown) => void>();
+
+  #guard<T>(handler: (payload: T) => void): (payload: T) => void {
+    const safe = (payload: T) => {
+      try {
+        handler(payload);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    };
+    this.#wrapped.set(handler as (payload: unknown) => void, safe as (payload: unknown) => void);
+    return safe;
+  }
+}

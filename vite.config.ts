@@ -1,0 +1,52 @@
+import { defaultClientConditions, defineConfig } from 'vite';
+
+// `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
+// `new URL(..., import.meta.url)`, which makes Vite emit a second, hashed copy of it.
+// The extern-wasm condition selects the build that loads the wasm from `wasmPaths`,
+// which we serve from runtime/ ourselves (toolchain §8, P6).
+const conditions = ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions];
+
+// vad-web ships CommonJS; the worker deep-imports two of its files, which the dependency
+// scanner does not reach from index.html, so they are pre-bundled explicitly for dev.
+const optimizeDeps = {
+  include: [
+    '@ricky0123/vad-web/dist/frame-processor.js',
+    '@ricky0123/vad-web/dist/models/silero.js',
+    '@ricky0123/vad-web/dist/messages.js',
+    'onnxruntime-web/wasm',
+    'mitt',
+    'idb-keyval',
+  ],
+};
+
+export default defineConfig(({ mode }) => {
+  if (mode === 'lib') {
+    return {
+      // Relative base: worker and worklet URLs resolve against the bundle's own URL,
+      // so dist/ works from any static host and sub-path (toolchain P4).
+      base: './',
+      publicDir: false,
+      resolve: { conditions },
+      worker: { format: 'es' as const },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: true,
+        sourcemap: true,
+        target: 'es2022',
+        lib: {
+          entry: 'src/index.ts',
+          name: 'Earshot',
+          formats: ['es', 'iife'],
+          fileName: (format: string) => (format === 'es' ? 'earshot.js' : `earshot.${format}.js`),
+        },
+      },
+    };
+  }
+  return {
+    resolve: { conditions },
+    worker: { format: 'es' as const },
+    optimizeDeps,
+    server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
+    preview: { host: '127.0.0.1', strictPort: true },
+  };
+});
