@@ -33,6 +33,12 @@ export default defineConfig(({ mode }) => {
         emptyOutDir: true,
         sourcemap: true,
         target: 'es2022',
+        rollupOptions: {
+          // The IIFE has no import.meta; src/assets.ts reads document.currentScript there.
+          onwarn(warning: { code?: string }, warn: (w: { code?: string }) => void) {
+            if (warning.code !== 'EMPTY_IMPORT_META') warn(warning);
+          },
+        },
         lib: {
           entry: 'src/index.ts',
           name: 'Earshot',

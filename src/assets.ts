@@ -1,8 +1,10 @@
 import { ConfigError } from './errors';
 
-// Captured while the bundle's top level runs: in the IIFE build `import.meta.url` is
-// derived from `document.currentScript`, which is null once the script has finished.
-const MODULE_URL: string = import.meta.url;
+// The bundle's own URL, captured while its top level runs. A classic <script> (the IIFE
+// build, where `import.meta` does not exist) has `document.currentScript`, which is null
+// once the script has finished; an ES module has `import.meta.url`.
+const MODULE_URL: string =
+  (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url;
 
 /** File names of the runtime assets, as copied into `runtime/` by scripts/copy-assets.mjs. */
 export const RUNTIME_FILES = {

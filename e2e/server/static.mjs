@@ -20,6 +20,7 @@ function mapPath(pathname) {
   const rest = pathname.slice(SUB_PATH.length);
   if (rest.startsWith('earshot/')) return join(root, 'dist', normalize(rest.slice('earshot/'.length)));
   if (/^[\w-]+\.html$/.test(rest)) return join(root, 'e2e/pages', `dist-${rest}`);
+  if (/^dist-[\w-]+\.js$/.test(rest)) return join(root, 'e2e/pages', rest);
   return null;
 }
 
@@ -31,6 +32,12 @@ createServer((req, res) => {
     res.writeHead(404).end('not found');
     return;
   }
-  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size });
+  res.writeHead(200, {
+    'content-type': types[extname(file)] ?? 'application/octet-stream',
+    'content-length': statSync(file).size,
+    // Strict CSP: no inline script, no eval, no blob:/data: workers or worklets. Only
+    // 'wasm-unsafe-eval', which compiling any WebAssembly needs.
+    'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:",
+  });
   createReadStream(file).pipe(res);
 }).listen(port, '127.0.0.1', () => console.log(`static: http://127.0.0.1:${port}${SUB_PATH}`));

@@ -70,7 +70,7 @@ export class SileroVAD extends EventHub<VadEvents> {
     const base = this.#assetBase;
     let worker: Worker;
     try {
-      worker = new Worker(new URL(workerUrl, import.meta.url), { type: 'module', name: 'earshot-vad' });
+      worker = new Worker(new URL(workerUrl, location.href), { type: 'module', name: 'earshot-vad' });
     } catch (cause) {
       return Promise.reject(new AssetLoadError(workerUrl, 'Could not start the VAD worker', { cause }));
     }

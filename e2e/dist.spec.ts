@@ -1,0 +1,32 @@
+import { expect, test } from '@playwright/test';
+import { fixture, launch } from './support/browser';
+
+// dist/ is served by a plain static server under /some/sub/path/earshot/ with a strict
+// CSP (e2e/server/static.mjs): nothing of Vite, no root-absolute URLs, no blob: or data:.
+const BASE = 'http://127.0.0.1:4180/some/sub/path/';
+
+for (const [page, globalName] of [['script.html', 'Earshot (IIFE global)'], ['esm.html', 'ES module import']] as const) {
+  test(`dist/ under a sub-path works as ${globalName}`, async () => {
+    const speech = fixture('utt-en-gb').speech[0]!;
+    const browser = await launch({ wav: 'utt-en-gb' });
+    try {
+      const p = await browser.newPage();
+      const problems: string[] = [];
+      p.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      p.on('pageerror', (e) => problems.push(String(e)));
+      await p.goto(BASE + page);
+      await p.waitForFunction(() => typeof (window as any).run === 'function' && ((window as any).EarshotESM ?? (window as any).Earshot));
+      const out = await p.evaluate(() => (window as any).run());
+      expect(out.assetBase).toBe(`${BASE}earshot/runtime/`);
+      expect(out.exports).toEqual(expect.arrayContaining(['AudioEngine', 'SileroVAD', 'EarshotError', 'loadAudioFile']));
+      expect(out.progress).toBeGreaterThan(0);
+      const started = out.events.find((e: any) => e.type === 'speech_started');
+      const ended = out.events.find((e: any) => e.type === 'speech_ended');
+      expect(Math.abs(started.at - speech.startSec)).toBeLessThan(0.1);
+      expect(ended.audioSec).toBeGreaterThan(speech.endSec - speech.startSec);
+      expect(problems).toEqual([]); // no CSP violation, no 404, no error
+    } finally {
+      await browser.close();
+    }
+  });
+}

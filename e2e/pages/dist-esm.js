@@ -1,0 +1,2 @@
+import * as Earshot from './earshot/earshot.js';
+window.EarshotESM = Earshot;

@@ -1,0 +1,28 @@
+// Shared by the dist pages (no inline scripts: they are served under a strict CSP): start the engine and the VAD, collect events until the
+// first utterance ends. Plain JS, as a user's page would be.
+async function runEarshot(Earshot) {
+  const engine = new Earshot.AudioEngine();
+  const vad = new Earshot.SileroVAD();
+  const out = { exports: Object.keys(Earshot).sort(), events: [], progress: 0, assetBase: Earshot.resolveAssetBase() };
+  vad.on('vad_load_progress', () => out.progress++);
+  vad.on('speech_started', (e) => out.events.push({ type: 'speech_started', at: e.at }));
+  try {
+    await engine.start();
+    await new Promise((resolve, reject) => {
+      vad.on('speech_ended', (e) => {
+        out.events.push({ type: 'speech_ended', at: e.at, audioSec: e.audio.length / 16000 });
+        resolve();
+      });
+      vad.on('error', (e) => reject(e.error));
+      vad.start(engine).catch(reject);
+      setTimeout(() => reject(new Error('no speech_ended within 15 s')), 15000);
+    });
+    return out;
+  } finally {
+    vad.close();
+    engine.close();
+  }
+}
+
+// The test calls run(): with the global of the <script> build, or the ES module's exports.
+window.run = () => runEarshot(window.EarshotESM ?? window.Earshot);
