@@ -1,4 +1,4 @@
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type UserConfig } from 'vite';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
 // `new URL(..., import.meta.url)`, which makes Vite emit a second, hashed copy of it.
@@ -19,7 +19,7 @@ const optimizeDeps = {
   ],
 };
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     return {
       // Relative base: worker and worklet URLs resolve against the bundle's own URL,
@@ -35,7 +35,7 @@ export default defineConfig(({ mode }) => {
         target: 'es2022',
         rollupOptions: {
           // The IIFE has no import.meta; src/assets.ts reads document.currentScript there.
-          onwarn(warning: { code?: string }, warn: (w: { code?: string }) => void) {
+          onwarn(warning, warn) {
             if (warning.code !== 'EMPTY_IMPORT_META') warn(warning);
           },
         },

@@ -24,7 +24,8 @@ for (const name of utterances) {
       expect(run.ended).toHaveLength(1);
       const onsetErrMs = (run.started[0]!.at - speech.startSec) * 1000;
       const endErrMs = (run.ended[0]!.at - (speech.endSec + run.redemptionMs / 1000)) * 1000;
-      console.log(`${name}: onset ${onsetErrMs.toFixed(0)} ms, end ${endErrMs.toFixed(0)} ms, ${run.frames} frames`);
+      const lastErrMs = (run.ended[0]!.lastSpeechAt - speech.endSec) * 1000;
+      console.log(`${name}: onset ${onsetErrMs.toFixed(0)} ms, end ${endErrMs.toFixed(0)} ms (speech end estimate ${lastErrMs.toFixed(0)} ms), ${run.frames} frames`);
       expect(Math.abs(onsetErrMs)).toBeLessThanOrEqual(100);
       expect(Math.abs(endErrMs)).toBeLessThanOrEqual(64);
       // The utterance's audio spans the speech (plus pad and redemption silence).

@@ -1,5 +1,7 @@
 import mitt, { type Emitter as MittEmitter } from 'mitt';
 
+type Handler = (payload: unknown) => void;
+
 /** A typed event emitter over mitt: one payload per event, names from the map only. */
 export interface Emitter<E extends Record<string, unknown>> {
   /** Subscribes; returns the function that unsubscribes. */
@@ -25,7 +27,18 @@ export class EventHub<E extends Record<string, unknown>> implements Emitter<E> {
   on<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void {
     const safe = this.#guard(handler);
     this.#mitt.on(type, safe);
-    return () => this.#mitt.off(type, safe);
+    // Wrappers are kept per handler *and* event, so `off(type, handler)` finds the one
+    // registered for that event even when the same handler listens to several.
+    let byType = this.#wrapped.get(handler as Handler);
+    if (!byType) this.#wrapped.set(handler as Handler, (byType = new Map()));
+    const list = byType.get(type) ?? [];
+    byType.set(type, list);
+    list.push(safe as Handler);
+    return () => {
+      this.#mitt.off(type, safe);
+      const i = list.indexOf(safe as Handler);
+      if (i >= 0) list.splice(i, 1);
+    };
   }
 
   once<K extends keyof E>(type: K, handler: (payload: E[K]) => void): () => void {
@@ -37,7 +50,7 @@ export class EventHub<E extends Record<string, unknown>> implements Emitter<E> {
   }
 
   off<K extends keyof E>(type: K, handler: (payload: E[K]) => void): void {
-    const safe = this.#wrapped.get(handler as (payload: unknown) => void);
+    const safe = this.#wrapped.get(handler as Handler)?.get(type)?.shift();
     if (safe) this.#mitt.off(type, safe as (payload: E[K]) => void);
   }
 
@@ -50,17 +63,15 @@ export class EventHub<E extends Record<string, unknown>> implements Emitter<E> {
     this.#mitt.all.clear();
   }
 
-  readonly #wrapped = new WeakMap<(payload: unknown) => void, (payload: unknown) => void>();
+  readonly #wrapped = new WeakMap<Handler, Map<keyof E, Handler[]>>();
 
   #guard<T>(handler: (payload: T) => void): (payload: T) => void {
-    const safe = (payload: T) => {
+    return (payload: T) => {
       try {
         handler(payload);
       } catch (err) {
         this.#onListenerError(err);
       }
     };
-    this.#wrapped.set(handler as (payload: unknown) => void, safe as (payload: unknown) => void);
-    return safe;
   }
 }

@@ -28,10 +28,13 @@ const frameStart = (index: number) => (index * VAD_FRAME_SAMPLES) / VAD_SAMPLE_R
 const FRAME_PROCESSOR_EXTRA_REDEMPTION_MS = 1000;
 
 /**
- * Silero v5 keeps scoring speech for about two frames after the sound stops (measured on
- * the e2e fixtures: the last frame ≥ 0.5 ends 46–78 ms after the true end, 4 voices).
+ * Silero v5 keeps scoring speech for a frame or three after the sound stops (measured on
+ * the e2e fixtures: the last frame ≥ 0.5 ends 46–126 ms after the true end, 5 voices).
+ * The end of speech is where the energy stops within that window; without energy to go
+ * by, the typical trail is assumed.
  */
 const SILERO_TRAIL_SEC = 0.064;
+const SILERO_MAX_TRAIL_SEC = 0.128;
 /** How far before the first confirming frame the energy may place the onset. */
 const ONSET_LOOKBACK_SEC = 0.192;
 
@@ -87,12 +90,16 @@ export class Segmenter {
         probability = e.probs.isSpeech;
         out.push({ type: 'frame', at: end, probability });
         this.#trackOnset(probability, index, out);
-      } else {
-        this.#onSegmentEnd(e, end, out); // FrameProcessor's own (longer) redemption ran out
+      } else if (e.msg === Message.SpeechEnd || e.msg === Message.VADMisfire) {
+        // FrameProcessor's own (longer) redemption ran out. Its SpeechStart/SpeechRealStart
+        // must not get here: they would clear the onset run being counted.
+        this.#onSegmentEnd(e, end, out);
       }
     }
     const o = this.#options;
-    const silentFor = (end - this.#speechEnd) * 1000;
+    // Times are float seconds (e.g. 1.184 − 0.64 = 0.5439999…): a µs of slack keeps an
+    // exact boundary from slipping to the next frame.
+    const silentFor = (end - this.#speechEnd) * 1000 + 1e-3;
     if (this.#onset >= 0 && probability < o.negativeSpeechThreshold && silentFor >= o.redemptionMs - VAD_FRAME_MS / 2) {
       const ended: FrameProcessorEvent[] = [];
       this.#fp.endSegment((e) => ended.push(e));
@@ -117,8 +124,8 @@ export class Segmenter {
       // Where the sound stopped inside the frames still scored as speech: the energy's
       // last loud block, but never earlier than the model's known trail allows.
       const frameEnd = frameStart(index + 1);
-      const loud = this.#trail.lastLoudEnd(frameEnd) ?? 0;
-      this.#speechEnd = Math.max(loud, frameEnd - SILERO_TRAIL_SEC);
+      const loud = this.#trail.lastLoudEnd(frameEnd);
+      this.#speechEnd = loud === null ? frameEnd - SILERO_TRAIL_SEC : Math.max(loud, frameEnd - SILERO_MAX_TRAIL_SEC);
     }
     if (this.#onset >= 0) return;
     if (p >= pos) {

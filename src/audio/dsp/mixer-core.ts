@@ -23,6 +23,8 @@ class Ramp {
   value: number;
   target: number;
   #step = 0;
+  /** Steps left; the last one lands exactly on `target` (summing steps can miss it by an ulp). */
+  #remaining = 0;
   constructor(value: number) {
     this.value = value;
     this.target = value;
@@ -33,17 +35,16 @@ class Ramp {
     if (samples <= 0 || target === this.value) {
       this.value = target;
       this.#step = 0;
+      this.#remaining = 0;
     } else {
       this.#step = (target - this.value) / samples;
+      this.#remaining = samples;
     }
   }
   next(): number {
-    if (this.#step !== 0) {
-      this.value += this.#step;
-      if (this.#step > 0 ? this.value >= this.target : this.value <= this.target) {
-        this.value = this.target;
-        this.#step = 0;
-      }
+    if (this.#remaining > 0) {
+      this.#remaining--;
+      this.value = this.#remaining === 0 ? this.target : this.value + this.#step;
     }
     return this.value;
   }
@@ -253,7 +254,8 @@ export class MixerCore {
   }
 
   #finished(src: Source): boolean {
-    if (src.fade && src.fade.value <= 0) return true;
+    // A fading stream that runs out of data is over: waiting for more would hold up the bus.
+    if (src.fade && (src.fade.value <= 0 || (!src.buffer && src.queued === 0))) return true;
     if (src.buffer) return !src.loop && src.position >= src.buffer.length;
     return src.ended && src.queued === 0;
   }
@@ -300,7 +302,7 @@ export class MixerCore {
         src.rendered++;
       }
     }
-    if (i < buf.length && !src.buffer && !src.ended && !(fade && fade.value <= 0)) {
+    if (i < buf.length && !src.buffer && !src.ended && !fade) {
       // Needed a sample and had none mid-stream: count one underrun and prebuffer
       // again before resuming, so a slow stream plays in bursts rather than crackles.
       src.flowing = false;
