@@ -47,8 +47,14 @@ test('voice over a background loop: exact gains, ducking depth and click-free ra
 
   // Before the voice: the loop at unity gain, sample for sample.
   let worst = 0;
-  for (let f = Math.max(bgStart, rec.firstFrame); f < vStart; f++) worst = Math.max(worst, Math.abs(out(f) - bgAt(f)));
-  expect(worst).toBeLessThan(1e-6);
+  let firstBad = -1;
+  for (let f = Math.max(bgStart, rec.firstFrame); f < vStart; f++) {
+    const d = Math.abs(out(f) - bgAt(f));
+    if (d > 1e-6 && firstBad < 0) firstBad = f;
+    worst = Math.max(worst, d);
+  }
+  const where = `first mismatch at frame ${firstBad} (bg from ${bgStart}, voice from ${vStart}, tap from ${rec.firstFrame}, ${rec.samples.length} samples)`;
+  expect(worst, where).toBeLessThan(1e-6);
 
   // While the voice plays (after the attack): out = g·bg + a·sin + b·cos, fitted; g is the duck.
   const from = vStart + ms(30 + 20);
