@@ -1,4 +1,5 @@
-import { defaultClientConditions, defineConfig, type UserConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
+import { createProviderHandler } from './e2e/server/provider-server.mjs';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
 // `new URL(..., import.meta.url)`, which makes Vite emit a second, hashed copy of it.
@@ -18,6 +19,21 @@ const optimizeDeps = {
     'idb-keyval',
   ],
 };
+
+// The local OpenAI look-alike (e2e/server/provider-server.mjs) under /local-ai, so the demo
+// and Playwright talk to `${location.origin}/local-ai/v1` with no second server or CORS.
+// Mounted before Vite's own middlewares; paths outside /v1 and /__control fall through.
+function localAiProvider(): Plugin {
+  return {
+    name: 'earshot-local-ai',
+    configureServer(server) {
+      server.middlewares.use('/local-ai', createProviderHandler());
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use('/local-ai', createProviderHandler());
+    },
+  };
+}
 
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
@@ -49,6 +65,7 @@ export default defineConfig(({ mode }): UserConfig => {
     };
   }
   return {
+    plugins: [localAiProvider()],
     resolve: { conditions },
     worker: { format: 'es' as const },
     optimizeDeps,

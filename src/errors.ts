@@ -15,6 +15,7 @@ export type EarshotErrorCode =
   | 'asset-load-failed'
   | 'worklet-failed'
   | 'vad-failed'
+  | 'session-failed'
   | 'closed';
 
 /** Base class of all Earshot errors. `name` is the concrete class name. */

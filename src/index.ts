@@ -21,3 +21,24 @@ export { DEFAULT_VAD_OPTIONS, type VadOptions } from './vad/options';
 
 /** The package version. */
 export const VERSION = '0.1.0';
+
+// Agent session (cascade: STT → LLM → TTS, in the page)
+export { Agent, type AgentOptions, type ThinkingAudioConfig } from './agent/agent';
+export { ChatContext } from './agent/chat-context';
+export { UtteranceHandle } from './agent/utterance-handle';
+export { AgentSession, type AgentSessionOptions } from './session/agent-session';
+export { Pipeline, DEFAULT_EOU_CONFIG, type PipelineOptions, type EOUConfig } from './session/pipeline';
+export type { AgentSessionEvents, AgentState, UserState, StateChange } from './session/session-events';
+export type { BackgroundAudioConfig } from './session/ambience';
+export type { AudioSource } from './session/audio-source';
+export { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from './turn/barge-in';
+export type { TurnMetrics } from './telemetry/turn-metrics';
+export { functionTool, type FunctionTool, type ToolContext } from './tools/function-tool';
+export type { ToolResult } from './tools/tool-runner';
+
+// Providers (OpenAI-compatible: OpenAI, Groq, Together, Ollama, vLLM, …)
+export { OpenAILLM } from './providers/llm/openai';
+export { OpenAISTT } from './providers/stt/openai';
+export { OpenAITTS } from './providers/tts/openai';
+export { ProviderError, type ProviderErrorCode } from './providers/errors';
+export type { LLM, STT, TTS, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';

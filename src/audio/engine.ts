@@ -73,6 +73,14 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     return this.#need(this.#mic);
   }
 
+  /**
+   * Where the mic enters the graph, before the capture worklet. Connect other sources
+   * here to mix them into what the VAD hears (a second input, or a test's echo path).
+   */
+  get inputNode(): AudioNode {
+    return this.#need(this.#input);
+  }
+
   /** The `<audio>` element the output plays through (not attached to the document). */
   get outputElement(): HTMLAudioElement {
     return this.#need(this.#element);

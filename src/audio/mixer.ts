@@ -16,6 +16,9 @@ export interface PlaybackEnd {
 interface Pending {
   started: (frame: number) => void;
   ended: (end: PlaybackEnd) => void;
+  /** Latest rendered count reported by the worklet (status events, ~30 Hz). */
+  rendered: number;
+  waiters: { samples: number; resolve: () => void }[];
 }
 
 /**
@@ -56,6 +59,22 @@ export class MixerStream {
     this.push(this.#pcm.push(bytes));
   }
 
+  /** Samples rendered so far (context rate), as last reported by the worklet (~30 Hz). */
+  get rendered(): number {
+    return this.#mixer.renderedOf(this.id);
+  }
+
+  /** Resolves once `samples` (context rate) of this stream have been rendered, or it ended. */
+  waitForRendered(samples: number): Promise<void> {
+    return this.#mixer.waitForRendered(this.id, samples);
+  }
+
+  /** Fades out (≈ 4 ms) and drops the rest; `ended` reports what was heard. */
+  stop(): void {
+    this.#closed = true;
+    this.#mixer.stop(this.id);
+  }
+
   /** No more audio: the stream plays what it has, then ends. */
   end(): void {
     if (this.#closed) return;
@@ -85,6 +104,23 @@ export class Mixer {
     this.#contextRate = contextRate;
     this.#onEvent = onEvent;
     node.port.onmessage = (e: MessageEvent<MixerEvent>) => this.#handle(e.data);
+  }
+
+  /** The AudioContext's sample rate, Hz: the rate of every rendered-sample count. */
+  get contextRate(): number {
+    return this.#contextRate;
+  }
+
+  /** @internal */
+  renderedOf(id: number): number {
+    return this.#pending.get(id)?.rendered ?? 0;
+  }
+
+  /** @internal */
+  waitForRendered(id: number, samples: number): Promise<void> {
+    const p = this.#pending.get(id);
+    if (!p || p.rendered >= samples) return Promise.resolve();
+    return new Promise((resolve) => p.waiters.push({ samples, resolve }));
   }
 
   /** Underrun episodes reported by the worklet so far. */
@@ -141,7 +177,10 @@ export class Mixer {
 
   /** Releases every pending promise as stopped (the context is going away). */
   dispose(): void {
-    for (const [, p] of this.#pending) p.ended({ reason: 'stopped', renderedSamples: 0, renderedSeconds: 0, frame: 0 });
+    for (const [, p] of this.#pending) {
+      p.ended({ reason: 'stopped', renderedSamples: p.rendered, renderedSeconds: p.rendered / this.#contextRate, frame: 0 });
+      for (const w of p.waiters) w.resolve();
+    }
     this.#pending.clear();
     this.node.port.postMessage({ type: 'dispose' });
     this.node.port.onmessage = null;
@@ -152,7 +191,7 @@ export class Mixer {
     let ended!: (end: PlaybackEnd) => void;
     const s = new Promise<number>((r) => (started = r));
     const e = new Promise<PlaybackEnd>((r) => (ended = r));
-    this.#pending.set(id, { started, ended });
+    this.#pending.set(id, { started, ended, rendered: 0, waiters: [] });
     return { started: s, ended: e };
   }
 
@@ -163,7 +202,16 @@ export class Mixer {
       this.#pending.delete(e.id);
       p?.started(e.frame); // a source flushed before it started must not leave `started` hanging
       p?.ended({ reason: e.reason, renderedSamples: e.rendered, renderedSeconds: e.rendered / this.#contextRate, frame: e.frame });
+      for (const w of p?.waiters ?? []) w.resolve();
     } else if (e.type === 'underrun') this.#underruns++;
+    else if (e.type === 'status') {
+      for (const s of e.playing) {
+        const p = this.#pending.get(s.id);
+        if (!p) continue;
+        p.rendered = s.rendered;
+        p.waiters = p.waiters.filter((w) => (w.samples <= s.rendered ? (w.resolve(), false) : true));
+      }
+    }
     this.#onEvent(e);
   }
 }

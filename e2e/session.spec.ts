@@ -1,0 +1,65 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { launch, openHarness } from './support/browser';
+import { control, events, startAgent, waitForEvents } from './support/agent-run';
+
+let browser: Browser;
+let page: Page;
+
+test.afterEach(async () => {
+  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
+  await browser?.close();
+});
+
+async function open(wav: string, baseURL: string): Promise<void> {
+  browser = await launch({ wav });
+  page = await openHarness(browser, baseURL);
+}
+
+test('a two-turn conversation with a tool call, from a fixture', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', {
+    stt: [{ text: 'What time is it?' }, { text: 'Thank you, goodbye.' }],
+    llm: [{ toolCalls: [{ name: 'get_time', arguments: {} }] }, { text: 'Ten thirty.' }, { text: 'Goodbye!' }],
+  });
+  await open('two-turns', baseURL!);
+  await startAgent(page, { tools: 'get_time' });
+  await waitForEvents(page, 'agent_transcript', 2, 25_000);
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory({ includeFunctionCalls: true }));
+  expect(history.map((i: any) => (i.type === 'message' ? `${i.role}: ${i.content}` : i.type === 'function_call' ? `call ${i.name}(${i.arguments})` : `output ${i.output}`))).toEqual([
+    'user: What time is it?',
+    'call get_time({})',
+    'output {"time":"10:30"}',
+    'assistant: Ten thirty.',
+    'user: Thank you, goodbye.',
+    'assistant: Goodbye!',
+  ]);
+  const ev = await events(page);
+  const agentStates = ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state);
+  expect(agentStates).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
+  const order = ev.filter((e) => ['user_speech_started', 'user_speech_ended', 'user_transcript', 'tool_call_started', 'tool_call_finished', 'agent_transcript'].includes(e.name)).map((e) => e.name);
+  expect(order).toEqual(['user_speech_started', 'user_speech_ended', 'user_transcript', 'tool_call_started', 'tool_call_finished', 'agent_transcript',
+    'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript']);
+  // The agent's speech was really rendered: energy in the tapped output while it spoke, silence before.
+  const energy = await page.evaluate(() => {
+    const R = (window as any).R;
+    const speaking = R.events.filter((e: any) => e.name === 'agent_state_changed' && e.state === 'speaking');
+    const rms = (from: number, to: number) => {
+      let s = 0, n = 0;
+      for (const b of R.blocks) for (let i = 0; i < b.samples.length; i++) {
+        const f = b.frame + i;
+        if (f >= from && f < to) { s += b.samples[i] * b.samples[i]; n++; }
+      }
+      return n ? Math.sqrt(s / n) : -1;
+    };
+    const ctx = R.session.audio.context;
+    const nowFrame = ctx.currentTime * ctx.sampleRate;
+    const toFrame = (t: number) => nowFrame - ((performance.now() - t) / 1000) * ctx.sampleRate;
+    const s0 = toFrame(speaking[0].t);
+    return { before: rms(R.blocks[0].frame, s0 - ctx.sampleRate * 0.2), during: rms(s0, s0 + ctx.sampleRate * 0.5) };
+  });
+  expect(energy.during).toBeGreaterThan(0.01);
+  expect(energy.before).toBeLessThan(0.001);
+  const metrics = ev.filter((e) => e.name === 'metrics_collected');
+  expect(metrics.length).toBe(2);
+  expect(metrics[0].turn.voiceToVoiceMs).toBeGreaterThan(metrics[0].turn.endpointMs);
+});

@@ -1,0 +1,50 @@
+import type { Page } from '@playwright/test';
+
+/** Talks to the local provider server's control API (mounted by Vite under /local-ai). */
+export async function control(baseURL: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(new URL(`/local-ai/__control/${path}`, baseURL), body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`control ${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/**
+ * Builds an AgentSession in the page against the local provider server and records its
+ * events on `window.R`: `R.events` (name + payload + performance.now), `R.blocks` (the
+ * tapped output). `setup` is the body of a function `(E, base) => { agent, sessionOptions, pipelineOptions }`.
+ */
+export async function startAgent(page: Page, options: { tools?: 'get_time'; wakeUp?: number; wakeUpSay?: string; interrupt?: Record<string, unknown>; thinking?: boolean } = {}): Promise<void> {
+  await page.evaluate(async (o) => {
+    const E = (window as any).E;
+    const base = `${location.origin}/local-ai/v1`;
+    const tools = o.tools === 'get_time'
+      ? [E.functionTool({ name: 'get_time', description: 'The current time', parameters: { type: 'object', properties: {} }, execute: () => ({ time: '10:30' }) })]
+      : [];
+    const agent = new E.Agent({ instructions: 'You are a terse voice assistant.', tools });
+    const pipeline = new E.Pipeline({
+      stt: new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),
+      llm: new E.OpenAILLM({ baseURL: base, apiKey: 'sk-local-test-key', model: 'local-test' }),
+      tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
+      ...(o.interrupt ? { interrupt: o.interrupt } : {}),
+    });
+    const session = new E.AgentSession(agent, pipeline, {
+      ...(o.wakeUp ? { wakeUp: o.wakeUp, onWakeUp: (s: any) => s.say(o.wakeUpSay ?? 'Are you still there?') } : {}),
+    });
+    const R: any = { session, events: [], blocks: [] };
+    (window as any).R = R;
+    const names = ['agent_state_changed', 'user_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript',
+      'interruption_suspected', 'interruption_cancelled', 'turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'wake_up_fired', 'error', 'session_closed'];
+    for (const n of names) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, source: p.source, message: p.error.message } : p), name: n, t: performance.now(), ...(p.name ? { tool: p.name } : {}) }));
+    await session.start();
+    R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
+    R.sampleRate = session.audio.context.sampleRate;
+  }, options);
+}
+
+/** Waits in the page until `count` events named `name` were recorded. */
+export async function waitForEvents(page: Page, name: string, count: number, timeoutMs = 20_000): Promise<void> {
+  await page.waitForFunction(({ name, count }) => (window as any).R.events.filter((e: any) => e.name === name).length >= count, { name, count }, { timeout: timeoutMs });
+}
+
+export async function events(page: Page): Promise<any[]> {
+  return page.evaluate(() => (window as any).R.events);
+}

@@ -1,0 +1,69 @@
+import { ChatContext } from './chat-context';
+import type { FunctionTool } from '../tools/function-tool';
+import type { AudioSource } from '../session/audio-source';
+
+/** Sound played while the agent thinks (LLM and tools at work). */
+export interface ThinkingAudioConfig {
+  /** URL of an audio file, or decoded samples. */
+  source: AudioSource;
+  /** Linear gain, default 0.3. */
+  volume?: number;
+  /** Start only if no agent audio has come after this long, ms. Default 250: a fast reply gets no blip. */
+  delayMs?: number;
+  /** Once started, play at least this long, ms. Default 600. */
+  minPlayMs?: number;
+}
+
+export interface AgentOptions {
+  /** The system prompt. */
+  instructions: string;
+  tools?: FunctionTool<any>[];
+  thinkingAudio?: ThinkingAudioConfig;
+  /** Called when the session starts, before user input is accepted (e.g. to greet). */
+  onEnter?: (agent: Agent) => void | Promise<void>;
+  /** Called by `close()`, while audio still works (e.g. to say goodbye). */
+  onExit?: (agent: Agent) => void | Promise<void>;
+}
+
+/**
+ * Who the assistant is: instructions, tools, its chat history and hooks. Subclass it and
+ * override `onEnter`/`onExit`, or pass them as options.
+ */
+export class Agent {
+  readonly chatContext = new ChatContext();
+  tools: FunctionTool<any>[];
+  thinkingAudio: ThinkingAudioConfig | undefined;
+  #instructions = '';
+  readonly #onEnter: AgentOptions['onEnter'];
+  readonly #onExit: AgentOptions['onExit'];
+  /** @internal Set by the session that runs this agent. */
+  session: unknown = null;
+
+  constructor(options: AgentOptions) {
+    this.tools = options.tools ?? [];
+    this.thinkingAudio = options.thinkingAudio;
+    this.#onEnter = options.onEnter;
+    this.#onExit = options.onExit;
+    this.instructions = options.instructions;
+  }
+
+  /** The system prompt. Setting it replaces the one system message (it never adds a second). */
+  get instructions(): string {
+    return this.#instructions;
+  }
+
+  set instructions(text: string) {
+    this.#instructions = text;
+    this.chatContext.setInstructions(text);
+  }
+
+  /** Runs when the session starts; user input is accepted after it returns. */
+  async onEnter(): Promise<void> {
+    await this.#onEnter?.(this);
+  }
+
+  /** Runs when the session closes, before audio is released. */
+  async onExit(): Promise<void> {
+    await this.#onExit?.(this);
+  }
+}

@@ -1,0 +1,393 @@
+import { Agent } from '../agent/agent';
+import { UtteranceHandle } from '../agent/utterance-handle';
+import { AudioEngine } from '../audio/engine';
+import { EarshotError } from '../errors';
+import { EventHub } from '../events';
+import type { ChatItem } from '../providers/types';
+import { toolMap } from '../tools/tool-runner';
+import { TurnClock } from '../telemetry/turn-metrics';
+import { BargeInDetector } from '../turn/barge-in';
+import { Turn, type TurnDeps, type TurnOutcome } from '../turn/turn';
+import { Ambience, type BackgroundAudioConfig } from './ambience';
+import { resolveAudioSource, type AudioSource } from './audio-source';
+import type { Pipeline } from './pipeline';
+import type { AgentSessionEvents, AgentState, UserState } from './session-events';
+import { SessionStates } from './states';
+import { UserInput } from './user-input';
+import { WakeUpTimer } from './wake-up';
+
+export interface AgentSessionOptions {
+  /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
+  wakeUp?: number;
+  /** Called when the wake-up timer fires (e.g. `session.say('Are you still there?')`). */
+  onWakeUp?: (session: AgentSession) => void | Promise<void>;
+  /** Background audio started with the session. */
+  backgroundAudio?: BackgroundAudioConfig;
+}
+
+/**
+ * A voice conversation in the page: mic → VAD → STT → LLM (+ tools) → TTS → speakers,
+ * with barge-in, history and states. The conductor: each part lives in its own module.
+ */
+export class AgentSession extends EventHub<AgentSessionEvents> {
+  readonly agent: Agent;
+  readonly pipeline: Pipeline;
+  /** Called when the wake-up timer fires. */
+  onWakeUp: AgentSessionOptions['onWakeUp'];
+  readonly #options: AgentSessionOptions;
+  readonly #states = new SessionStates(this);
+  #engine: AudioEngine | null = null;
+  #ambience: Ambience | null = null;
+  #input: UserInput | null = null;
+  #wake: WakeUpTimer | null = null;
+  #current: Turn | null = null;
+  #tail: Promise<void> = Promise.resolve();
+  #toolDepth = 0;
+  #reply: UtteranceHandle | null = null;
+  #starting: Promise<void> | null = null;
+  #closing: Promise<void> | null = null;
+  #clock: TurnClock | null = null;
+
+  constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions = {}) {
+    super((err) => console.error('[earshot] session listener threw', err));
+    this.agent = agent;
+    this.pipeline = pipeline;
+    this.#options = options;
+    this.onWakeUp = options.onWakeUp;
+    agent.session = this;
+  }
+
+  get agentState(): AgentState {
+    return this.#states.agent;
+  }
+
+  get userState(): UserState {
+    return this.#states.user;
+  }
+
+  /** The utterance being spoken or generated, if any. */
+  get currentUtterance(): UtteranceHandle | null {
+    return this.#current?.handle ?? null;
+  }
+
+  /** The audio engine (after `start()`): mixer, mic, output device, output tap. */
+  get audio(): AudioEngine {
+    if (!this.#engine) throw new EarshotError('closed', 'The session is not started');
+    return this.#engine;
+  }
+
+  /** True once started: background and thinking audio have a mixer to play on. */
+  get isBackgroundAudioEnabled(): boolean {
+    return this.#ambience !== null;
+  }
+
+  /**
+   * Opens the mic, loads the VAD, runs `agent.onEnter()`, then listens. Call it from a
+   * user gesture so audio may start. Rejects with a typed error; nothing stays open then.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().catch(async (err: unknown) => {
+      await this.#teardown();
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.#states.setAgent('starting', 'start');
+    const engine = new AudioEngine(this.pipeline.audio);
+    this.#engine = engine;
+    await engine.start();
+    await engine.unlock();
+    this.#ambience = new Ambience(engine.mixer, engine.context);
+    const vadOptions = this.pipeline.vad.options;
+    const barge = new BargeInDetector(this.pipeline.interrupt, { positive: vadOptions.positiveSpeechThreshold, negative: vadOptions.negativeSpeechThreshold });
+    this.#input = new UserInput(this, engine, this.pipeline, barge, {
+      states: this.#states,
+      currentTurn: () => this.#current,
+      onUtterance: (audio, clock) => this.#userTurn(audio, clock),
+      onUserSpeech: () => this.#wake?.userSpoke(),
+      onSilence: () => this.#armWakeUp(),
+      interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
+    });
+    await this.pipeline.vad.start(engine);
+    if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
+    if (this.#options.backgroundAudio) await this.playBackgroundAudio(this.#options.backgroundAudio);
+    await this.agent.onEnter();
+    this.#input.accepting = true;
+    if (this.#states.agent === 'starting') this.#states.setAgent('idle', 'started');
+    this.#armWakeUp();
+  }
+
+  /**
+   * Speaks `message`. Outside a tool it replaces what the agent is saying (if that is
+   * interruptible; else it follows it). Inside a tool it joins the running turn without
+   * interrupting it. The handle resolves when the audio has played.
+   */
+  say(message: string, options: { interruptible?: boolean; audio?: AudioSource; addToChatContext?: boolean } = {}): UtteranceHandle {
+    const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
+    if (this.#closing && !this.#inExit) return done(handle);
+    const addToChat = options.addToChatContext ?? true;
+    const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
+    const current = this.#current;
+    if (this.#toolDepth > 0 && current && !current.handle.done) {
+      void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
+      return handle;
+    }
+    if (current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'say');
+    this.#schedule(handle, async (turn) => {
+      const a = await audio;
+      return turn.say(message, a ? { audio: a, addToChat } : { addToChat });
+    });
+    return handle;
+  }
+
+  /**
+   * Generates an answer, steered by `instructions` (sent for this reply only, never stored
+   * as a user message). A reply requested while one runs returns that one's handle; from a
+   * tool it is scheduled after the current turn. With `waitForPlayback` (default) user
+   * speech does not interrupt it: utterances are held and handled after it.
+   */
+  reply(instructions: string, options: { waitForPlayback?: boolean; frames?: unknown[]; interruptible?: boolean } = {}): UtteranceHandle {
+    if (this.#reply && !this.#reply.done) return this.#reply;
+    const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
+    if (this.#closing || !instructions.trim()) return done(handle);
+    this.#reply = handle;
+    const hold = options.waitForPlayback ?? true;
+    this.#schedule(handle, async (turn) => {
+      if (hold) this.#input?.hold(handle);
+      return turn.generate(instructions);
+    });
+    return handle;
+  }
+
+  /**
+   * Stops the current utterance and its work (audio fades in ≤ 5 ms; LLM, TTS and tools
+   * abort). A non-interruptible one needs `force`. Finished utterances are left alone.
+   */
+  interrupt(options: { force?: boolean } = {}): void {
+    const turn = this.#current;
+    if (!turn || turn.handle.done) return;
+    if (!turn.handle.interruptible && !options.force) return;
+    this.#interruptTurn(turn, 'interrupt');
+  }
+
+  /** The conversation so far, as plain items (copies). */
+  getContextHistory(options: { includeFunctionCalls?: boolean; includeSystemMessages?: boolean } = {}): ChatItem[] {
+    return this.agent.chatContext.copy({ includeFunctionCalls: options.includeFunctionCalls ?? false, includeSystemMessages: options.includeSystemMessages ?? false });
+  }
+
+  /** Plays background audio, replacing any that plays (no orphaned player). */
+  async playBackgroundAudio(config: BackgroundAudioConfig, overrideThinking = false): Promise<void> {
+    await this.#needAmbience().playBackground(config, overrideThinking);
+  }
+
+  stopBackgroundAudio(): void {
+    this.#ambience?.stopBackground();
+  }
+
+  /** Starts the agent's thinking sound now (it stops on the next agent audio). */
+  startThinkingAudio(): void {
+    this.#needAmbience().startThinking(this.agent.thinkingAudio ? { ...this.agent.thinkingAudio, delayMs: 0 } : undefined);
+  }
+
+  stopThinkingAudio(): void {
+    this.#ambience?.stopThinking(true);
+  }
+
+  /** Runs `agent.onExit()` (which may still speak), then releases mic, worker and audio. Idempotent. */
+  close(reason = 'closed'): Promise<void> {
+    this.#closing ??= this.#close(reason, true);
+    return this.#closing;
+  }
+
+  /** Leaves without `onExit`: stops at once and releases everything. Idempotent. */
+  leave(): Promise<void> {
+    this.#closing ??= this.#close('left', false);
+    return this.#closing;
+  }
+
+  /** Ends the conversation (in a page there is no call to hang up): `close(reason)`. */
+  hangup(reason = 'manual_hangup'): Promise<void> {
+    return this.close(reason);
+  }
+
+  /** `onExit()` is running: it may still speak. */
+  #inExit = false;
+
+  async #close(reason: string, runExit: boolean): Promise<void> {
+    this.#states.setAgent('closing', reason);
+    if (this.#input) this.#input.accepting = false;
+    this.#wake?.dispose();
+    if (runExit && this.#engine) {
+      this.#inExit = true;
+      try {
+        await this.agent.onExit();
+        await this.#tail;
+      } catch (error) {
+        this.#report(error, 'session');
+      } finally {
+        this.#inExit = false;
+      }
+    }
+    await this.#teardown();
+    this.emit('session_closed', { reason });
+  }
+
+  async #teardown(): Promise<void> {
+    const turn = this.#current;
+    if (turn) this.#interruptTurn(turn, 'close');
+    await Promise.race([this.#tail, new Promise((r) => setTimeout(r, 500))]);
+    this.#ambience?.dispose();
+    this.#ambience = null;
+    this.#input?.dispose();
+    this.#input = null;
+    this.pipeline.vad.close();
+    this.#engine?.close();
+    this.#engine = null;
+  }
+
+  /** Runs turns one after another. */
+  #schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>): void {
+    const run = async () => {
+      if (!this.#engine || handle.done) return void handle.markDone();
+      const turn = new Turn(this.#turnDeps(), handle);
+      this.#current = turn;
+      try {
+        const outcome = await body(turn);
+        this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted });
+      } catch (error) {
+        this.#report(error, 'session');
+      } finally {
+        handle.markDone();
+        if (this.#current === turn) this.#current = null;
+        this.#afterTurn();
+      }
+    };
+    this.#tail = this.#tail.then(run, run);
+  }
+
+  async #userTurn(audio: Float32Array, clock: TurnClock): Promise<void> {
+    const handle = new UtteranceHandle();
+    this.#clock = clock;
+    this.#schedule(handle, async (turn) => {
+      this.#states.setAgent('thinking', 'transcribing');
+      let text = '';
+      try {
+        for await (const chunk of this.pipeline.stt.transcribe({ audio, sampleRate: 16000, signal: handle.signal })) {
+          if (chunk.type === 'final') text = chunk.text;
+          else this.emit('user_transcript', { text: chunk.text, final: false });
+        }
+      } catch (error) {
+        if (!handle.signal.aborted) this.#report(error, 'stt');
+      }
+      clock.sttDone = performance.now();
+      if (!text.trim() || handle.signal.aborted) return turn.say('', { addToChat: false });
+      this.agent.chatContext.addMessage('user', text.trim());
+      this.emit('user_transcript', { text: text.trim(), final: true });
+      return turn.generate();
+    });
+  }
+
+  #turnDeps(): TurnDeps {
+    const engine = this.#engine!;
+    const clock = () => this.#clock;
+    return {
+      llm: this.pipeline.llm,
+      tts: this.pipeline.tts,
+      mixer: engine.mixer,
+      chat: this.agent.chatContext,
+      tools: toolMap(this.agent.tools),
+      session: this,
+      maxToolSteps: this.pipeline.maxToolSteps,
+      hooks: {
+        onLlmStart: () => {
+          const c = clock();
+          if (c && Number.isNaN(c.llmStart)) c.llmStart = performance.now();
+          if (this.#states.agent !== 'speaking') this.#states.setAgent('thinking', 'generating');
+          if (this.#states.user !== 'speaking') this.#states.setUser('idle', 'generating');
+          this.#wake?.pause();
+          this.#ambience?.startThinking(this.agent.thinkingAudio);
+        },
+        onLlmFirstToken: () => {
+          const c = clock();
+          if (c && Number.isNaN(c.llmFirstToken)) c.llmFirstToken = performance.now();
+        },
+        onTtsStart: () => {
+          const c = clock();
+          if (c && Number.isNaN(c.ttsStart)) c.ttsStart = performance.now();
+        },
+        onFirstAudio: () => {
+          const c = clock();
+          if (c && Number.isNaN(c.ttsFirstAudio)) c.ttsFirstAudio = performance.now();
+          this.#ambience?.stopThinking();
+        },
+        onAudible: (frame) => {
+          this.#states.setAgent('speaking', 'audio');
+          if (this.#states.user !== 'speaking') this.#states.setUser('listening', 'agent speaking');
+          this.#wake?.pause();
+          const c = clock();
+          if (c && Number.isNaN(c.audible)) {
+            const ctx = engine.context;
+            c.audible = performance.now() - (ctx.currentTime - frame / ctx.sampleRate) * 1000;
+            const turn = c.metrics();
+            if (turn) this.emit('metrics_collected', { turn });
+          }
+        },
+        onToolStart: (call) => this.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),
+        onToolEnd: (call, result) => this.emit('tool_call_finished', { callId: call.callId, name: call.name, result }),
+        onError: (error, source) => this.#report(error, source),
+        enterTool: () => void this.#toolDepth++,
+        exitTool: () => void this.#toolDepth--,
+      },
+    };
+  }
+
+  #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {
+    if (turn.handle.done) return;
+    turn.interrupt();
+    this.#ambience?.stopThinking(true);
+    void turn.speech.result.then((r) => {
+      this.#engine?.mixer.setGain('voice', 1, 0); // undo a barge-in duck once the fade is over
+      this.emit('turn_interrupted', { reason, heardText: r.heardText });
+    });
+  }
+
+  #afterTurn(): void {
+    this.#clock = null;
+    if (this.#current || this.#closing) return;
+    this.#ambience?.stopThinking();
+    const userSpeaking = this.#states.user === 'speaking';
+    this.#states.setAgent(userSpeaking ? 'listening' : 'idle', 'turn ended');
+    if (!userSpeaking) this.#states.setUser('idle', 'turn ended');
+    this.#input?.release();
+    this.#armWakeUp();
+  }
+
+  #armWakeUp(): void {
+    if (this.#wake && !this.#current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
+  }
+
+  #fireWakeUp(): void {
+    if (this.#current || this.#states.user === 'speaking' || this.#closing) return;
+    this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
+    void Promise.resolve()
+      .then(() => this.onWakeUp?.(this))
+      .catch((error) => this.#report(error, 'session'));
+  }
+
+  #needAmbience(): Ambience {
+    if (!this.#ambience) throw new EarshotError('closed', 'Start the session before playing audio');
+    return this.#ambience;
+  }
+
+  #report(error: unknown, source: AgentSessionEvents['error']['source']): void {
+    const err = error instanceof EarshotError ? error : new EarshotError('session-failed', error instanceof Error ? error.message : String(error), { cause: error });
+    this.emit('error', { error: err, source });
+  }
+}
+
+function done(handle: UtteranceHandle): UtteranceHandle {
+  handle.markDone();
+  return handle;
+}

@@ -1,0 +1,74 @@
+import { ConfigError } from '../errors';
+import type { AudioEngineOptions } from '../audio/engine';
+import type { LLM, STT, TTS } from '../providers/types';
+import { SileroVAD } from '../vad/silero-vad';
+import { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from '../turn/barge-in';
+
+/** End-of-utterance settings (the seed's `EOUConfig`). */
+export interface EOUConfig {
+  /** `DEFAULT` or `ADAPTIVE`; with no turn detector both end the turn at the VAD's end of speech. */
+  mode: 'DEFAULT' | 'ADAPTIVE';
+  /**
+   * Extra wait after the VAD's end of speech, [min, max] seconds. Default [0, 0.8]: the
+   * VAD's `redemptionMs` (560 ms) already is the silence that ends a turn, so the
+   * original's 0.5 s on top of it is dropped (it only added latency in our measurements).
+   */
+  minMaxSpeechWaitTimeout: [number, number];
+  /** For a turn detector's probability (none ships yet). Default 0.75. */
+  eouCertaintyThreshold: number;
+}
+
+export const DEFAULT_EOU_CONFIG: EOUConfig = { mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0, 0.8], eouCertaintyThreshold: 0.75 };
+
+export interface PipelineOptions {
+  stt?: STT;
+  llm?: LLM;
+  tts?: TTS;
+  /** Default: a `SileroVAD` with its defaults. */
+  vad?: SileroVAD;
+  eou?: Partial<EOUConfig>;
+  interrupt?: Partial<InterruptConfig>;
+  /** Audio engine options (mic constraints, mixer, output device, level cadence). */
+  audio?: AudioEngineOptions;
+  /** LLM rounds with tools per turn before a final answer is forced. Default 8. */
+  maxToolSteps?: number;
+}
+
+/** Which stages run: STT + LLM + TTS is the cascade. */
+export type PipelineMode = 'cascade';
+
+/**
+ * The stages of the conversation, as in the Python framework: give it STT, LLM and TTS
+ * for a cascade. (A realtime speech-to-speech model is a later addition.)
+ */
+export class Pipeline {
+  readonly stt: STT;
+  readonly llm: LLM;
+  readonly tts: TTS;
+  readonly vad: SileroVAD;
+  readonly eou: EOUConfig;
+  readonly interrupt: InterruptConfig;
+  readonly audio: AudioEngineOptions;
+  readonly maxToolSteps: number;
+  readonly mode: PipelineMode = 'cascade';
+
+  constructor(options: PipelineOptions) {
+    const { stt, llm, tts } = options;
+    if (!stt || !llm || !tts) {
+      const missing = [!stt && 'stt', !llm && 'llm', !tts && 'tts'].filter(Boolean).join(', ');
+      throw new ConfigError(`Pipeline: a cascade needs stt, llm and tts (missing: ${missing})`);
+    }
+    this.stt = stt;
+    this.llm = llm;
+    this.tts = tts;
+    this.vad = options.vad ?? new SileroVAD();
+    this.eou = { ...DEFAULT_EOU_CONFIG, ...options.eou };
+    const [min, max] = this.eou.minMaxSpeechWaitTimeout;
+    if (!(min >= 0 && max >= min)) throw new ConfigError('eou.minMaxSpeechWaitTimeout must be [min, max] with 0 ≤ min ≤ max');
+    this.interrupt = { ...DEFAULT_INTERRUPT_CONFIG, ...options.interrupt };
+    if (!(this.interrupt.minInterruptionMs > 0)) throw new ConfigError('interrupt.minInterruptionMs must be positive');
+    if (!(this.interrupt.minConfidence >= 0 && this.interrupt.minConfidence <= 1)) throw new ConfigError('interrupt.minConfidence must be between 0 and 1');
+    this.audio = options.audio ?? {};
+    this.maxToolSteps = options.maxToolSteps ?? 8;
+  }
+}

@@ -1,0 +1,48 @@
+import type { EarshotError } from '../errors';
+import type { ToolResult } from '../tools/tool-runner';
+import type { TurnMetrics } from '../telemetry/turn-metrics';
+
+/** The agent's state, with the seed's values. */
+export type AgentState = 'starting' | 'idle' | 'listening' | 'thinking' | 'speaking' | 'closing';
+/** The user's state, with the seed's values (`listening`: the user listens to the agent). */
+export type UserState = 'idle' | 'speaking' | 'listening';
+
+/** Payload of the state events: the new state, when (epoch ms), and why. */
+export interface StateChange<S> {
+  state: S;
+  previous: S;
+  at: number;
+  reason: string;
+}
+
+/** Events of `AgentSession`. Names are the seed's, snake_case, past tense. */
+export interface AgentSessionEvents extends Record<string, unknown> {
+  /** Emitted only on change. */
+  agent_state_changed: StateChange<AgentState>;
+  /** Emitted only on change. */
+  user_state_changed: StateChange<UserState>;
+  /** VAD onset of user speech (audio time, s). */
+  user_speech_started: { at: number };
+  /** VAD end of the user's utterance (audio time, s). */
+  user_speech_ended: { at: number; durationSec: number };
+  /** A user utterance was transcribed (`final`) or is being transcribed. */
+  user_transcript: { text: string; final: boolean };
+  /** The agent's text, per segment as it is spoken (`final` once the turn ended, with what was heard). */
+  agent_transcript: { text: string; final: boolean; interrupted: boolean };
+  /** A barge-in was suspected: the agent's voice is ducked. */
+  interruption_suspected: { at: number };
+  /** The suspicion was a blip (cough, click): the agent carries on. */
+  interruption_cancelled: { at: number };
+  /** The agent was interrupted; `heardText` is what the user heard of its answer. */
+  turn_interrupted: { reason: 'barge_in' | 'interrupt' | 'say' | 'close'; heardText: string };
+  tool_call_started: { callId: string; name: string; arguments: string };
+  tool_call_finished: { callId: string; name: string; result: ToolResult };
+  /** Per-turn latency split. */
+  metrics_collected: { turn: TurnMetrics };
+  /** The wake-up timer fired (before `onWakeUp` runs). */
+  wake_up_fired: { afterSec: number };
+  /** A background failure; the session keeps working. */
+  error: { error: EarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
+  /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */
+  session_closed: { reason: string };
+}

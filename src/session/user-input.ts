@@ -1,0 +1,174 @@
+import type { UtteranceHandle } from '../agent/utterance-handle';
+import type { AudioEngine } from '../audio/engine';
+import { dbToGain } from '../audio/dsp/level';
+import type { EventHub } from '../events';
+import { TurnClock } from '../telemetry/turn-metrics';
+import type { BargeInDetector } from '../turn/barge-in';
+import type { Turn } from '../turn/turn';
+import type { Pipeline } from './pipeline';
+import type { AgentSessionEvents } from './session-events';
+import type { SessionStates } from './states';
+
+interface UserInputDeps {
+  states: SessionStates;
+  currentTurn(): Turn | null;
+  /** A finished user utterance (16 kHz) to transcribe and answer. */
+  onUtterance(audio: Float32Array, clock: TurnClock): void;
+  onUserSpeech(): void;
+  onSilence(): void;
+  interrupt(turn: Turn): void;
+}
+
+/**
+ * The user's side: VAD events become user states, utterances become turns, and frames
+ * over the agent's voice go through duck-then-confirm barge-in with an echo gate fed by
+ * the mic and output levels.
+ */
+export class UserInput {
+  /** False until `onEnter` has run and after close: user speech is ignored. */
+  accepting = false;
+  readonly #hub: EventHub<AgentSessionEvents>;
+  readonly #engine: AudioEngine;
+  readonly #pipeline: Pipeline;
+  readonly #barge: BargeInDetector;
+  readonly #deps: UserInputDeps;
+  readonly #offs: (() => void)[] = [];
+  #micRms = 0;
+  #outRms = 0;
+  /** Some speech frame of the current utterance rose above the echo gate: it is the user's. */
+  #heardUser = false;
+  /** A `waitForPlayback` reply: utterances during it wait here until it has played. */
+  #held: UtteranceHandle | null = null;
+  #pending: { audio: Float32Array; clock: TurnClock }[] = [];
+  /** An utterance waiting out the EOU extra wait, merged with more speech if it comes. */
+  #eou: { audio: Float32Array; clock: TurnClock; timer: ReturnType<typeof setTimeout> } | null = null;
+
+  constructor(hub: EventHub<AgentSessionEvents>, engine: AudioEngine, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
+    this.#hub = hub;
+    this.#engine = engine;
+    this.#pipeline = pipeline;
+    this.#barge = barge;
+    this.#deps = deps;
+    const vad = pipeline.vad;
+    this.#offs.push(
+      engine.on('input_level_measured', (e) => (this.#micRms = e.rms)),
+      // Peak-hold with a ~300 ms decay: the echo reaches the mic after the output latency,
+      // so the gate must outlast the agent's last sample by about that much.
+      engine.on('output_level_measured', (e) => (this.#outRms = Math.max(e.rms, this.#outRms * 0.8))),
+      engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
+      vad.on('error', ({ error }) => hub.emit('error', { error, source: 'vad' })),
+      vad.on('speech_started', (e) => this.#speechStarted(e.at)),
+      vad.on('speech_ended', (e) => this.#speechEnded(e.at, e.lastSpeechAt, e.startedAt, e.audio)),
+      vad.on('speech_misfired', () => {
+        this.#heardUser = false;
+        this.#settleUser(true);
+      }),
+      vad.on('vad_frame', (e) => this.#frame(e.at, e.probability)),
+    );
+  }
+
+  /** Holds user utterances until `handle` is done (a `waitForPlayback` reply). */
+  hold(handle: UtteranceHandle): void {
+    this.#held = handle;
+  }
+
+  /** After a turn: hand over utterances held during a finished `waitForPlayback` reply. */
+  release(): void {
+    if (this.#held && !this.#held.done) return;
+    this.#held = null;
+    const pending = this.#pending.splice(0);
+    const last = pending[pending.length - 1];
+    if (last) this.#deps.onUtterance(concat(pending.map((p) => p.audio)), last.clock);
+  }
+
+  dispose(): void {
+    for (const off of this.#offs) off();
+    if (this.#eou) clearTimeout(this.#eou.timer);
+    this.#eou = null;
+    this.accepting = false;
+  }
+
+  #speechStarted(at: number): void {
+    if (!this.accepting) return;
+    if (this.#eou) clearTimeout(this.#eou.timer); // more speech: the turn is not over yet
+    this.#deps.states.setUser('speaking', 'vad');
+    const agent = this.#deps.states.agent;
+    if (agent !== 'speaking' && agent !== 'thinking') this.#deps.states.setAgent('listening', 'user speaking');
+    this.#hub.emit('user_speech_started', { at });
+    this.#deps.onUserSpeech();
+  }
+
+  #speechEnded(at: number, lastSpeechAt: number, startedAt: number, audio: Float32Array): void {
+    if (!this.accepting) return;
+    const now = performance.now();
+    const clock = new TurnClock();
+    clock.endpoint = now;
+    clock.speechEnd = now - (at - lastSpeechAt) * 1000;
+    this.#hub.emit('user_speech_ended', { at, durationSec: lastSpeechAt - startedAt });
+    const real = this.#heardUser;
+    this.#heardUser = false;
+    // Only the agent's own voice coming back (never above the echo gate): not a turn.
+    this.#settleUser(!real);
+    if (!real) return;
+    const merged = this.#eou ? concat([this.#eou.audio, audio]) : audio;
+    this.#eou = null;
+    const waitMs = this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
+    if (waitMs > 0) {
+      this.#eou = { audio: merged, clock, timer: setTimeout(() => this.#commit(merged, clock), waitMs) };
+    } else this.#commit(merged, clock);
+  }
+
+  #commit(audio: Float32Array, clock: TurnClock): void {
+    this.#eou = null;
+    if (!this.accepting) return;
+    if (this.#held && !this.#held.done) {
+      this.#pending.push({ audio, clock });
+      return;
+    }
+    const turn = this.#deps.currentTurn();
+    // Speech over a running turn that did not confirm as an interruption (a short "mhm"):
+    // the agent carries on, and the blip does not become a turn.
+    if (turn && !turn.handle.done && !turn.handle.interrupted) return;
+    if (!turn && this.#deps.states.agent === 'listening') this.#deps.states.setAgent('thinking', 'end of turn');
+    this.#deps.onUtterance(audio, clock);
+  }
+
+  #isEcho(): boolean {
+    const ratio = this.#pipeline.interrupt.echoRatio;
+    return ratio > 0 && this.#outRms > 0.001 && this.#micRms < ratio * this.#outRms;
+  }
+
+  /** The user stopped; `agentToo`: no turn follows, so a listening agent goes idle. */
+  #settleUser(agentToo: boolean): void {
+    const agent = this.#deps.states.agent;
+    this.#deps.states.setUser(agent === 'speaking' ? 'listening' : 'idle', 'vad');
+    if (agentToo && agent === 'listening') this.#deps.states.setAgent('idle', 'user stopped');
+    this.#deps.onSilence();
+  }
+
+  #frame(at: number, probability: number): void {
+    if (probability >= this.#pipeline.vad.options.positiveSpeechThreshold && !this.#isEcho()) this.#heardUser = true;
+    const turn = this.#deps.currentTurn();
+    const active = this.accepting && turn !== null && !turn.handle.done && !turn.handle.interrupted;
+    const interruptible = active && turn!.handle.interruptible && !(this.#held && this.#held === turn!.handle);
+    const action = this.#barge.update({ at, probability, agentActive: active, interruptible, micRms: this.#micRms, outRms: this.#outRms });
+    const mixer = this.#engine.mixer;
+    if (action === 'duck') {
+      mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);
+      this.#hub.emit('interruption_suspected', { at });
+    } else if (action === 'release') {
+      mixer.setGain('voice', 1, 30);
+      this.#hub.emit('interruption_cancelled', { at });
+    } else if (action === 'confirm' && turn) this.#deps.interrupt(turn);
+  }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+/**
+ * Latency split of one user turn, ms. Marks are taken on one clock (performance.now),
+ * with audio-time events mapped onto it through the AudioContext's output timestamp.
+ */
+export interface TurnMetrics {
+  /** The user's last speech (VAD) to the end-of-turn decision: the endpointing silence. */
+  endpointMs: number;
+  /** End of turn to final transcript. */
+  sttMs: number;
+  /** LLM request to first token. */
+  llmTtftMs: number;
+  /** First TTS request of the turn to its first audio. */
+  ttsTtfbMs: number;
+  /** The user's last speech to the first agent sample rendered (what the user feels). */
+  voiceToVoiceMs: number;
+  /** Whatever the sum of the stages above does not explain. */
+  glueMs: number;
+}
+
+/** Collects marks (performance.now ms) for one turn and derives {@link TurnMetrics}. */
+export class TurnClock {
+  speechEnd = NaN;
+  endpoint = NaN;
+  sttDone = NaN;
+  llmStart = NaN;
+  llmFirstToken = NaN;
+  ttsStart = NaN;
+  ttsFirstAudio = NaN;
+  audible = NaN;
+
+  metrics(): TurnMetrics | null {
+    if (!Number.isFinite(this.speechEnd) || !Number.isFinite(this.audible)) return null;
+    const d = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, b - a) : 0);
+    const endpointMs = d(this.speechEnd, this.endpoint);
+    const sttMs = d(this.endpoint, this.sttDone);
+    const llmTtftMs = d(this.llmStart, this.llmFirstToken);
+    const ttsTtfbMs = d(this.ttsStart, this.ttsFirstAudio);
+    const voiceToVoiceMs = d(this.speechEnd, this.audible);
+    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs) };
+  }
+}

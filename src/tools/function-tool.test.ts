@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import type { JsonSchema } from '../providers/types';
+import { functionTool } from './function-tool';
+
+const weather = functionTool({
+  name: 'get_weather',
+  description: 'Current weather in a city.',
+  parameters: z.object({
+    city: z.string().describe('City name'),
+    unit: z.enum(['c', 'f']).default('c'),
+  }),
+  execute: ({ city, unit }) => `${city}: 21°${unit.toUpperCase()}`,
+});
+
+const jsonSchema: JsonSchema = {
+  type: 'object',
+  description: 'Book a table',
+  properties: {
+    name: { type: 'string', description: 'Guest name' },
+    people: { type: 'integer', minimum: 1 },
+    price: { type: 'number' },
+    vip: { type: 'boolean' },
+    slot: { type: 'string', enum: ['lunch', 'dinner'] },
+    tags: { type: 'array', items: { type: 'string' } },
+    contact: { type: 'object', properties: { phone: { type: 'string' } }, required: ['phone'], additionalProperties: false },
+  },
+  required: ['name', 'people'],
+  additionalProperties: false,
+};
+const booking = functionTool<{ name: string; people: number }>({
+  name: 'book',
+  description: 'Books a table.',
+  parameters: jsonSchema,
+  execute: (args) => args.people,
+});
+
+describe('functionTool spec', () => {
+  it('exports a zod schema as input JSON Schema without $schema (defaults are optional)', () => {
+    expect(weather.name).toBe('get_weather');
+    expect(weather.spec.name).toBe('get_weather');
+    expect(weather.spec.description).toBe('Current weather in a city.');
+    const p = weather.spec.parameters;
+    expect(p).not.toHaveProperty('$schema');
+    expect(p.type).toBe('object');
+    expect(p.required).toEqual(['city']);
+    expect(p.properties).toMatchObject({ city: { type: 'string', description: 'City name' }, unit: { enum: ['c', 'f'] } });
+  });
+
+  it('uses a JSON Schema as given', () => {
+    expect(booking.spec.parameters).toBe(jsonSchema);
+  });
+
+  it.each(['', 'has space', 'dot.name', 'x'.repeat(65), 'émoji'])('rejects the tool name %j', (name) => {
+    expect(() => functionTool({ name, description: '', parameters: z.object({}), execute: () => 1 })).toThrow(ConfigError);
+  });
+
+  it('accepts names with - and _ up to 64 characters', () => {
+    expect(functionTool({ name: `a-_${'b'.repeat(61)}`, description: '', parameters: z.object({}), execute: () => 1 }).name).toHaveLength(64);
+  });
+
+  it.each<[string, unknown]>([
+    ['a zod string', z.string()],
+    ['a zod array', z.array(z.number())],
+    ['a zod date', z.object({ when: z.date() })],
+    ['a JSON Schema string', { type: 'string' }],
+    ['a JSON Schema without type', { properties: {} }],
+    ['an unknown JSON Schema type', { type: 'object', properties: { a: { type: 'strin' } } }],
+    ['null', null],
+  ])('rejects %s as parameters with a ConfigError', (_, parameters) => {
+    expect(() => functionTool({ name: 't', description: '', parameters: parameters as JsonSchema, execute: () => 1 })).toThrow(
+      ConfigError,
+    );
+  });
+});
+
+describe('functionTool parse', () => {
+  it('parses valid arguments through zod, applying defaults', () => {
+    expect(weather.parse('{"city":"Paris"}')).toEqual({ ok: true, args: { city: 'Paris', unit: 'c' } });
+  });
+
+  it('reports invalid JSON in words the LLM can act on', () => {
+    const r = weather.parse('{"city": Paris}');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/^Invalid arguments for get_weather: not valid JSON/);
+  });
+
+  it('reports schema violations with their paths', () => {
+    const r = weather.parse('{"city": 3, "unit": "k"}');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error).toContain('city: ');
+      expect(r.error).toContain('unit: ');
+      expect(r.error).toContain('Invalid arguments for get_weather');
+    }
+  });
+
+  it('treats empty arguments as {}', () => {
+    const noArgs = functionTool({ name: 'now', description: '', parameters: z.object({}), execute: () => 1 });
+    expect(noArgs.parse('')).toEqual({ ok: true, args: {} });
+    expect(noArgs.parse('  ')).toEqual({ ok: true, args: {} });
+    expect(weather.parse('').ok).toBe(false);
+  });
+
+  it('rejects non-object JSON', () => {
+    expect(weather.parse('[]').ok).toBe(false);
+    expect(weather.parse('null').ok).toBe(false);
+  });
+
+  it('validates a JSON Schema tool: valid arguments pass', () => {
+    const args = { name: 'Ann', people: 2, price: 9.5, vip: true, slot: 'dinner', tags: ['x'], contact: { phone: '1' } };
+    expect(booking.parse(JSON.stringify(args))).toEqual({ ok: true, args });
+  });
+
+  it.each([
+    ['a missing required field', { name: 'Ann' }, 'people'],
+    ['a wrong type', { name: 1, people: 2 }, 'name'],
+    ['a non-integer', { name: 'Ann', people: 1.5 }, 'people'],
+    ['below the minimum', { name: 'Ann', people: 0 }, 'people'],
+    ['a value outside the enum', { name: 'Ann', people: 2, slot: 'brunch' }, 'slot'],
+    ['a bad array item', { name: 'Ann', people: 2, tags: [1] }, 'tags.0'],
+    ['a bad nested object', { name: 'Ann', people: 2, contact: {} }, 'contact.phone'],
+    ['an extra key with additionalProperties: false', { name: 'Ann', people: 2, extra: 1 }, 'extra'],
+  ])('validates a JSON Schema tool: rejects %s', (_, args, mention) => {
+    const r = booking.parse(JSON.stringify(args));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain(mention);
+  });
+});

@@ -1,0 +1,126 @@
+import { z, type ZodType } from 'zod';
+import { ConfigError } from '../errors';
+import type { JsonSchema, ToolSpec } from '../providers/types';
+
+/** What a tool's `execute` receives besides its arguments. */
+export interface ToolContext {
+  /** Aborts when the turn is interrupted (barge-in, `interrupt()`, close): stop work and fetches. */
+  signal: AbortSignal;
+  /** The LLM's id for this call, as recorded in the chat history. */
+  callId: string;
+  /**
+   * The running `AgentSession`. Typed `unknown` here so that tools don't import the session
+   * (an import cycle); cast it to `AgentSession` in the tool.
+   */
+  session: unknown;
+}
+
+/** The definition passed to {@link functionTool}. */
+export interface FunctionToolDef<A> {
+  /** `^[a-zA-Z0-9_-]{1,64}$` (OpenAI's rule). */
+  name: string;
+  /** Tells the LLM when and how to use the tool. */
+  description: string;
+  /** A zod object schema, or a JSON Schema object (`type: 'object'`) used as given. */
+  parameters: ZodType<A> | JsonSchema;
+  /**
+   * Runs the tool. The result is sent to the LLM as JSON (a string becomes a JSON string,
+   * `undefined` becomes `null`). Throwing sends `{"error": message}`.
+   */
+  execute(args: A, ctx: ToolContext): unknown | Promise<unknown>;
+}
+
+/** Result of {@link FunctionTool.parse}. `error` is written for the LLM to read and retry. */
+export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
+
+/** A validated tool, as made by {@link functionTool}. */
+export interface FunctionTool<A> {
+  readonly name: string;
+  readonly description: string;
+  /** What the LLM sees; `parameters` is JSON Schema without `$schema`. */
+  readonly spec: ToolSpec;
+  /** Parses and validates the LLM's raw argument JSON. Empty text counts as `{}`. Never throws. */
+  parse(rawJson: string): ParseResult<A>;
+  execute(args: A, ctx: ToolContext): unknown | Promise<unknown>;
+}
+
+const NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a tool the LLM can call. Validates eagerly, so a bad definition fails at startup
+ * rather than mid-conversation: throws a `ConfigError` for a bad name, a non-object schema,
+ * or a schema that JSON Schema cannot express (e.g. `z.date()`) or zod cannot check.
+ *
+ * Zod schemas are exported with `io: 'input'`: the LLM writes the *input*, so fields with
+ * a `.default()` are optional to it.
+ */
+export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
+  const { name, description, parameters, execute } = def;
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw new ConfigError(`Invalid tool name ${JSON.stringify(name)}: use 1-64 of a-z A-Z 0-9 _ -`);
+  }
+  if (typeof execute !== 'function') throw new ConfigError(`Tool ${name}: execute must be a function`);
+
+  let schema: JsonSchema;
+  let validator: ZodType<A>;
+  if (isZod(parameters)) {
+    try {
+      schema = z.toJSONSchema(parameters, { io: 'input' }) as JsonSchema;
+    } catch (err) {
+      throw new ConfigError(`Tool ${name}: parameters cannot be expressed as JSON Schema: ${messageOf(err)}`, { cause: err });
+    }
+    delete schema.$schema;
+    validator = parameters;
+  } else {
+    schema = parameters;
+    if (!isObjectSchema(schema)) throw notObject(name);
+    try {
+      // `fromJSONSchema` handles the usual tool subset (object, properties, required, enum,
+      // string/number/integer/boolean/array, nesting, additionalProperties); it throws on
+      // what it doesn't know, which we surface at definition time.
+      validator = z.fromJSONSchema(parameters as Parameters<typeof z.fromJSONSchema>[0]) as ZodType<A>;
+    } catch (err) {
+      throw new ConfigError(`Tool ${name}: unsupported JSON Schema: ${messageOf(err)}`, { cause: err });
+    }
+  }
+  if (!isObjectSchema(schema)) throw notObject(name);
+
+  const spec: ToolSpec = { name, description, parameters: schema };
+  return {
+    name,
+    description,
+    spec,
+    execute,
+    parse(rawJson: string): ParseResult<A> {
+      let value: unknown;
+      // Some LLMs send "" for a call without arguments.
+      const text = rawJson.trim() === '' ? '{}' : rawJson;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        return { ok: false, error: `Invalid arguments for ${name}: not valid JSON (${messageOf(err)})` };
+      }
+      const r = validator.safeParse(value);
+      if (r.success) return { ok: true, args: r.data };
+      const issues = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+      return { ok: false, error: `Invalid arguments for ${name}: ${issues.join('; ')}` };
+    },
+  };
+}
+
+function isZod(p: unknown): p is ZodType {
+  // Duck-typed rather than `instanceof`, so a schema from another copy of zod 4 still works.
+  return typeof p === 'object' && p !== null && '_zod' in p && typeof (p as { safeParse?: unknown }).safeParse === 'function';
+}
+
+function isObjectSchema(s: unknown): s is JsonSchema {
+  return typeof s === 'object' && s !== null && !Array.isArray(s) && (s as JsonSchema).type === 'object';
+}
+
+function notObject(name: string): ConfigError {
+  return new ConfigError(`Tool ${name}: parameters must be an object schema (type: "object")`);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,212 @@
+import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
+import { StreamResampler } from '../audio/dsp/resampler';
+import { isAbortError } from '../providers/errors';
+import type { TTS } from '../providers/types';
+
+/** What was said, and how much of it the listener actually heard. */
+export interface SpeechResult {
+  /** Every segment's text, joined. */
+  fullText: string;
+  /** The text up to the last sample rendered, cut back to a word boundary. */
+  heardText: string;
+  /** Per tag (e.g. a chat message id): heard text of the segments carrying that tag. */
+  heardByTag: Map<string, string>;
+  /** Stopped by `stop()` before playing out. */
+  interrupted: boolean;
+  playback: PlaybackEnd;
+}
+
+interface Segment {
+  text: string;
+  tag: string;
+  /** Source-rate sample range in the stream, known once synthesized. */
+  start: number;
+  end: number;
+  /** Resolves when this segment has played (or the speech stopped). */
+  played: Promise<void>;
+  markPlayed: () => void;
+}
+
+type Job = { segment: Segment; audio?: { samples: Float32Array; sampleRate: number } };
+
+/**
+ * One utterance's audio: text segments synthesized in order into one voice-bus stream.
+ * Segments can be added while earlier ones play (LLM text as it streams, a tool's
+ * `say()`), so nothing waits on a lock held for a whole turn. The rendered-sample count
+ * from the mixer tells exactly which text the listener heard.
+ */
+export class Speech {
+  readonly #tts: TTS;
+  readonly #stream: MixerStream;
+  readonly #contextRate: number;
+  readonly #signal: AbortSignal;
+  readonly #onFirstAudio: () => void;
+  readonly #onSynthesisStart: () => void;
+  #synthesisStarted = false;
+  readonly #onError: (err: unknown) => void;
+  readonly #segments: Segment[] = [];
+  readonly #jobs: Job[] = [];
+  #wake: (() => void) | null = null;
+  #pushed = 0;
+  #ended = false;
+  #stopped = false;
+  #firstAudio = false;
+  readonly result: Promise<SpeechResult>;
+
+  /** @internal */
+  constructor(mixer: Mixer, tts: TTS, signal: AbortSignal, handlers: { onSynthesisStart: () => void; onFirstAudio: () => void; onError: (err: unknown) => void }) {
+    this.#tts = tts;
+    this.#stream = mixer.createStream(tts.sampleRate, 'voice');
+    this.#contextRate = mixer.contextRate;
+    this.#signal = signal;
+    this.#onFirstAudio = handlers.onFirstAudio;
+    this.#onSynthesisStart = handlers.onSynthesisStart;
+    this.#onError = handlers.onError;
+    this.result = this.#run();
+  }
+
+  /** Resolves with the context frame of the first sample heard. */
+  get started(): Promise<number> {
+    return this.#stream.started;
+  }
+
+  /** Queues text to synthesize; resolves when that text has played (or the speech stopped). */
+  say(text: string, tag = ''): Promise<void> {
+    return this.#enqueue(text, tag);
+  }
+
+  /** Queues pre-recorded audio (any rate) that stands for `text`. */
+  play(samples: Float32Array, sampleRate: number, text: string, tag = ''): Promise<void> {
+    return this.#enqueue(text, tag, { samples, sampleRate });
+  }
+
+  /** No more segments: the speech plays what it has, then ends. */
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  /** Stops now: the voice bus fades out (≤ 5 ms) and `result` reports what was heard. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#ended = true;
+    this.#jobs.length = 0;
+    this.#wake?.();
+    this.#stream.stop();
+  }
+
+  #enqueue(text: string, tag: string, audio?: Job['audio']): Promise<void> {
+    let markPlayed!: () => void;
+    const played = new Promise<void>((r) => (markPlayed = r));
+    const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, played, markPlayed };
+    if (this.#stopped || this.#ended) {
+      markPlayed();
+      return played;
+    }
+    this.#segments.push(segment);
+    this.#jobs.push(audio ? { segment, audio } : { segment });
+    this.#wake?.();
+    return played;
+  }
+
+  async #run(): Promise<SpeechResult> {
+    try {
+      for (;;) {
+        const job = this.#jobs.shift();
+        if (!job) {
+          if (this.#ended) break;
+          await new Promise<void>((r) => (this.#wake = r));
+          this.#wake = null;
+          continue;
+        }
+        await this.#synthesize(job);
+      }
+    } catch (err) {
+      if (!isAbortError(err) && !this.#signal.aborted) this.#onError(err);
+      this.#stream.stop();
+    } finally {
+      this.#stream.end();
+    }
+    const playback = await this.#stream.ended;
+    return this.#account(playback);
+  }
+
+  async #synthesize(job: Job): Promise<void> {
+    const seg = job.segment;
+    seg.start = this.#pushed;
+    if (job.audio) {
+      this.#push(job.audio.sampleRate === this.#tts.sampleRate ? job.audio.samples : resample(job.audio.samples, job.audio.sampleRate, this.#tts.sampleRate));
+    } else if (seg.text) {
+      if (!this.#synthesisStarted) {
+        this.#synthesisStarted = true;
+        this.#onSynthesisStart();
+      }
+      for await (const chunk of this.#tts.synthesize({ text: seg.text, signal: this.#signal })) {
+        if (this.#stopped) break;
+        this.#push(chunk);
+      }
+    }
+    seg.end = this.#pushed;
+    // When this segment's last sample will have played, resolve its promise.
+    const endFrame = (seg.end * this.#contextRate) / this.#tts.sampleRate;
+    void this.#stream.waitForRendered(endFrame).then(seg.markPlayed);
+  }
+
+  #push(samples: Float32Array): void {
+    if (samples.length === 0 || this.#stopped) return;
+    if (!this.#firstAudio) {
+      this.#firstAudio = true;
+      this.#onFirstAudio();
+    }
+    this.#pushed += samples.length;
+    this.#stream.push(samples);
+  }
+
+  #account(playback: PlaybackEnd): SpeechResult {
+    const heardSource = (playback.renderedSamples * this.#tts.sampleRate) / this.#contextRate;
+    const heardByTag = new Map<string, string>();
+    const heard: string[] = [];
+    const full: string[] = [];
+    for (const seg of this.#segments) {
+      seg.markPlayed();
+      full.push(seg.text);
+      let part = '';
+      if (seg.start >= 0 && seg.end > seg.start) {
+        if (heardSource >= seg.end - 1) part = seg.text;
+        else if (heardSource > seg.start) part = cutAtWord(seg.text, (heardSource - seg.start) / (seg.end - seg.start));
+      } else if (seg.start >= 0 && seg.end === seg.start && heardSource >= seg.start && playback.reason === 'done') part = seg.text;
+      if (part) {
+        heard.push(part);
+        heardByTag.set(seg.tag, [heardByTag.get(seg.tag), part].filter(Boolean).join(' '));
+      }
+    }
+    return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', playback };
+  }
+}
+
+/** The words fully heard when `fraction` of the text's audio has played (speech rate taken as even). */
+export function cutAtWord(text: string, fraction: number): string {
+  if (fraction >= 1) return text;
+  if (fraction <= 0) return '';
+  const at = Math.round(text.length * fraction);
+  // Keep a word if the cut falls in its second half: ±1 word either way.
+  const words = [...text.matchAll(/\S+/g)];
+  let out = '';
+  for (const w of words) {
+    const mid = w.index + w[0].length / 2;
+    if (mid <= at) out = text.slice(0, w.index + w[0].length);
+    else break;
+  }
+  return out.trim();
+}
+
+function resample(samples: Float32Array, from: number, to: number): Float32Array {
+  const r = new StreamResampler(from, to);
+  const body = r.process(samples);
+  const tail = r.process(new Float32Array(Math.ceil(from / 50))).subarray(0, r.latencyOutputSamples);
+  const out = new Float32Array(body.length + tail.length);
+  out.set(body);
+  out.set(tail, body.length);
+  return out.subarray(r.latencyOutputSamples);
+}

@@ -1,0 +1,219 @@
+import type { Mixer } from '../audio/mixer';
+import type { ChatContext } from '../agent/chat-context';
+import type { UtteranceHandle } from '../agent/utterance-handle';
+import { isAbortError } from '../providers/errors';
+import type { ChatItem, LLM, TTS } from '../providers/types';
+import type { FunctionTool } from '../tools/function-tool';
+import { runToolCalls, type ToolCall, type ToolResult } from '../tools/tool-runner';
+import { SentenceChunker, stripMarkdown } from './sentence-chunker';
+import { Speech, type SpeechResult } from './speech-output';
+
+/** What a turn reports as it goes; the session turns these into states, events and metrics. */
+export interface TurnHooks {
+  onLlmStart(): void;
+  onLlmFirstToken(): void;
+  /** The turn's first TTS request went out. */
+  onTtsStart(): void;
+  /** First TTS audio of the turn reached the mixer (TTS time to first byte). */
+  onFirstAudio(): void;
+  /** First sample of the turn was rendered; `frame` is the context frame. */
+  onAudible(frame: number): void;
+  onToolStart(call: ToolCall): void;
+  onToolEnd(call: ToolCall, result: ToolResult): void;
+  onError(error: unknown, source: 'llm' | 'tts'): void;
+  /** Tool execution depth, so `say()`/`reply()` know they are called from a tool. */
+  enterTool(): void;
+  exitTool(): void;
+}
+
+export interface TurnDeps {
+  llm: LLM | null;
+  tts: TTS;
+  mixer: Mixer;
+  chat: ChatContext;
+  tools: ReadonlyMap<string, FunctionTool<any>>;
+  session: unknown;
+  /** LLM rounds with tools before a final round without them. Default 8. */
+  maxToolSteps: number;
+  hooks: TurnHooks;
+}
+
+export interface TurnOutcome {
+  speech: SpeechResult;
+  interrupted: boolean;
+}
+
+interface Said {
+  tag: string;
+  text: string;
+  addToChat: boolean;
+  messageId?: string;
+}
+
+let tagCounter = 0;
+const nextTag = () => `seg${++tagCounter}`;
+
+/**
+ * One utterance of the agent from start to played out: either fixed text/audio (`say`)
+ * or a generation (LLM rounds, parallel tools, text streamed to TTS sentence by sentence).
+ * On interruption it stops audio at once, aborts LLM, TTS and tools, and writes to the
+ * history only what the listener heard; every tool call still gets an output.
+ */
+export class Turn {
+  readonly handle: UtteranceHandle;
+  readonly speech: Speech;
+  readonly #deps: TurnDeps;
+  readonly #said: Said[] = [];
+  /** Messages from `say()` inside a tool, added after the tool outputs (OpenAI needs outputs right after calls). */
+  #deferred: Said[] = [];
+  #inTools = false;
+  #audible = false;
+
+  constructor(deps: TurnDeps, handle: UtteranceHandle) {
+    this.#deps = deps;
+    this.handle = handle;
+    this.speech = new Speech(deps.mixer, deps.tts, handle.signal, {
+      onSynthesisStart: () => deps.hooks.onTtsStart(),
+      onFirstAudio: () => deps.hooks.onFirstAudio(),
+      onError: (err) => deps.hooks.onError(err, 'tts'),
+    });
+    void this.speech.started.then((frame) => {
+      if (this.speech && !this.handle.signal.aborted) {
+        this.#audible = true;
+        deps.hooks.onAudible(frame);
+      }
+    });
+  }
+
+  /** The turn's audio has started playing. */
+  get audible(): boolean {
+    return this.#audible;
+  }
+
+  /** Speaks fixed text (or audio standing for it), then ends. */
+  async say(text: string, options: { audio?: { samples: Float32Array; sampleRate: number }; addToChat: boolean }): Promise<TurnOutcome> {
+    this.addSpeech(text, options);
+    this.speech.end();
+    return this.#finish();
+  }
+
+  /**
+   * Adds speech to this turn while it runs (a tool's `say()`); resolves when it has
+   * played. Its history message lands after the tool outputs of the current round.
+   */
+  addSpeech(text: string, options: { audio?: { samples: Float32Array; sampleRate: number }; addToChat: boolean }): Promise<void> {
+    const said: Said = { tag: nextTag(), text, addToChat: options.addToChat };
+    this.#said.push(said);
+    if (this.#inTools) this.#deferred.push(said);
+    else this.#record(said);
+    return options.audio
+      ? this.speech.play(options.audio.samples, options.audio.sampleRate, text, said.tag)
+      : this.speech.say(stripMarkdown(text), said.tag);
+  }
+
+  /**
+   * Runs LLM rounds on the history (plus transient `instructions`, never stored) until
+   * an answer without tool calls, then waits for playout.
+   */
+  async generate(instructions?: string): Promise<TurnOutcome> {
+    const { llm, chat, tools, hooks, maxToolSteps } = this.#deps;
+    const signal = this.handle.signal;
+    try {
+      for (let step = 0; llm && !signal.aborted; step++) {
+        const allowTools = tools.size > 0 && step < maxToolSteps;
+        const calls = await this.#round(llm, instructions, allowTools);
+        if (calls.length === 0 || signal.aborted) break;
+        for (const c of calls) chat.addFunctionCall(c.callId, c.name, c.arguments);
+        this.#inTools = true;
+        hooks.enterTool();
+        let results: ToolResult[];
+        try {
+          results = await runToolCalls(calls, tools, {
+            signal,
+            session: this.#deps.session,
+            onStart: (c) => hooks.onToolStart(c),
+            onEnd: (c, r) => hooks.onToolEnd(c, r),
+          });
+        } finally {
+          hooks.exitTool();
+          this.#inTools = false;
+        }
+        for (const r of results) chat.addFunctionOutput(r.callId, r.name, r.output, r.isError);
+        for (const said of this.#deferred.splice(0)) this.#record(said);
+      }
+    } catch (err) {
+      if (!isAbortError(err) && !signal.aborted) hooks.onError(err, 'llm');
+    } finally {
+      for (const said of this.#deferred.splice(0)) this.#record(said);
+      // Calls recorded but never answered (an abort between recording and running) get an output.
+      chat.closeOpenCalls('interrupted');
+    }
+    this.speech.end();
+    return this.#finish();
+  }
+
+  /** Stops now: audio fades out, LLM/TTS/tools abort. Resolves when accounted for. */
+  interrupt(): void {
+    this.handle.interrupt({ force: true });
+    this.speech.stop();
+  }
+
+  async #round(llm: LLM, instructions: string | undefined, allowTools: boolean): Promise<ToolCall[]> {
+    const { chat, tools, hooks } = this.#deps;
+    const signal = this.handle.signal;
+    const items: ChatItem[] = [...chat.items];
+    if (instructions) items.push({ type: 'message', id: 'transient', role: 'system', content: instructions, createdAt: Date.now() });
+    const chunker = new SentenceChunker();
+    const said: Said = { tag: nextTag(), text: '', addToChat: true };
+    const calls: ToolCall[] = [];
+    const speak = (segments: string[]) => {
+      for (const s of segments) void this.speech.say(stripMarkdown(s), said.tag);
+    };
+    hooks.onLlmStart();
+    let first = true;
+    try {
+      const stream = llm.chat({ items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal, ...(allowTools ? {} : { toolChoice: 'none' as const }) });
+      for await (const chunk of stream) {
+        if (signal.aborted) break;
+        if (first && (chunk.type === 'text' || chunk.type === 'tool_call')) {
+          first = false;
+          hooks.onLlmFirstToken();
+        }
+        if (chunk.type === 'text') {
+          said.text += chunk.delta;
+          speak(chunker.push(chunk.delta));
+        } else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
+      }
+    } finally {
+      // Even when the stream fails mid-way, speak and record what did arrive.
+      if (!signal.aborted) speak(chunker.flush());
+      if (said.text.trim()) {
+        this.#said.push(said);
+        this.#record(said);
+      }
+    }
+    return signal.aborted ? [] : calls;
+  }
+
+  #record(said: Said): void {
+    if (!said.addToChat || !said.text.trim()) return;
+    said.messageId = this.#deps.chat.addMessage('assistant', said.text.trim()).id;
+  }
+
+  async #finish(): Promise<TurnOutcome> {
+    const result = await this.speech.result;
+    const interrupted = result.interrupted || this.handle.interrupted;
+    if (interrupted) {
+      // History holds what the listener heard, not what was generated.
+      for (const said of this.#said) {
+        if (!said.messageId) continue;
+        const heard = result.heardByTag.get(said.tag) ?? '';
+        const squash = (t: string) => t.replace(/\s+/g, ' ').trim();
+        if (!heard) this.#deps.chat.remove(said.messageId);
+        else if (squash(heard) !== squash(stripMarkdown(said.text))) this.#deps.chat.truncateMessage(said.messageId, heard);
+      }
+    }
+    this.handle.markDone();
+    return { speech: result, interrupted };
+  }
+}
