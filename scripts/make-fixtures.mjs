@@ -202,7 +202,7 @@ async function buildLongSpeech(tmp) {
   return { name: 'long-speech', speechTexts: [LONG_SPEECH.text], expectStartSec: 1.0 };
 }
 
-async function buildCough(tmp) {
+async function coughBurst(tmp) {
   // A real voiced syllable cut to 150 ms from its measured onset. espeak's onset already
   // rises from silence, so only the cut end gets a 5 ms raised-cosine fade-out (a fade-in
   // would eat into the first 10 ms window and shorten the measured burst to 140 ms).
@@ -213,8 +213,32 @@ async function buildCough(tmp) {
   const fade = Math.round((COUGH.fadeMs / 1000) * SR);
   const burst = samples.slice(first.start, first.start + len); // copy: faded in place below
   for (let i = 0; i < fade; i++) burst[burst.length - 1 - i] *= 0.5 - 0.5 * Math.cos((Math.PI * i) / fade);
-  writeWav16(join(OUT_DIR, 'cough.wav'), concat(silence(1.0), burst, silence(2.0)));
+  return burst;
+}
+
+async function buildCough(tmp) {
+  writeWav16(join(OUT_DIR, 'cough.wav'), concat(silence(1.0), await coughBurst(tmp), silence(2.0)));
   return { name: 'cough', speechTexts: ['(burst)'], expectStartSec: 1.0, expectLenSec: COUGH.burstMs / 1000 };
+}
+
+/**
+ * Conversation fixtures for the session tests: the user's lines with pauses long enough
+ * for the agent to answer in between. Parts: a number (seconds of silence), a string
+ * (a line in en-us at 160 wpm), or 'cough' (the 150 ms burst).
+ */
+const CONVERSATIONS = {
+  'story-then-stop': [1.0, 'Tell me a story.', 4.5, 'Wait, stop. I have a question.', 3.0],
+  'story-then-cough': [1.0, 'Tell me a story.', 4.0, 'cough', 7.0],
+  'story-then-silence': [1.0, 'Tell me a story.', 9.0],
+  'hello-then-silence': [1.0, 'Hello there.', 12.0],
+};
+
+async function buildConversation(tmp, name, parts) {
+  const audio = await Promise.all(
+    parts.map((p, i) => (typeof p === 'number' ? silence(p) : p === 'cough' ? coughBurst(tmp) : speak(tmp, `${name}-${i}`, { voice: 'en-us', speed: 160, text: p }))),
+  );
+  writeWav16(join(OUT_DIR, `${name}.wav`), concat(...audio));
+  return { name, speechTexts: parts.filter((p) => typeof p === 'string').map((p) => (p === 'cough' ? '(burst)' : p)), expectStartSec: 1.0 };
 }
 
 function buildClick() {
@@ -241,6 +265,7 @@ try {
     buildLongSpeech(tmp),
     buildCough(tmp),
     buildClick(),
+    ...Object.entries(CONVERSATIONS).map(([name, parts]) => buildConversation(tmp, name, parts)),
   ]);
 } catch (err) {
   console.error(`make-fixtures: ${err.message}`);

@@ -9,6 +9,9 @@ import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
 
+/** How long the output level is held for the echo gate: covers output latency plus room echo, ms. */
+const ECHO_HOLD_MS = 300;
+
 interface UserInputDeps {
   states: SessionStates;
   currentTurn(): Turn | null;
@@ -52,9 +55,7 @@ export class UserInput {
     const vad = pipeline.vad;
     this.#offs.push(
       engine.on('input_level_measured', (e) => (this.#micRms = e.rms)),
-      // Peak-hold with a ~300 ms decay: the echo reaches the mic after the output latency,
-      // so the gate must outlast the agent's last sample by about that much.
-      engine.on('output_level_measured', (e) => (this.#outRms = Math.max(e.rms, this.#outRms * 0.8))),
+      engine.on('output_level_measured', (e) => this.#outputLevel(e.rms)),
       engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
       vad.on('error', ({ error }) => hub.emit('error', { error, source: 'vad' })),
       vad.on('speech_started', (e) => this.#speechStarted(e.at)),
@@ -132,6 +133,19 @@ export class UserInput {
     if (!turn && this.#deps.states.agent === 'listening') this.#deps.states.setAgent('thinking', 'end of turn');
     this.#deps.onUtterance(audio, clock);
   }
+
+  /**
+   * The echo reaches the mic one output latency (and room delay) after it was played, so
+   * the gate compares the mic with the loudest output of the last {@link ECHO_HOLD_MS}.
+   */
+  #outputLevel(rms: number): void {
+    const now = performance.now();
+    this.#outHistory.push([now, rms]);
+    while (this.#outHistory.length > 0 && this.#outHistory[0]![0] < now - ECHO_HOLD_MS) this.#outHistory.shift();
+    this.#outRms = this.#outHistory.reduce((m, [, r]) => Math.max(m, r), 0);
+  }
+
+  readonly #outHistory: [number, number][] = [];
 
   #isEcho(): boolean {
     const ratio = this.#pipeline.interrupt.echoRatio;

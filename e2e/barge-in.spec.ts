@@ -1,0 +1,152 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { launch, openHarness } from './support/browser';
+import { control, events, startAgent, waitForEvents } from './support/agent-run';
+import { endOfSound, firstSound, ttsSamples } from './support/tts-audio';
+
+// A story of plain sentences (no commas): the sentence chunker sends each to TTS as one segment.
+const STORY = [
+  'Once upon a time there was a small robot who lived in a lighthouse.',
+  'Every night it polished the great lamp until it shone like the sun.',
+  'Ships far away saw the light and found their way home safely.',
+  'One winter the lamp went dark and the robot climbed the tower to fix it.',
+  'It worked through the storm until the beam swept the sea again.',
+  'In the morning the sailors waved and the robot waved back.',
+];
+
+let browser: Browser;
+let page: Page;
+test.afterEach(async () => {
+  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
+  await browser?.close();
+});
+
+/** The tapped output as one array, from the first tapped frame. */
+async function tapped(p: Page): Promise<{ samples: Float32Array; sampleRate: number; firstFrame: number }> {
+  const r = await p.evaluate(() => {
+    const R = (window as any).R;
+    R.stopTap();
+    const n = R.blocks.reduce((a: number, b: any) => a + b.samples.length, 0);
+    const all = new Float32Array(n);
+    let at = 0;
+    for (const b of R.blocks) {
+      all.set(b.samples, at);
+      at += b.samples.length;
+    }
+    return { samples: Array.from(all), sampleRate: R.sampleRate, firstFrame: R.blocks[0].frame };
+  });
+  return { ...r, samples: Float32Array.from(r.samples) };
+}
+
+async function scriptStory(baseURL: string, extra: { llm?: object[]; stt?: object[] } = {}, story = STORY) {
+  await control(baseURL, 'reset', {});
+  // TTS at twice real time and the LLM at ~25 words/s: both are still streaming when the user cuts in.
+  await control(baseURL, 'config', { ttsBytesPerSecond: 96000 });
+  await control(baseURL, 'script', {
+    stt: [{ text: 'Tell me a story.' }, ...(extra.stt ?? [])],
+    llm: [{ text: story.join(' '), chunkDelayMs: 40 }, ...(extra.llm ?? [])],
+  });
+}
+
+test('barge-in stops the agent; history keeps what was heard; LLM and TTS requests are aborted', async ({ baseURL }) => {
+  await scriptStory(baseURL!, { stt: [{ text: 'Wait, stop. I have a question.' }], llm: [{ text: 'Sure, go ahead.' }] });
+  browser = await launch({ wav: 'story-then-stop' });
+  page = await openHarness(browser, baseURL!);
+  await startAgent(page);
+  await waitForEvents(page, 'turn_interrupted', 1, 20_000);
+  await waitForEvents(page, 'agent_transcript', 2, 20_000);
+  const ev = await events(page);
+  expect(ev.find((e) => e.name === 'turn_interrupted').reason).toBe('barge_in');
+  expect(ev.filter((e) => e.name === 'interruption_suspected').length).toBeGreaterThanOrEqual(1);
+
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory());
+  expect(history.map((i: any) => i.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  const cut = history[1];
+  expect(cut.interrupted).toBe(true);
+  expect(STORY.join(' ').startsWith(cut.content)).toBe(true);
+  expect(history[2].content).toBe('Wait, stop. I have a question.');
+  expect(history[3].content).toBe('Sure, go ahead.');
+
+  // Independently of the SDK's own accounting: how long did the agent's voice last in the
+  // rendered output, and which words does that much of the server's audio hold?
+  const out = await tapped(page);
+  const pcm = await Promise.all(STORY.map((s) => ttsSamples(baseURL!, s)));
+  const lead = firstSound(pcm[0]!) / 24000;
+  const start = firstSound(out.samples) / out.sampleRate - lead;
+  // The cut is the first stretch of > 150 ms of silence after the start (sentence gaps are shorter).
+  let end = firstSound(out.samples);
+  for (let i = end, quiet = 0; i < out.samples.length; i++) {
+    if (Math.abs(out.samples[i]!) > 1e-3) { end = i + 1; quiet = 0; } else if (++quiet > out.sampleRate * 0.15) break;
+  }
+  let heardSec = end / out.sampleRate - start;
+  let expectedWords = 0;
+  for (let k = 0; k < STORY.length; k++) {
+    const dur = pcm[k]!.length / 24000;
+    const words = STORY[k]!.split(' ').length;
+    if (heardSec >= dur) { expectedWords += words; heardSec -= dur; continue; }
+    expectedWords += Math.round((words * heardSec) / dur);
+    break;
+  }
+  const storedWords = cut.content.split(' ').length;
+  console.log(`barge-in: heard ${storedWords} words stored, ${expectedWords} by the rendered audio`);
+  expect(Math.abs(storedWords - expectedWords)).toBeLessThanOrEqual(1);
+
+  // The server saw the story's LLM stream and at least one TTS stream cut by the client.
+  const log = (await control(baseURL!, 'log')).requests as any[];
+  const chats = log.filter((r) => r.route === '/v1/chat/completions');
+  expect(chats[0].aborted).toBe(true);
+  expect(log.filter((r) => r.route === '/v1/audio/speech').some((r) => r.aborted)).toBe(true);
+});
+
+const SHORT = STORY.slice(0, 3);
+
+test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost', async ({ baseURL }) => {
+  await scriptStory(baseURL!, {}, SHORT);
+  browser = await launch({ wav: 'story-then-cough' });
+  page = await openHarness(browser, baseURL!);
+  await startAgent(page);
+  await waitForEvents(page, 'agent_transcript', 1, 30_000);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'interruption_suspected').length).toBeGreaterThanOrEqual(1);
+  expect(ev.filter((e) => e.name === 'interruption_cancelled').length).toBeGreaterThanOrEqual(1);
+  expect(ev.filter((e) => e.name === 'turn_interrupted')).toEqual([]);
+  expect(ev.find((e) => e.name === 'agent_transcript').interrupted).toBe(false);
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory());
+  expect(history.map((i: any) => i.content)).toEqual(['Tell me a story.', SHORT.join(' ')]);
+  // Every sample of every sentence reached the output: voice from first to last sound
+  // lasts as long as the server's audio for the whole story.
+  const out = await tapped(page);
+  const pcm = await Promise.all(SHORT.map((s) => ttsSamples(baseURL!, s)));
+  const totalSec = pcm.reduce((n, p) => n + p.length, 0) / 24000;
+  const expectedSounding = totalSec - firstSound(pcm[0]!) / 24000 - (pcm.at(-1)!.length - endOfSound(pcm.at(-1)!)) / 24000;
+  const sounding = (endOfSound(out.samples) - firstSound(out.samples)) / out.sampleRate;
+  console.log(`cough: voice lasted ${sounding.toFixed(3)} s, the story's audio ${expectedSounding.toFixed(3)} s`);
+  expect(Math.abs(sounding - expectedSounding)).toBeLessThan(0.03);
+});
+
+for (const gate of [true, false]) {
+  test(`the agent's own voice fed back into the mic ${gate ? 'does not interrupt it (echo gate)' : 'does interrupt it without the echo gate (control)'}`, async ({ baseURL }) => {
+    await scriptStory(baseURL!, { stt: [{ text: '(echo)' }], llm: [{ text: 'Hm?' }] }, SHORT);
+    browser = await launch({ wav: 'story-then-silence' });
+    page = await openHarness(browser, baseURL!);
+    await startAgent(page, gate ? {} : { interrupt: { echoRatio: 0 } });
+    // The echo path: output → 80 ms delay → −10 dB → the capture input, beside the mic.
+    await page.evaluate(() => {
+      const s = (window as any).R.session;
+      const ctx = s.audio.context as AudioContext;
+      const delay = new DelayNode(ctx, { delayTime: 0.08 });
+      const gain = new GainNode(ctx, { gain: 10 ** (-10 / 20) });
+      s.audio.mixer.node.connect(delay).connect(gain).connect(s.audio.inputNode);
+    });
+    if (gate) {
+      await waitForEvents(page, 'agent_transcript', 1, 30_000);
+      const ev = await events(page);
+      expect(ev.filter((e) => e.name === 'turn_interrupted')).toEqual([]);
+      expect(ev.find((e) => e.name === 'agent_transcript').interrupted).toBe(false);
+      await page.waitForTimeout(1500); // the echo's tail must not become a user turn either
+      const history = await page.evaluate(() => (window as any).R.session.getContextHistory());
+      expect(history.map((i: any) => i.content)).toEqual(['Tell me a story.', SHORT.join(' ')]);
+    } else {
+      await waitForEvents(page, 'turn_interrupted', 1, 30_000);
+    }
+  });
+}
