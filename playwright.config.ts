@@ -2,6 +2,9 @@ import { defineConfig } from '@playwright/test';
 
 // One worker: the tests play real-time audio, and two cores are shared with Vite and
 // the worklets; parallel pages would only add timing noise.
+// E2E_PORT gives a second checkout or engineer its own dev server (and provider-server state).
+const port = Number(process.env.E2E_PORT ?? 5173);
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
@@ -10,11 +13,11 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
-  use: { baseURL: 'http://127.0.0.1:5173' },
+  use: { baseURL: `http://127.0.0.1:${port}` },
   webServer: [
     {
-      command: 'npx vite --port 5173 --strictPort',
-      url: 'http://127.0.0.1:5173/e2e/pages/harness.html',
+      command: `npx vite --port ${port} --strictPort`,
+      url: `http://127.0.0.1:${port}/e2e/pages/harness.html`,
       reuseExistingServer: !process.env.CI,
       stdout: 'ignore',
     },
