@@ -174,3 +174,42 @@ test('the underrun counter does count starvation (control: a 50 ms lead cannot c
   expect(run.underruns).toBeGreaterThan(0);
   expect(run.rendered).toBe(run.expected); // starved, yet nothing was lost: playback resumed
 });
+
+test('aecLoopback: the output reaches the <audio> element through a local peer connection', async () => {
+  const r = await page.evaluate(async () => {
+    const { AudioEngine } = (window as any).E;
+    // Record the peer connections the engine makes, to find the receiving side's track.
+    const pcs: RTCPeerConnection[] = [];
+    const Native = RTCPeerConnection;
+    (window as any).RTCPeerConnection = class extends Native {
+      constructor(...args: any[]) {
+        super(...args);
+        pcs.push(this);
+      }
+    };
+    const engine = new AudioEngine({ aecLoopback: true });
+    await engine.start();
+    const el = engine.outputElement as HTMLAudioElement;
+    const track = (el.srcObject as MediaStream).getAudioTracks()[0]!;
+    // Listen to what the element receives, in a second context.
+    const probe = new AudioContext();
+    const analyser = probe.createAnalyser();
+    probe.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
+    const sr = engine.context.sampleRate;
+    const tone = new Float32Array(sr * 2).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / sr));
+    engine.mixer.play({ samples: tone, sampleRate: sr }, { bus: 'voice' });
+    await new Promise((res) => setTimeout(res, 1200));
+    const buf = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(buf);
+    const rms = Math.sqrt(buf.reduce((a, x) => a + x * x, 0) / buf.length);
+    const received = pcs.flatMap((pc) => pc.getReceivers().map((r) => r.track));
+    const out = { viaPeer: received.includes(track), peers: pcs.map((pc) => pc.connectionState), rms, state: track.readyState };
+    probe.close();
+    engine.close();
+    return out;
+  });
+  expect(r.state).toBe('live');
+  expect(r.viaPeer).toBe(true); // the element plays the peer connection's received track
+  expect(r.peers).toEqual(['connected', 'connected']);
+  expect(r.rms).toBeGreaterThan(0.05); // the tone came through the peer connection
+});

@@ -32,6 +32,14 @@ export interface AudioEngineOptions {
   outputDeviceId?: string;
   /** Meter cadence, ms. Default 33 (≈ 30 Hz); 0 disables the meters. */
   levelIntervalMs?: number;
+  /**
+   * Route the output through a local RTCPeerConnection pair before the `<audio>` element.
+   * Chrome's echo canceller only removes audio that was played from a peer connection,
+   * not Web Audio output (Chromium issue 687574), so with speakers this lets
+   * `echoCancellation` see the agent's voice. Costs an Opus encode/decode (~20–40 ms).
+   * Default false.
+   */
+  aecLoopback?: boolean;
 }
 
 const VAD_CAPTURE: Omit<CaptureOptions, 'levelIntervalMs'> = { targetRate: 16000, frameSize: 512 };
@@ -132,7 +140,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     this.#destination = ctx.createMediaStreamDestination();
     mixerNode.connect(this.#destination);
     const el = new Audio();
-    el.srcObject = this.#destination.stream;
+    el.srcObject = o.aecLoopback ? await this.#loopback(this.#destination.stream) : this.#destination.stream;
     this.#element = el;
     if (o.outputDeviceId) await this.setOutputDevice(o.outputDeviceId);
     void el.play().catch(() => undefined); // refused without a gesture; unlock() retries
@@ -157,6 +165,26 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
     }).startFrame;
     input.connect(capture);
+  }
+
+  #peers: RTCPeerConnection[] = [];
+
+  /** Sends `stream` through two local peer connections and returns the received stream. */
+  async #loopback(stream: MediaStream): Promise<MediaStream> {
+    const a = new RTCPeerConnection();
+    const b = new RTCPeerConnection();
+    this.#peers = [a, b];
+    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
+    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
+    const received = new Promise<MediaStream>((resolve) => {
+      b.ontrack = (e) => resolve(e.streams[0] ?? new MediaStream([e.track]));
+    });
+    for (const track of stream.getAudioTracks()) a.addTrack(track, stream);
+    await a.setLocalDescription(await a.createOffer());
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription!);
+    return received;
   }
 
   /** Resumes the context and the output element; call from a click or key handler. */
@@ -219,6 +247,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       this.#element.srcObject = null;
     }
     this.#element = null;
+    for (const pc of this.#peers) pc.close();
+    this.#peers = [];
     for (const t of this.#destination?.stream.getTracks() ?? []) t.stop();
     this.#destination = null;
     if (this.#ctx && this.#ownsContext && this.#ctx.state !== 'closed') void this.#ctx.close().catch(() => undefined);
