@@ -1,99 +1,139 @@
-// The demo page: the audio engine and VAD of Earshot, driven by buttons. Runs offline.
-import { AudioEngine, EarshotError, SileroVAD, listMicrophones } from '../src/index';
+// The demo: a full conversation in the page. Offline it talks to the dev server's local
+// provider (a rule-based stand-in brain, espeak-ng speech); settings switch any stage.
+import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicrophones, type TurnMetrics } from '../src/index';
+import { renderSettings, stagesFrom } from './settings';
+import { ambientPad, typingLoop } from './sounds';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
-  start: $<HTMLButtonElement>('start'),
-  stop: $<HTMLButtonElement>('stop'),
-  mic: $<HTMLSelectElement>('mic'),
-  mute: $<HTMLInputElement>('mute'),
-  status: $('status'),
-  progress: $('progress'),
-  inLevel: $<HTMLMeterElement>('in-level'),
-  outLevel: $<HTMLMeterElement>('out-level'),
-  light: $('vad-light'),
-  vadText: $('vad-text'),
-  trace: $<HTMLCanvasElement>('vad-trace'),
-  utterances: $('utterances'),
-  playVoice: $<HTMLButtonElement>('play-voice'),
-  toggleBg: $<HTMLButtonElement>('toggle-bg'),
-  flush: $<HTMLButtonElement>('flush'),
+  start: $<HTMLButtonElement>('start'), stop: $<HTMLButtonElement>('stop'), mic: $<HTMLSelectElement>('mic'),
+  mute: $<HTMLInputElement>('mute'), status: $('status'), progress: $('progress'),
+  agentLight: $('agent-light'), agentState: $('agent-state'), userLight: $('user-light'), userState: $('user-state'),
+  inLevel: $<HTMLMeterElement>('in-level'), outLevel: $<HTMLMeterElement>('out-level'), trace: $<HTMLCanvasElement>('vad-trace'),
+  transcript: $('transcript'), form: $<HTMLFormElement>('text-form'), text: $<HTMLInputElement>('text'), send: $<HTMLButtonElement>('send'),
+  latency: $('latency'), tools: $('tools'), bg: $<HTMLInputElement>('bg'), thinking: $<HTMLInputElement>('thinking'),
+  interrupt: $<HTMLButtonElement>('interrupt'), settings: $('stage-settings'),
 };
+renderSettings(ui.settings);
 
-let engine: AudioEngine | null = null;
-let vad: SileroVAD | null = null;
-let bgId: number | null = null;
+let session: AgentSession | null = null;
 const probs: number[] = [];
-
+const live = [ui.stop, ui.mic, ui.mute, ui.text, ui.send, ui.bg, ui.interrupt];
 const say = (text: string) => (ui.status.textContent = text);
-const controls = [ui.stop, ui.mic, ui.mute, ui.playVoice, ui.toggleBg, ui.flush];
+const errorText = (err: unknown) => (err instanceof EarshotError ? `${err.code}: ${err.message}` : String(err));
+
+function line(kind: 'user' | 'agent' | 'error', text: string): HTMLLIElement {
+  const li = document.createElement('li');
+  li.className = kind;
+  li.textContent = text;
+  ui.transcript.append(li);
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  return li;
+}
+
+const getTime = functionTool({
+  name: 'get_time',
+  description: 'The current local time',
+  parameters: { type: 'object', properties: {} },
+  execute: () => ({ time: new Date().toTimeString().slice(0, 5) }),
+});
 
 ui.start.onclick = async () => {
   ui.start.disabled = true;
-  engine = new AudioEngine();
-  vad = new SileroVAD();
-  wire(engine, vad);
+  const { stt, llm, tts, offline } = stagesFrom(ui.settings);
+  const agent = new Agent({
+    instructions: 'You are a friendly, brief voice assistant. Answer in one or two short sentences, no Markdown.',
+    tools: [getTime],
+    thinkingAudio: ui.thinking.checked ? { source: typingLoop(48000), volume: 0.25 } : undefined,
+    onEnter: async (a) => void (a.session as AgentSession).say(offline ? 'Hi! I am the offline demo. Ask me what time it is.' : 'Hi! How can I help?'),
+  });
+  const s = new AgentSession(agent, new Pipeline({ stt, llm, tts }), { wakeUp: 20, onWakeUp: (x) => void x.say('Still there? Ask me anything.') });
+  session = s;
+  wire(s);
   try {
-    say('Opening the microphone…');
-    await engine.start();
-    await engine.unlock();
-    say('Loading the VAD model…');
+    say('Opening the microphone and loading the VAD…');
     ui.progress.hidden = false;
-    await vad.start(engine);
+    await s.start();
     ui.progress.hidden = true;
-    say(`Listening at ${engine.context.sampleRate} Hz. Speak!`);
-    controls.forEach((c) => (c.disabled = false));
-    await fillMicList(engine.microphone.deviceId);
+    live.forEach((c) => (c.disabled = false));
+    say(`Listening (${s.audio.context.sampleRate} Hz). Speak, or type below.`);
+    await fillMicList(s.audio.microphone.deviceId);
   } catch (err) {
-    say(err instanceof EarshotError ? `${err.code}: ${err.message}` : String(err));
-    stop();
+    say(errorText(err));
+    await stop();
   }
 };
 
-ui.stop.onclick = () => stop();
+ui.stop.onclick = () => void stop();
 
-function stop(): void {
-  vad?.close();
-  engine?.close();
-  vad = null;
-  engine = null;
-  bgId = null;
-  ui.toggleBg.textContent = 'Background loop: off';
-  controls.forEach((c) => (c.disabled = true));
+async function stop(): Promise<void> {
+  const s = session;
+  session = null;
+  await s?.close();
+  live.forEach((c) => (c.disabled = true));
+  ui.bg.checked = false;
   ui.start.disabled = false;
   ui.progress.hidden = true;
 }
 
-function wire(e: AudioEngine, v: SileroVAD): void {
-  e.on('input_level_measured', ({ rms }) => (ui.inLevel.value = Math.min(1, rms * 4)));
-  e.on('output_level_measured', ({ rms }) => (ui.outLevel.value = Math.min(1, rms * 4)));
-  e.on('microphone_ended', ({ label }) => say(`The microphone "${label}" went away. Pick another one.`));
-  e.on('error', ({ error }) => say(`${error.code}: ${error.message}`));
-  v.on('vad_load_progress', ({ loaded, total }) => {
-    const bar = ui.progress.firstElementChild as HTMLElement;
-    if (total) bar.style.width = `${Math.round((100 * loaded) / total)}%`;
+function setState(light: HTMLElement, label: HTMLElement, state: string): void {
+  light.className = `light ${state}`;
+  label.textContent = state;
+}
+
+function wire(s: AgentSession): void {
+  let agentLine: HTMLLIElement | null = null;
+  s.on('agent_state_changed', ({ state }) => setState(ui.agentLight, ui.agentState, state));
+  s.on('user_state_changed', ({ state }) => setState(ui.userLight, ui.userState, state));
+  s.on('user_transcript', ({ text, final }) => final && line('user', text));
+  s.on('agent_transcript', ({ text, interrupted }) => {
+    if (!text) return;
+    agentLine = line('agent', text);
+    if (interrupted) agentLine.classList.add('cut');
   });
-  v.on('vad_frame', ({ probability }) => {
+  s.on('tool_call_started', ({ name, arguments: args }) => {
+    const li = document.createElement('li');
+    li.textContent = `${name}(${args}) …`;
+    li.dataset.name = name;
+    ui.tools.prepend(li);
+  });
+  s.on('tool_call_finished', ({ name, result }) => {
+    const li = ui.tools.querySelector(`li[data-name="${name}"]`);
+    if (li) li.textContent = `${name} → ${result.output} (${result.durationMs.toFixed(0)} ms)`;
+  });
+  s.on('metrics_collected', ({ turn }) => showLatency(turn));
+  s.on('error', ({ error, source }) => line('error', `${source}: ${errorText(error)}`));
+  s.on('session_closed', () => say('Closed. Press Start to talk again.'));
+  // Lower-level views straight from the audio engine and the VAD.
+  s.pipeline.vad.on('vad_load_progress', ({ loaded, total }) => {
+    if (total) (ui.progress.firstElementChild as HTMLElement).style.width = `${Math.round((100 * loaded) / total)}%`;
+  });
+  s.pipeline.vad.on('vad_frame', ({ probability }) => {
     probs.push(probability);
-    if (probs.length > 312) probs.shift(); // 10 s of 32 ms frames
+    if (probs.length > 312) probs.shift();
     drawTrace();
   });
-  v.on('speech_started', ({ at }) => {
-    ui.light.classList.add('on');
-    ui.vadText.textContent = `speaking since ${at.toFixed(2)} s`;
-  });
-  v.on('speech_ended', ({ startedAt, lastSpeechAt, audio }) => {
-    ui.light.classList.remove('on');
-    ui.vadText.textContent = 'idle';
-    const li = document.createElement('li');
-    li.textContent = `${startedAt.toFixed(2)}–${lastSpeechAt.toFixed(2)} s (${(audio.length / 16000).toFixed(2)} s of audio)`;
-    ui.utterances.prepend(li);
-  });
-  v.on('speech_misfired', () => {
-    ui.light.classList.remove('on');
-    ui.vadText.textContent = 'idle (too short)';
-  });
-  v.on('error', ({ error }) => say(`${error.code}: ${error.message}`));
+  s.on('input_level_measured', ({ rms }) => (ui.inLevel.value = Math.min(1, rms * 4)));
+  s.on('output_level_measured', ({ rms }) => (ui.outLevel.value = Math.min(1, rms * 4)));
+}
+
+function showLatency(m: TurnMetrics): void {
+  const total = Math.max(1, m.voiceToVoiceMs);
+  const parts: [string, number][] = [['endpoint', m.endpointMs], ['stt', m.sttMs], ['llm', m.llmTtftMs], ['tts', m.ttsTtfbMs], ['glue', m.glueMs]];
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  for (const [name, ms] of parts) {
+    const span = document.createElement('span');
+    span.className = name;
+    span.style.width = `${(100 * ms) / total}%`;
+    span.textContent = ms > total * 0.08 ? `${name} ${ms.toFixed(0)}` : '';
+    span.title = `${name}: ${ms.toFixed(0)} ms`;
+    bar.append(span);
+  }
+  const label = document.createElement('div');
+  label.className = 'total';
+  label.textContent = `voice to voice: ${m.voiceToVoiceMs.toFixed(0)} ms`;
+  ui.latency.prepend(bar, label);
 }
 
 async function fillMicList(current: string | undefined): Promise<void> {
@@ -101,74 +141,28 @@ async function fillMicList(current: string | undefined): Promise<void> {
   ui.mic.replaceChildren(...mics.map((m, i) => new Option(m.label || `microphone ${i + 1}`, m.deviceId, false, m.deviceId === current)));
 }
 
-ui.mic.onchange = async () => {
-  try {
-    await engine?.microphone.open(ui.mic.value);
-  } catch (err) {
-    say(err instanceof EarshotError ? `${err.code}: ${err.message}` : String(err));
-  }
+ui.mic.onchange = () => void session?.audio.microphone.open(ui.mic.value).catch((err) => say(errorText(err)));
+ui.mute.onchange = () => session && (session.audio.microphone.muted = ui.mute.checked);
+ui.interrupt.onclick = () => session?.interrupt();
+ui.form.onsubmit = (e) => {
+  e.preventDefault();
+  if (!session || !ui.text.value.trim()) return;
+  session.sendText(ui.text.value);
+  ui.text.value = '';
 };
-ui.mute.onchange = () => {
-  if (engine) engine.microphone.muted = ui.mute.checked;
+ui.bg.onchange = () => {
+  if (!session) return;
+  if (ui.bg.checked) void session.playBackgroundAudio({ source: ambientPad(48000), volume: 0.6 });
+  else session.stopBackgroundAudio();
 };
-
-ui.playVoice.onclick = () => {
-  if (!engine) return;
-  // A stand-in for TTS: a 1.5 s vowel-like tone streamed in 20 ms chunks at 24 kHz.
-  const rate = 24000;
-  const stream = engine.mixer.createStream(rate);
-  const total = rate * 1.5;
-  for (let at = 0; at < total; at += rate / 50) {
-    const chunk = new Float32Array(rate / 50);
-    for (let i = 0; i < chunk.length; i++) {
-      const t = (at + i) / rate;
-      const env = Math.min(1, t * 20, (1.5 - t) * 20);
-      chunk[i] = env * 0.3 * (Math.sin(2 * Math.PI * 220 * t) + 0.5 * Math.sin(2 * Math.PI * 440 * t) + 0.25 * Math.sin(2 * Math.PI * 660 * t));
-    }
-    stream.push(chunk);
-  }
-  stream.end();
-};
-
-ui.toggleBg.onclick = () => {
-  if (!engine) return;
-  if (bgId !== null) {
-    engine.mixer.stop(bgId);
-    bgId = null;
-    ui.toggleBg.textContent = 'Background loop: off';
-    return;
-  }
-  // A soft two-note pad, exactly 2 s long so the loop is seamless.
-  const rate = engine.context.sampleRate;
-  const samples = new Float32Array(rate * 2);
-  for (let i = 0; i < samples.length; i++) {
-    const t = i / rate;
-    samples[i] = 0.08 * (Math.sin(2 * Math.PI * 110 * t) + Math.sin(2 * Math.PI * 165 * t)) * (0.6 + 0.4 * Math.sin(Math.PI * t));
-  }
-  bgId = engine.mixer.play({ samples, sampleRate: rate }, { bus: 'background', loop: true }).id;
-  ui.toggleBg.textContent = 'Background loop: on';
-};
-
-ui.flush.onclick = () => engine?.mixer.flush('voice');
 
 function drawTrace(): void {
   const c = ui.trace.getContext('2d');
   if (!c) return;
   const { width: w, height: h } = ui.trace;
   c.clearRect(0, 0, w, h);
-  c.strokeStyle = '#334155';
-  c.beginPath();
-  const th = h - (vad?.options.positiveSpeechThreshold ?? 0.5) * h;
-  c.moveTo(0, th);
-  c.lineTo(w, th);
-  c.stroke();
   c.strokeStyle = '#22d3ee';
   c.beginPath();
-  probs.forEach((p, i) => {
-    const x = (i / 312) * w;
-    const y = h - p * h;
-    if (i === 0) c.moveTo(x, y);
-    else c.lineTo(x, y);
-  });
+  probs.forEach((p, i) => (i === 0 ? c.moveTo((i / 312) * w, h - p * h) : c.lineTo((i / 312) * w, h - p * h)));
   c.stroke();
 }

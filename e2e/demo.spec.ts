@@ -1,8 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { launch } from './support/browser';
+import { control } from './support/agent-run';
 
-test('the demo page starts, meters move, and an utterance shows up', async ({ baseURL }) => {
-  const browser = await launch({ wav: 'utt-en-us' });
+test('the offline demo: greeting, a spoken turn answered honestly, a typed question answered with the time tool', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  const browser = await launch({ wav: 'late-hello' });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -11,15 +13,19 @@ test('the demo page starts, meters move, and an utterance shows up', async ({ ba
     await page.goto(baseURL!);
     await page.click('#start');
     await expect(page.locator('#status')).toContainText('Listening', { timeout: 15_000 });
-    await expect(page.locator('#vad-light')).toHaveClass(/on/, { timeout: 5_000 });
-    await expect(page.locator('#utterances li')).toHaveCount(1, { timeout: 8_000 });
-    expect(await page.locator('#in-level').evaluate((m: HTMLMeterElement) => m.value)).toBeGreaterThanOrEqual(0);
-    // The mixer buttons: background loop, then voice on top; the output meter rises.
-    await page.click('#toggle-bg');
-    await page.click('#play-voice');
-    await expect.poll(() => page.locator('#out-level').evaluate((m: HTMLMeterElement) => m.value), { timeout: 3_000 }).toBeGreaterThan(0.05);
+    // The greeting from onEnter, then the user's line, which the offline STT reports honestly.
+    await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 10_000 });
+    await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: 15_000 });
+    await expect(page.locator('#transcript li.agent').nth(1)).toContainText('I heard', { timeout: 15_000 });
+    // Typed text goes through the LLM and the get_time tool.
+    await page.fill('#text', 'What time is it?');
+    await page.click('#send');
+    await expect(page.locator('#tools li').first()).toContainText('get_time', { timeout: 10_000 });
+    await expect(page.locator('#transcript li.agent').nth(2)).toContainText('right now', { timeout: 15_000 });
+    await expect(page.locator('#latency .bar')).not.toHaveCount(0);
+    expect(await page.locator('#out-level').evaluate((m: HTMLMeterElement) => m.value)).toBeGreaterThanOrEqual(0);
     await page.click('#stop');
-    await expect(page.locator('#start')).toBeEnabled();
+    await expect(page.locator('#start')).toBeEnabled({ timeout: 5_000 });
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

@@ -231,6 +231,7 @@ const CONVERSATIONS = {
   'story-then-cough': [1.0, 'Tell me a story.', 4.0, 'cough', 7.0],
   'story-then-silence': [1.0, 'Tell me a story.', 9.0],
   'hello-then-silence': [1.0, 'Hello there.', 12.0],
+  'late-hello': [5.0, 'Hello there.', 10.0],
 };
 
 async function buildConversation(tmp, name, parts) {
@@ -238,7 +239,7 @@ async function buildConversation(tmp, name, parts) {
     parts.map((p, i) => (typeof p === 'number' ? silence(p) : p === 'cough' ? coughBurst(tmp) : speak(tmp, `${name}-${i}`, { voice: 'en-us', speed: 160, text: p }))),
   );
   writeWav16(join(OUT_DIR, `${name}.wav`), concat(...audio));
-  return { name, speechTexts: parts.filter((p) => typeof p === 'string').map((p) => (p === 'cough' ? '(burst)' : p)), expectStartSec: 1.0 };
+  return { name, speechTexts: parts.filter((p) => typeof p === 'string').map((p) => (p === 'cough' ? '(burst)' : p)), expectStartSec: parts[0] };
 }
 
 function buildClick() {

@@ -12,13 +12,28 @@ export async function control(baseURL: string, path: string, body?: unknown): Pr
  * events on `window.R`: `R.events` (name + payload + performance.now), `R.blocks` (the
  * tapped output). `setup` is the body of a function `(E, base) => { agent, sessionOptions, pipelineOptions }`.
  */
-export async function startAgent(page: Page, options: { tools?: 'get_time'; wakeUp?: number; wakeUpSay?: string; interrupt?: Record<string, unknown>; thinking?: boolean } = {}): Promise<void> {
+export interface StartAgentOptions {
+  tools?: 'get_time';
+  /**
+   * Source of a function `(E) => FunctionTool[]` run in the page (e.g. `fn.toString()`):
+   * more tools for the agent. `window.R` exists by the time they execute.
+   */
+  toolsSource?: string;
+  wakeUp?: number;
+  wakeUpSay?: string;
+  interrupt?: Record<string, unknown>;
+  thinking?: boolean;
+}
+
+export async function startAgent(page: Page, options: StartAgentOptions = {}): Promise<void> {
   await page.evaluate(async (o) => {
     const E = (window as any).E;
     const base = `${location.origin}/local-ai/v1`;
+    const fromSource = (src: string) => (0, eval)(`(${src})`);
     const tools = o.tools === 'get_time'
       ? [E.functionTool({ name: 'get_time', description: 'The current time', parameters: { type: 'object', properties: {} }, execute: () => ({ time: '10:30' }) })]
       : [];
+    if (o.toolsSource) tools.push(...fromSource(o.toolsSource)(E));
     const agent = new E.Agent({ instructions: 'You are a terse voice assistant.', tools });
     const pipeline = new E.Pipeline({
       stt: new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),

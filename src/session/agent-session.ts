@@ -162,6 +162,23 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   /**
+   * Sends typed user text, as if it had been spoken: it interrupts the agent (if that is
+   * allowed), is added as a user message, and is answered.
+   */
+  sendText(text: string): UtteranceHandle {
+    const handle = new UtteranceHandle();
+    if (this.#closing || !text.trim()) return done(handle);
+    const current = this.#current;
+    if (current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
+    this.#schedule(handle, async (turn) => {
+      this.agent.chatContext.addMessage('user', text.trim());
+      this.emit('user_transcript', { text: text.trim(), final: true });
+      return turn.generate();
+    });
+    return handle;
+  }
+
+  /**
    * Stops the current utterance and its work (audio fades in ≤ 5 ms; LLM, TTS and tools
    * abort). A non-interruptible one needs `force`. Finished utterances are left alone.
    */
@@ -302,24 +319,16 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       maxToolSteps: this.pipeline.maxToolSteps,
       hooks: {
         onLlmStart: () => {
-          const c = clock();
-          if (c && Number.isNaN(c.llmStart)) c.llmStart = performance.now();
+          clock()?.mark('llmStart');
           if (this.#states.agent !== 'speaking') this.#states.setAgent('thinking', 'generating');
           if (this.#states.user !== 'speaking') this.#states.setUser('idle', 'generating');
           this.#wake?.pause();
           this.#ambience?.startThinking(this.agent.thinkingAudio);
         },
-        onLlmFirstToken: () => {
-          const c = clock();
-          if (c && Number.isNaN(c.llmFirstToken)) c.llmFirstToken = performance.now();
-        },
-        onTtsStart: () => {
-          const c = clock();
-          if (c && Number.isNaN(c.ttsStart)) c.ttsStart = performance.now();
-        },
+        onLlmFirstToken: () => clock()?.mark('llmFirstToken'),
+        onTtsStart: () => clock()?.mark('ttsStart'),
         onFirstAudio: () => {
-          const c = clock();
-          if (c && Number.isNaN(c.ttsFirstAudio)) c.ttsFirstAudio = performance.now();
+          clock()?.mark('ttsFirstAudio');
           this.#ambience?.stopThinking();
         },
         onAudible: (frame) => {
@@ -328,8 +337,9 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
           this.#wake?.pause();
           const c = clock();
           if (c && Number.isNaN(c.audible)) {
+            // The rendered frame, on the performance clock: now minus how far the context has run past it.
             const ctx = engine.context;
-            c.audible = performance.now() - (ctx.currentTime - frame / ctx.sampleRate) * 1000;
+            c.mark('audible', performance.now() - (ctx.currentTime - frame / ctx.sampleRate) * 1000);
             const turn = c.metrics();
             if (turn) this.emit('metrics_collected', { turn });
           }

@@ -41,6 +41,10 @@ export interface AgentSessionEvents extends Record<string, unknown> {
   metrics_collected: { turn: TurnMetrics };
   /** The wake-up timer fired (before `onWakeUp` runs). */
   wake_up_fired: { afterSec: number };
+  /** Mic level, ~30 Hz (RMS and peak, linear, full scale 1; `at` in AudioContext seconds). */
+  input_level_measured: { rms: number; peak: number; at: number };
+  /** Agent output level after mixing, ~30 Hz. */
+  output_level_measured: { rms: number; peak: number; at: number };
   /** A background failure; the session keeps working. */
   error: { error: EarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */

@@ -54,8 +54,14 @@ export class UserInput {
     this.#deps = deps;
     const vad = pipeline.vad;
     this.#offs.push(
-      engine.on('input_level_measured', (e) => (this.#micRms = e.rms)),
-      engine.on('output_level_measured', (e) => this.#outputLevel(e.rms)),
+      engine.on('input_level_measured', (e) => {
+        this.#micRms = e.rms;
+        hub.emit('input_level_measured', e);
+      }),
+      engine.on('output_level_measured', (e) => {
+        this.#outputLevel(e.rms);
+        hub.emit('output_level_measured', e);
+      }),
       engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
       vad.on('error', ({ error }) => hub.emit('error', { error, source: 'vad' })),
       vad.on('speech_started', (e) => this.#speechStarted(e.at)),

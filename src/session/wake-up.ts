@@ -8,6 +8,7 @@ export class WakeUpTimer {
   readonly #fire: () => void;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #allowed = true;
+  #disposed = false;
 
   constructor(seconds: number, fire: () => void) {
     this.#ms = seconds * 1000;
@@ -32,12 +33,13 @@ export class WakeUpTimer {
 
   /** User speech: the next silence may wake the user up again; counting restarts later. */
   userSpoke(): void {
-    this.#allowed = true;
+    this.#allowed = !this.#disposed;
     this.pause();
   }
 
   dispose(): void {
     this.pause();
+    this.#disposed = true;
     this.#allowed = false;
   }
 }

@@ -28,6 +28,11 @@ export class TurnClock {
   ttsFirstAudio = NaN;
   audible = NaN;
 
+  /** Sets a mark once: the first LLM round, TTS request or audio of a turn is what counts. */
+  mark(key: 'llmStart' | 'llmFirstToken' | 'ttsStart' | 'ttsFirstAudio' | 'audible', at = performance.now()): void {
+    if (Number.isNaN(this[key])) this[key] = at;
+  }
+
   metrics(): TurnMetrics | null {
     if (!Number.isFinite(this.speechEnd) || !Number.isFinite(this.audible)) return null;
     const d = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, b - a) : 0);

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors';
+import type { LLM, STT, TTS } from '../providers/types';
+import { DEFAULT_INTERRUPT_CONFIG } from '../turn/barge-in';
+import { SileroVAD } from '../vad/silero-vad';
+import { DEFAULT_EOU_CONFIG, Pipeline, type PipelineOptions } from './pipeline';
+
+const stt: STT = {
+  label: 'fake:stt',
+  async *transcribe() {
+    yield { type: 'final', text: 'hi' };
+  },
+};
+const llm: LLM = {
+  label: 'fake:llm',
+  async *chat() {
+    yield { type: 'text', delta: 'hello' };
+  },
+};
+const tts: TTS = {
+  label: 'fake:tts',
+  sampleRate: 24000,
+  async *synthesize() {
+    yield new Float32Array(240);
+  },
+};
+
+/** A stub VAD: the pipeline only stores it. */
+const vad = {} as unknown as SileroVAD;
+
+function make(options: Partial<PipelineOptions> = {}): Pipeline {
+  return new Pipeline({ stt, llm, tts, vad, ...options });
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('config-invalid');
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+describe('Pipeline: stages', () => {
+  it('keeps the given stages and is a cascade', () => {
+    const p = make();
+    expect(p.stt).toBe(stt);
+    expect(p.llm).toBe(llm);
+    expect(p.tts).toBe(tts);
+    expect(p.vad).toBe(vad);
+    expect(p.mode).toBe('cascade');
+  });
+
+  it('throws ConfigError naming every missing stage', () => {
+    expect(configError(() => new Pipeline({})).message).toMatch(/missing: stt, llm, tts\)/);
+    expect(configError(() => new Pipeline({ llm, tts })).message).toMatch(/missing: stt\)/);
+    expect(configError(() => new Pipeline({ stt, tts })).message).toMatch(/missing: llm\)/);
+    expect(configError(() => new Pipeline({ stt, llm })).message).toMatch(/missing: tts\)/);
+    expect(configError(() => new Pipeline({ llm })).message).toMatch(/missing: stt, tts\)/);
+  });
+
+  it('a missing-stage message does not name stages that are present', () => {
+    const msg = configError(() => new Pipeline({ stt, llm })).message;
+    expect(msg).toMatch(/missing: tts\)$/);
+    expect(msg.slice(msg.indexOf('missing'))).not.toMatch(/stt|llm/);
+  });
+
+  it('defaults to a SileroVAD when none is given (constructible in Node)', () => {
+    const p = new Pipeline({ stt, llm, tts });
+    expect(p.vad).toBeInstanceOf(SileroVAD);
+  });
+});
+
+describe('Pipeline: defaults and merging', () => {
+  it('defaults eou, interrupt, audio and maxToolSteps', () => {
+    const p = make();
+    expect(p.eou).toEqual(DEFAULT_EOU_CONFIG);
+    expect(p.interrupt).toEqual(DEFAULT_INTERRUPT_CONFIG);
+    expect(p.audio).toEqual({});
+    expect(p.maxToolSteps).toBe(8);
+  });
+
+  it('does not share (or mutate) the default config objects', () => {
+    const p = make({ interrupt: { minInterruptionMs: 450 }, eou: { eouCertaintyThreshold: 0.5 } });
+    expect(p.interrupt).not.toBe(DEFAULT_INTERRUPT_CONFIG);
+    expect(p.eou).not.toBe(DEFAULT_EOU_CONFIG);
+    expect(DEFAULT_INTERRUPT_CONFIG.minInterruptionMs).toBe(300);
+    expect(DEFAULT_EOU_CONFIG.eouCertaintyThreshold).toBe(0.75);
+  });
+
+  it('merges a partial interrupt override over the defaults', () => {
+    const p = make({ interrupt: { minInterruptionMs: 500, echoRatio: 0 } });
+    expect(p.interrupt).toEqual({ ...DEFAULT_INTERRUPT_CONFIG, minInterruptionMs: 500, echoRatio: 0 });
+    expect(p.interrupt.mode).toBe('HYBRID');
+    expect(p.interrupt.releaseFrames).toBe(2);
+  });
+
+  it('merges a partial eou override over the defaults', () => {
+    const p = make({ eou: { minMaxSpeechWaitTimeout: [0.2, 1.5] } });
+    expect(p.eou).toEqual({ mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0.2, 1.5], eouCertaintyThreshold: 0.75 });
+    const q = make({ eou: { mode: 'ADAPTIVE' } });
+    expect(q.eou.mode).toBe('ADAPTIVE');
+    expect(q.eou.minMaxSpeechWaitTimeout).toEqual([0, 0.8]);
+  });
+
+  it('keeps audio and maxToolSteps when given', () => {
+    const audio = { levelIntervalMs: 50 } as unknown as PipelineOptions['audio'];
+    const p = make({ audio, maxToolSteps: 3 });
+    expect(p.audio).toBe(audio);
+    expect(p.maxToolSteps).toBe(3);
+  });
+});
+
+describe('Pipeline: validation', () => {
+  it('rejects minMaxSpeechWaitTimeout with max < min', () => {
+    configError(() => make({ eou: { minMaxSpeechWaitTimeout: [0.8, 0.5] } }));
+  });
+
+  it('rejects a negative minMaxSpeechWaitTimeout', () => {
+    configError(() => make({ eou: { minMaxSpeechWaitTimeout: [-0.1, 0.5] } }));
+    configError(() => make({ eou: { minMaxSpeechWaitTimeout: [-1, -0.5] } }));
+  });
+
+  it('rejects NaN in minMaxSpeechWaitTimeout', () => {
+    configError(() => make({ eou: { minMaxSpeechWaitTimeout: [Number.NaN, 1] } }));
+    configError(() => make({ eou: { minMaxSpeechWaitTimeout: [0, Number.NaN] } }));
+  });
+
+  it('accepts min = max and zero waits', () => {
+    expect(make({ eou: { minMaxSpeechWaitTimeout: [0, 0] } }).eou.minMaxSpeechWaitTimeout).toEqual([0, 0]);
+    expect(make({ eou: { minMaxSpeechWaitTimeout: [0.5, 0.5] } }).eou.minMaxSpeechWaitTimeout).toEqual([0.5, 0.5]);
+  });
+
+  it('rejects minInterruptionMs <= 0', () => {
+    expect(configError(() => make({ interrupt: { minInterruptionMs: 0 } })).message).toMatch(/minInterruptionMs/);
+    configError(() => make({ interrupt: { minInterruptionMs: -100 } }));
+    configError(() => make({ interrupt: { minInterruptionMs: Number.NaN } }));
+    expect(make({ interrupt: { minInterruptionMs: 1 } }).interrupt.minInterruptionMs).toBe(1);
+  });
+
+  it('rejects minConfidence outside [0, 1]', () => {
+    expect(configError(() => make({ interrupt: { minConfidence: -0.01 } })).message).toMatch(/minConfidence/);
+    configError(() => make({ interrupt: { minConfidence: 1.01 } }));
+    configError(() => make({ interrupt: { minConfidence: Number.NaN } }));
+  });
+
+  it('accepts minConfidence at the bounds', () => {
+    expect(make({ interrupt: { minConfidence: 0 } }).interrupt.minConfidence).toBe(0);
+    expect(make({ interrupt: { minConfidence: 1 } }).interrupt.minConfidence).toBe(1);
+  });
+});
