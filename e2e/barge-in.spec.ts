@@ -69,6 +69,7 @@ test('barge-in stops the agent; history keeps what was heard; LLM and TTS reques
   // Independently of the SDK's own accounting: how long did the agent's voice last in the
   // rendered output, and which words does that much of the server's audio hold?
   const out = await tapped(page);
+  await control(baseURL!, 'config', { ttsBytesPerSecond: null }); // the truth below needs no pacing
   const pcm = await Promise.all(STORY.map((s) => ttsSamples(baseURL!, s)));
   const lead = firstSound(pcm[0]!) / 24000;
   const start = firstSound(out.samples) / out.sampleRate - lead;
@@ -78,12 +79,19 @@ test('barge-in stops the agent; history keeps what was heard; LLM and TTS reques
     if (Math.abs(out.samples[i]!) > 1e-3) { end = i + 1; quiet = 0; } else if (++quiet > out.sampleRate * 0.15) break;
   }
   let heardSec = end / out.sampleRate - start;
+  // Whole sentences first; inside the cut sentence, a word counts as heard when the audio
+  // of the sentence's prefix up to that word ends within what was played (the server's
+  // espeak-ng is deterministic, so prefix audio times the words without any word timing API).
   let expectedWords = 0;
   for (let k = 0; k < STORY.length; k++) {
     const dur = pcm[k]!.length / 24000;
-    const words = STORY[k]!.split(' ').length;
-    if (heardSec >= dur) { expectedWords += words; heardSec -= dur; continue; }
-    expectedWords += Math.round((words * heardSec) / dur);
+    const words = STORY[k]!.split(' ');
+    if (heardSec >= dur) { expectedWords += words.length; heardSec -= dur; continue; }
+    for (let j = 1; j <= words.length; j++) {
+      const prefix = await ttsSamples(baseURL!, words.slice(0, j).join(' '));
+      if (endOfSound(prefix) / 24000 > heardSec) break;
+      expectedWords++;
+    }
     break;
   }
   const storedWords = cut.content.split(' ').length;

@@ -14,6 +14,7 @@ import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
 import { UserInput } from './user-input';
+import { turnHooks } from './turn-hooks';
 import { WakeUpTimer } from './wake-up';
 
 export interface AgentSessionOptions {
@@ -308,7 +309,6 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   #turnDeps(): TurnDeps {
     const engine = this.#engine!;
-    const clock = () => this.#clock;
     return {
       llm: this.pipeline.llm,
       tts: this.pipeline.tts,
@@ -317,39 +317,17 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       tools: toolMap(this.agent.tools),
       session: this,
       maxToolSteps: this.pipeline.maxToolSteps,
-      hooks: {
-        onLlmStart: () => {
-          clock()?.mark('llmStart');
-          if (this.#states.agent !== 'speaking') this.#states.setAgent('thinking', 'generating');
-          if (this.#states.user !== 'speaking') this.#states.setUser('idle', 'generating');
-          this.#wake?.pause();
-          this.#ambience?.startThinking(this.agent.thinkingAudio);
-        },
-        onLlmFirstToken: () => clock()?.mark('llmFirstToken'),
-        onTtsStart: () => clock()?.mark('ttsStart'),
-        onFirstAudio: () => {
-          clock()?.mark('ttsFirstAudio');
-          this.#ambience?.stopThinking();
-        },
-        onAudible: (frame) => {
-          this.#states.setAgent('speaking', 'audio');
-          if (this.#states.user !== 'speaking') this.#states.setUser('listening', 'agent speaking');
-          this.#wake?.pause();
-          const c = clock();
-          if (c && Number.isNaN(c.audible)) {
-            // The rendered frame, on the performance clock: now minus how far the context has run past it.
-            const ctx = engine.context;
-            c.mark('audible', performance.now() - (ctx.currentTime - frame / ctx.sampleRate) * 1000);
-            const turn = c.metrics();
-            if (turn) this.emit('metrics_collected', { turn });
-          }
-        },
-        onToolStart: (call) => this.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),
-        onToolEnd: (call, result) => this.emit('tool_call_finished', { callId: call.callId, name: call.name, result }),
-        onError: (error, source) => this.#report(error, source),
-        enterTool: () => void this.#toolDepth++,
-        exitTool: () => void this.#toolDepth--,
-      },
+      hooks: turnHooks({
+        hub: this,
+        states: this.#states,
+        context: engine.context,
+        clock: () => this.#clock,
+        wake: () => this.#wake,
+        ambience: () => this.#ambience,
+        thinkingAudio: () => this.agent.thinkingAudio,
+        report: (error, source) => this.#report(error, source),
+        toolDepth: (delta) => void (this.#toolDepth += delta),
+      }),
     };
   }
 

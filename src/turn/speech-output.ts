@@ -22,6 +22,9 @@ interface Segment {
   /** Source-rate sample range in the stream, known once synthesized. */
   start: number;
   end: number;
+  /** Where the segment's sound begins and ends inside that range (TTS pads with silence). */
+  soundStart: number;
+  soundEnd: number;
   /** Resolves when this segment has played (or the speech stopped). */
   played: Promise<void>;
   markPlayed: () => void;
@@ -99,7 +102,7 @@ export class Speech {
   #enqueue(text: string, tag: string, audio?: Job['audio']): Promise<void> {
     let markPlayed!: () => void;
     const played = new Promise<void>((r) => (markPlayed = r));
-    const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, played, markPlayed };
+    const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, soundStart: -1, soundEnd: -1, played, markPlayed };
     if (this.#stopped || this.#ended) {
       markPlayed();
       return played;
@@ -135,6 +138,7 @@ export class Speech {
   async #synthesize(job: Job): Promise<void> {
     const seg = job.segment;
     seg.start = this.#pushed;
+    this.#segment = seg;
     if (job.audio) {
       this.#push(job.audio.sampleRate === this.#tts.sampleRate ? job.audio.samples : resample(job.audio.samples, job.audio.sampleRate, this.#tts.sampleRate));
     } else if (seg.text) {
@@ -153,8 +157,18 @@ export class Speech {
     void this.#stream.waitForRendered(endFrame).then(seg.markPlayed);
   }
 
+  #segment: Segment | null = null;
+
   #push(samples: Float32Array): void {
     if (samples.length === 0 || this.#stopped) return;
+    const seg = this.#segment;
+    if (seg) {
+      for (let i = 0; i < samples.length; i++) {
+        if (Math.abs(samples[i]!) < SOUND_FLOOR) continue;
+        if (seg.soundStart < 0) seg.soundStart = this.#pushed + i;
+        seg.soundEnd = this.#pushed + i + 1;
+      }
+    }
     if (!this.#firstAudio) {
       this.#firstAudio = true;
       this.#onFirstAudio();
@@ -173,8 +187,11 @@ export class Speech {
       full.push(seg.text);
       let part = '';
       if (seg.start >= 0 && seg.end > seg.start) {
-        if (heardSource >= seg.end - 1) part = seg.text;
-        else if (heardSource > seg.start) part = cutAtWord(seg.text, (heardSource - seg.start) / (seg.end - seg.start));
+        // Words spread over the sounding part: the TTS's leading and trailing silence holds none.
+        const from = seg.soundStart >= 0 ? seg.soundStart : seg.start;
+        const to = seg.soundEnd > from ? seg.soundEnd : seg.end;
+        if (heardSource >= to) part = seg.text;
+        else if (heardSource > from) part = cutAtWord(seg.text, (heardSource - from) / (to - from));
       } else if (seg.start >= 0 && seg.end === seg.start && heardSource >= seg.start && playback.reason === 'done') part = seg.text;
       if (part) {
         heard.push(part);
@@ -184,6 +201,9 @@ export class Speech {
     return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', playback };
   }
 }
+
+/** Below this a TTS sample counts as silence when locating a segment's sound. */
+const SOUND_FLOOR = 0.01;
 
 /** The words fully heard when `fraction` of the text's audio has played (speech rate taken as even). */
 export function cutAtWord(text: string, fraction: number): string {

@@ -1,0 +1,61 @@
+import type { ThinkingAudioConfig } from '../agent/agent';
+import type { EventHub } from '../events';
+import type { TurnClock } from '../telemetry/turn-metrics';
+import type { TurnHooks } from '../turn/turn';
+import type { Ambience } from './ambience';
+import type { AgentSessionEvents } from './session-events';
+import type { SessionStates } from './states';
+import type { WakeUpTimer } from './wake-up';
+
+interface HookDeps {
+  hub: EventHub<AgentSessionEvents>;
+  states: SessionStates;
+  context: AudioContext;
+  clock(): TurnClock | null;
+  wake(): WakeUpTimer | null;
+  ambience(): Ambience | null;
+  thinkingAudio(): ThinkingAudioConfig | undefined;
+  report(error: unknown, source: AgentSessionEvents['error']['source']): void;
+  toolDepth(delta: 1 | -1): void;
+}
+
+/**
+ * What a turn's progress means for the session: states (thinking on the LLM call,
+ * speaking on the first audible sample), thinking audio, the wake-up timer, latency
+ * marks, and tool and error events.
+ */
+export function turnHooks(d: HookDeps): TurnHooks {
+  const { hub, states } = d;
+  return {
+    onLlmStart: () => {
+      d.clock()?.mark('llmStart');
+      if (states.agent !== 'speaking') states.setAgent('thinking', 'generating');
+      if (states.user !== 'speaking') states.setUser('idle', 'generating');
+      d.wake()?.pause();
+      d.ambience()?.startThinking(d.thinkingAudio());
+    },
+    onLlmFirstToken: () => d.clock()?.mark('llmFirstToken'),
+    onTtsStart: () => d.clock()?.mark('ttsStart'),
+    onFirstAudio: () => {
+      d.clock()?.mark('ttsFirstAudio');
+      d.ambience()?.stopThinking();
+    },
+    onAudible: (frame) => {
+      states.setAgent('speaking', 'audio');
+      if (states.user !== 'speaking') states.setUser('listening', 'agent speaking');
+      d.wake()?.pause();
+      const c = d.clock();
+      if (c && Number.isNaN(c.audible)) {
+        // The rendered frame on the performance clock: now, minus how far the context ran past it.
+        c.mark('audible', performance.now() - (d.context.currentTime - frame / d.context.sampleRate) * 1000);
+        const turn = c.metrics();
+        if (turn) hub.emit('metrics_collected', { turn });
+      }
+    },
+    onToolStart: (call) => hub.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),
+    onToolEnd: (call, result) => hub.emit('tool_call_finished', { callId: call.callId, name: call.name, result }),
+    onError: (error, source) => d.report(error, source),
+    enterTool: () => d.toolDepth(1),
+    exitTool: () => d.toolDepth(-1),
+  };
+}
