@@ -45,7 +45,7 @@ ui.start.onclick = async () => {
     instructions: 'You are a friendly, brief voice assistant. Answer in one or two short sentences, no Markdown.',
     tools: [getTime],
     thinkingAudio: ui.thinking.checked ? { source: typingLoop(48000), volume: 0.25 } : undefined,
-    onEnter: async (a) => void (a.session as AgentSession).say(offline ? 'Hi! I am the offline demo. Ask me what time it is.' : 'Hi! How can I help?'),
+    onEnter: async (a) => void a.session?.say(offline ? 'Hi! I am the offline demo. Ask me what time it is.' : 'Hi! How can I help?'),
   });
   const s = new AgentSession(agent, new Pipeline({ stt, llm, tts }), { wakeUp: 20, onWakeUp: (x) => void x.say('Still there? Ask me anything.') });
   session = s;

@@ -1,6 +1,7 @@
 import { ChatContext } from './chat-context';
 import type { FunctionTool } from '../tools/function-tool';
 import type { AudioSource } from '../session/audio-source';
+import type { AgentSession } from '../session/agent-session';
 
 /** Sound played while the agent thinks (LLM and tools at work). */
 export interface ThinkingAudioConfig {
@@ -36,8 +37,8 @@ export class Agent {
   #instructions = '';
   readonly #onEnter: AgentOptions['onEnter'];
   readonly #onExit: AgentOptions['onExit'];
-  /** @internal Set by the session that runs this agent. */
-  session: unknown = null;
+  /** The session running this agent (set by `new AgentSession(agent, …)`). */
+  session: AgentSession | null = null;
 
   constructor(options: AgentOptions) {
     this.tools = options.tools ?? [];
