@@ -18,7 +18,7 @@ for (const [page, globalName] of [['script.html', 'Earshot (IIFE global)'], ['es
       await p.waitForFunction(() => typeof (window as any).run === 'function' && ((window as any).EarshotESM ?? (window as any).Earshot));
       const out = await p.evaluate(() => (window as any).run());
       expect(out.assetBase).toBe(`${BASE}earshot/runtime/`);
-      expect(out.exports).toEqual(expect.arrayContaining(['AudioEngine', 'SileroVAD', 'EarshotError', 'loadAudioFile']));
+      expect(out.exports).toEqual(expect.arrayContaining(['AudioEngine', 'SileroVAD', 'EarshotError', 'loadAudioFile', 'Agent', 'AgentSession', 'Pipeline', 'functionTool', 'OpenAILLM', 'OpenAISTT', 'OpenAITTS']));
       expect(out.progress).toBeGreaterThan(0);
       const started = out.events.find((e: any) => e.type === 'speech_started');
       const ended = out.events.find((e: any) => e.type === 'speech_ended');

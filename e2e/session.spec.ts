@@ -61,5 +61,6 @@ test('a two-turn conversation with a tool call, from a fixture', async ({ baseUR
   expect(energy.before).toBeLessThan(0.001);
   const metrics = ev.filter((e) => e.name === 'metrics_collected');
   expect(metrics.length).toBe(2);
+  for (const m of metrics) console.log('turn split (ms):', JSON.stringify(m.turn, (_, v) => (typeof v === 'number' ? Math.round(v) : v)));
   expect(metrics[0].turn.voiceToVoiceMs).toBeGreaterThan(metrics[0].turn.endpointMs);
 });
