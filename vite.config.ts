@@ -50,6 +50,9 @@ export default defineConfig(({ mode }): UserConfig => {
         sourcemap: true,
         target: 'es2022',
         rollupOptions: {
+          // Minify the ES build too (Vite leaves lib ES output unminified): the core's size
+          // budget is what a page downloads when it imports dist/earshot.js directly.
+          output: { minify: true },
           // The IIFE has no import.meta; src/assets.ts reads document.currentScript there.
           onwarn(warning, warn) {
             if (warning.code !== 'EMPTY_IMPORT_META') warn(warning);

@@ -18,18 +18,22 @@ export type EarshotErrorCode =
   | 'session-failed'
   | 'closed';
 
-/** Base class of all Earshot errors. `name` is the concrete class name. */
+/**
+ * Base class of all Earshot errors. `name` is the concrete class name, spelled out in each
+ * class because minified builds rename classes (so `new.target.name` would read "a").
+ */
 export class EarshotError<C extends string = EarshotErrorCode> extends Error {
+  override name = 'EarshotError';
   readonly code: C;
   constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
 }
 
 /** The caller passed options Earshot cannot use. Thrown synchronously. */
 export class ConfigError extends EarshotError<'config-invalid'> {
+  override name = 'ConfigError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('config-invalid', message, options);
   }
@@ -39,6 +43,7 @@ export type MicrophoneErrorCode = Extract<EarshotErrorCode, `mic-${string}`>;
 
 /** The microphone could not be opened. `code` says why, mapped from the DOMException name. */
 export class MicrophoneError extends EarshotError<MicrophoneErrorCode> {
+  override name = 'MicrophoneError';
   /**
    * Maps a `getUserMedia` failure to a typed error. The DOMException names come from the
    * Media Capture spec; older Chromium used `DevicesNotFoundError` / `TrackStartError`.
@@ -73,6 +78,7 @@ function isDomLike(err: unknown): boolean {
 
 /** A runtime asset (model, wasm, worklet, worker) could not be fetched or compiled. */
 export class AssetLoadError extends EarshotError<'asset-load-failed'> {
+  override name = 'AssetLoadError';
   readonly url: string;
   readonly status: number | undefined;
   constructor(url: string, message: string, options?: { cause?: unknown; status?: number }) {
@@ -84,6 +90,7 @@ export class AssetLoadError extends EarshotError<'asset-load-failed'> {
 
 /** An AudioWorklet failed to load or threw in its processor (`onprocessorerror`). */
 export class WorkletError extends EarshotError<'worklet-failed'> {
+  override name = 'WorkletError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('worklet-failed', message, options);
   }
@@ -91,6 +98,7 @@ export class WorkletError extends EarshotError<'worklet-failed'> {
 
 /** The VAD worker failed to start or to run the model. */
 export class VadError extends EarshotError<'vad-failed'> {
+  override name = 'VadError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('vad-failed', message, options);
   }

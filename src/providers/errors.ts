@@ -14,6 +14,7 @@ export type ProviderErrorCode =
  * `retryAfterMs` is the server's hint when it gave one. Aborts never become errors.
  */
 export class ProviderError extends EarshotError<ProviderErrorCode> {
+  override name = 'ProviderError';
   /** e.g. `openai:gpt-4o-mini`. */
   readonly provider: string;
   readonly status: number | undefined;

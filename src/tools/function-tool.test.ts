@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
+import * as z3 from 'zod/v3';
 import { ConfigError } from '../errors';
 import type { JsonSchema } from '../providers/types';
 import { functionTool } from './function-tool';
@@ -68,6 +71,10 @@ describe('functionTool spec', () => {
     ['a JSON Schema without type', { properties: {} }],
     ['an unknown JSON Schema type', { type: 'object', properties: { a: { type: 'strin' } } }],
     ['null', null],
+    ['a JSON Schema with an invalid pattern', { type: 'object', properties: { a: { type: 'string', pattern: '(' } } }],
+    ['a JSON Schema with a malformed required', { type: 'object', required: 'a' }],
+    ['a zod 3 schema', z3.z.object({ a: z3.z.string() })],
+    ['a zod/mini schema (no toJSONSchema method)', zm.object({ a: zm.string() })],
   ])('rejects %s as parameters with a ConfigError', (_, parameters) => {
     expect(() => functionTool({ name: 't', description: '', parameters: parameters as JsonSchema, execute: () => 1 })).toThrow(
       ConfigError,
@@ -126,5 +133,62 @@ describe('functionTool parse', () => {
     const r = booking.parse(JSON.stringify(args));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain(mention);
+  });
+
+  it('names the path and the problem of a JSON Schema violation', () => {
+    expect(booking.parse('{"name": 1, "people": 0}')).toEqual({
+      ok: false,
+      error: 'Invalid arguments for book: name: expected string, got number; people: must be >= 1, got 0',
+    });
+    expect(booking.parse('{"name": "Ann", "people": 2, "contact": {}}')).toEqual({
+      ok: false,
+      error: 'Invalid arguments for book: contact.phone: required property is missing',
+    });
+  });
+
+  it('rejects non-object JSON for a JSON Schema tool', () => {
+    expect(booking.parse('[]')).toEqual({ ok: false, error: 'Invalid arguments for book: expected object, got array' });
+  });
+
+  it('applies JSON Schema defaults to missing properties', () => {
+    const t = functionTool<{ city: string; unit: string }>({
+      name: 'w',
+      description: '',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'], default: 'c' } },
+        required: ['city'],
+      },
+      execute: () => 1,
+    });
+    expect(t.parse('{"city":"Oslo"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'c' } });
+    expect(t.parse('{"city":"Oslo","unit":"f"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'f' } });
+  });
+
+  it('treats empty arguments as {} for a JSON Schema tool', () => {
+    const t = functionTool({ name: 'now', description: '', parameters: { type: 'object', properties: {} }, execute: () => 1 });
+    expect(t.parse('')).toEqual({ ok: true, args: {} });
+  });
+
+  it('never throws, even for a zod schema that safeParse cannot run (async refinement)', () => {
+    const t = functionTool({
+      name: 'a',
+      description: '',
+      parameters: z.object({ x: z.string().refine(async () => true) }),
+      execute: () => 1,
+    });
+    const r = t.parse('{"x":"y"}');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/^Invalid arguments for a: /);
+  });
+});
+
+describe('functionTool bundle', () => {
+  it('imports zod only as types, so the core bundle does not contain it', () => {
+    for (const file of ['function-tool.ts', 'json-schema.ts']) {
+      const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+      const zodImports = source.match(/^import[^;]*from ['"]zod(\/[^'"]*)?['"]/gm) ?? [];
+      for (const line of zodImports) expect(line).toMatch(/^import type /);
+    }
   });
 });

@@ -1,6 +1,9 @@
-import { z, type ZodType } from 'zod';
+// Type-only: the core bundle must not contain zod. A zod schema is used through its own
+// methods (`toJSONSchema`, `safeParse`), from the copy of zod the app already bundles.
+import type { ZodType } from 'zod';
 import { ConfigError } from '../errors';
 import type { JsonSchema, ToolSpec } from '../providers/types';
+import { compileJsonSchema } from './json-schema';
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {
@@ -49,10 +52,12 @@ const NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 /**
  * Defines a tool the LLM can call. Validates eagerly, so a bad definition fails at startup
  * rather than mid-conversation: throws a `ConfigError` for a bad name, a non-object schema,
- * or a schema that JSON Schema cannot express (e.g. `z.date()`) or zod cannot check.
+ * a zod schema that JSON Schema cannot express (e.g. `z.date()`), or a malformed JSON Schema.
  *
- * Zod schemas are exported with `io: 'input'`: the LLM writes the *input*, so fields with
- * a `.default()` are optional to it.
+ * Zod (v4 classic) schemas are exported with their own `toJSONSchema({ io: 'input' })` and
+ * checked with their own `safeParse`: the LLM writes the *input*, so fields with a
+ * `.default()` are optional to it. JSON Schemas are sent as given and checked by a small
+ * built-in validator (see `./json-schema.ts` for the keywords it checks; others are ignored).
  */
 export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   const { name, description, parameters, execute } = def;
@@ -62,26 +67,48 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   if (typeof execute !== 'function') throw new ConfigError(`Tool ${name}: execute must be a function`);
 
   let schema: JsonSchema;
-  let validator: ZodType<A>;
+  let validate: (value: unknown) => ParseResult<A>;
   if (isZod(parameters)) {
+    if (typeof parameters.toJSONSchema !== 'function') {
+      throw new ConfigError(
+        `Tool ${name}: this zod schema has no toJSONSchema() method (zod/mini?); use a schema from 'zod' or pass a JSON Schema`,
+      );
+    }
     try {
-      schema = z.toJSONSchema(parameters, { io: 'input' }) as JsonSchema;
+      schema = parameters.toJSONSchema({ io: 'input' }) as JsonSchema;
     } catch (err) {
       throw new ConfigError(`Tool ${name}: parameters cannot be expressed as JSON Schema: ${messageOf(err)}`, { cause: err });
     }
     delete schema.$schema;
-    validator = parameters;
+    const zodSchema = parameters;
+    validate = (value) => {
+      let r: ReturnType<typeof zodSchema.safeParse>;
+      try {
+        r = zodSchema.safeParse(value);
+      } catch (err) {
+        // e.g. an async refinement, which safeParse cannot run.
+        return { ok: false, error: messageOf(err) };
+      }
+      if (r.success) return { ok: true, args: r.data as A };
+      const issues = r.error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
+      return { ok: false, error: issues.join('; ') };
+    };
   } else {
+    if (isZod3(parameters)) {
+      throw new ConfigError(`Tool ${name}: zod 3 schemas are not supported; use zod 4 or pass a JSON Schema`);
+    }
     schema = parameters;
     if (!isObjectSchema(schema)) throw notObject(name);
+    let check: ReturnType<typeof compileJsonSchema>;
     try {
-      // `fromJSONSchema` handles the usual tool subset (object, properties, required, enum,
-      // string/number/integer/boolean/array, nesting, additionalProperties); it throws on
-      // what it doesn't know, which we surface at definition time.
-      validator = z.fromJSONSchema(parameters as Parameters<typeof z.fromJSONSchema>[0]) as ZodType<A>;
+      check = compileJsonSchema(schema);
     } catch (err) {
       throw new ConfigError(`Tool ${name}: unsupported JSON Schema: ${messageOf(err)}`, { cause: err });
     }
+    validate = (value) => {
+      const r = check(value);
+      return r.ok ? { ok: true, args: r.value as A } : r;
+    };
   }
   if (!isObjectSchema(schema)) throw notObject(name);
 
@@ -100,17 +127,20 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
       } catch (err) {
         return { ok: false, error: `Invalid arguments for ${name}: not valid JSON (${messageOf(err)})` };
       }
-      const r = validator.safeParse(value);
-      if (r.success) return { ok: true, args: r.data };
-      const issues = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-      return { ok: false, error: `Invalid arguments for ${name}: ${issues.join('; ')}` };
+      const r = validate(value);
+      return r.ok ? r : { ok: false, error: `Invalid arguments for ${name}: ${r.error}` };
     },
   };
 }
 
 function isZod(p: unknown): p is ZodType {
-  // Duck-typed rather than `instanceof`, so a schema from another copy of zod 4 still works.
+  // Structural rather than `instanceof`: the core never loads zod, and a schema from another
+  // copy of zod 4 works too.
   return typeof p === 'object' && p !== null && '_zod' in p && typeof (p as { safeParse?: unknown }).safeParse === 'function';
+}
+
+function isZod3(p: unknown): boolean {
+  return typeof p === 'object' && p !== null && '_def' in p && typeof (p as { safeParse?: unknown }).safeParse === 'function';
 }
 
 function isObjectSchema(s: unknown): s is JsonSchema {
