@@ -19,15 +19,16 @@ export type EarshotErrorCode =
   | 'closed';
 
 /**
- * Base class of all Earshot errors. `name` is the concrete class name, spelled out in each
- * class because minified builds rename classes (so `new.target.name` would read "a").
+ * Base class of all Earshot errors. `name` is the concrete class name. Earshot's own
+ * classes spell it out, because the minified build renames classes (`new.target.name`
+ * would read "a"); a subclass in the page's code gets its own name.
  */
 export class EarshotError<C extends string = EarshotErrorCode> extends Error {
-  override name = 'EarshotError';
   readonly code: C;
   constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    this.name = new.target === EarshotError ? 'EarshotError' : new.target.name;
   }
 }
 
