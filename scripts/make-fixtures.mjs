@@ -232,10 +232,12 @@ const CONVERSATIONS = {
   'story-then-silence': [1.0, 'Tell me a story.', 9.0],
   'hello-then-silence': [1.0, 'Hello there.', 12.0],
   'late-hello': [5.0, 'Hello there.', 10.0],
-  // Benchmarks (bench/): 20 short questions for the voice-to-voice split, and six
-  // story-then-interrupt cycles for barge-in timing. 2 s of lead-in covers start-up.
+  // Benchmarks (bench/): 20 short questions for the voice-to-voice split; a story request
+  // then eight interruptions, each over the agent's (scripted, endless) story, for barge-in
+  // timing: short interjections and full sentences. 2 s of lead-in covers start-up.
   'bench-questions': [2.0, ...Array.from({ length: 20 }, () => ['What time is it?', 2.5]).flat()],
-  'bench-barge-in': [2.0, ...Array.from({ length: 6 }, () => ['Tell me a story.', 4.0, 'Wait, stop.', 3.5]).flat()],
+  'bench-barge-in': [2.0, 'Tell me a story.', 3.0,
+    ...['Wait, stop.', 'Wait, stop. I have a question.', 'Wait, stop.', ...Array(5).fill('Wait, stop. I have a question.')].flatMap((p) => [p, 3.5])],
 };
 
 async function buildConversation(tmp, name, parts) {
