@@ -277,8 +277,9 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       } catch (error) {
         this.#report(error, 'session');
       } finally {
-        handle.markDone();
+        // All synchronous: code awaiting the handle resumes after the states are settled.
         if (this.#current === turn) this.#current = null;
+        handle.markDone();
         this.#afterTurn();
       }
     };

@@ -213,7 +213,7 @@ export class Turn {
         else if (squash(heard) !== squash(stripMarkdown(said.text))) this.#deps.chat.truncateMessage(said.messageId, heard);
       }
     }
-    this.handle.markDone();
+    // The session marks the handle done once its states are settled, so awaiting code sees them.
     return { speech: result, interrupted };
   }
 }
