@@ -1,5 +1,5 @@
-import { PcmS16Decoder } from './dsp/pcm';
-import { StreamResampler } from './dsp/resampler';
+import { PcmS16Decoder, downmixToMono } from './dsp/pcm';
+import { StreamResampler, resampleBuffer } from './dsp/resampler';
 import { type BusName, type MixerCommand, type MixerEvent, type MixerOptions, type SourceEndReason } from './worklet-protocol';
 
 /** How a played source ended, with the samples (at the context rate) that reached the output. */
@@ -145,7 +145,7 @@ export class Mixer {
     const { samples, sampleRate } = 'samples' in audio ? audio : { samples: monoOf(audio), sampleRate: audio.sampleRate };
     const id = this.#nextId++;
     const handles = this.#track(id);
-    const data = sampleRate === this.#contextRate ? samples.slice() : resampleWhole(samples, sampleRate, this.#contextRate);
+    const data = sampleRate === this.#contextRate ? samples.slice() : resampleBuffer(samples, sampleRate, this.#contextRate);
     this.post({ type: 'play', id, bus: options.bus, samples: data, loop: options.loop ?? false }, [data.buffer]);
     return { id, ...handles };
   }
@@ -217,22 +217,5 @@ export class Mixer {
 }
 
 function monoOf(buffer: AudioBuffer): Float32Array {
-  if (buffer.numberOfChannels === 1) return buffer.getChannelData(0).slice();
-  const out = new Float32Array(buffer.length);
-  for (let c = 0; c < buffer.numberOfChannels; c++) {
-    const ch = buffer.getChannelData(c);
-    for (let i = 0; i < out.length; i++) out[i]! += ch[i]! / buffer.numberOfChannels;
-  }
-  return out;
-}
-
-function resampleWhole(samples: Float32Array, from: number, to: number): Float32Array {
-  const r = new StreamResampler(from, to);
-  const body = r.process(samples);
-  const tail = r.process(new Float32Array(Math.ceil(from / 100))).subarray(0, r.latencyOutputSamples);
-  // Drop the filter delay at the head so a loop stays seamless and aligned.
-  const all = new Float32Array(body.length + tail.length);
-  all.set(body);
-  all.set(tail, body.length);
-  return all.slice(r.latencyOutputSamples);
+  return downmixToMono(Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c)));
 }

@@ -1,6 +1,7 @@
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import type { AudioEngine } from '../audio/engine';
 import { dbToGain } from '../audio/dsp/level';
+import { concatFloat32 } from '../audio/dsp/pcm';
 import type { EventHub } from '../events';
 import { TurnClock } from '../telemetry/turn-metrics';
 import type { BargeInDetector } from '../turn/barge-in';
@@ -85,7 +86,7 @@ export class UserInput {
     this.#held = null;
     const pending = this.#pending.splice(0);
     const last = pending[pending.length - 1];
-    if (last) this.#deps.onUtterance(concat(pending.map((p) => p.audio)), last.clock);
+    if (last) this.#deps.onUtterance(concatFloat32(pending.map((p) => p.audio)), last.clock);
   }
 
   dispose(): void {
@@ -117,7 +118,7 @@ export class UserInput {
     // Only the agent's own voice coming back (never above the echo gate): not a turn.
     this.#settleUser(!real);
     if (!real) return;
-    const merged = this.#eou ? concat([this.#eou.audio, audio]) : audio;
+    const merged = this.#eou ? concatFloat32([this.#eou.audio, audio]) : audio;
     this.#eou = null;
     const waitMs = this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
     if (waitMs > 0) {
@@ -181,14 +182,4 @@ export class UserInput {
       this.#hub.emit('interruption_cancelled', { at });
     } else if (action === 'confirm' && turn) this.#deps.interrupt(turn);
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

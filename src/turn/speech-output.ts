@@ -1,5 +1,5 @@
 import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
-import { StreamResampler } from '../audio/dsp/resampler';
+import { resampleBuffer } from '../audio/dsp/resampler';
 import { isAbortError } from '../providers/errors';
 import type { TTS } from '../providers/types';
 
@@ -140,7 +140,7 @@ export class Speech {
     seg.start = this.#pushed;
     this.#segment = seg;
     if (job.audio) {
-      this.#push(job.audio.sampleRate === this.#tts.sampleRate ? job.audio.samples : resample(job.audio.samples, job.audio.sampleRate, this.#tts.sampleRate));
+      this.#push(job.audio.sampleRate === this.#tts.sampleRate ? job.audio.samples : resampleBuffer(job.audio.samples, job.audio.sampleRate, this.#tts.sampleRate));
     } else if (seg.text) {
       if (!this.#synthesisStarted) {
         this.#synthesisStarted = true;
@@ -219,14 +219,4 @@ export function cutAtWord(text: string, fraction: number): string {
     else break;
   }
   return out.trim();
-}
-
-function resample(samples: Float32Array, from: number, to: number): Float32Array {
-  const r = new StreamResampler(from, to);
-  const body = r.process(samples);
-  const tail = r.process(new Float32Array(Math.ceil(from / 50))).subarray(0, r.latencyOutputSamples);
-  const out = new Float32Array(body.length + tail.length);
-  out.set(body);
-  out.set(tail, body.length);
-  return out.subarray(r.latencyOutputSamples);
 }

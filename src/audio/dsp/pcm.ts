@@ -120,3 +120,14 @@ export function downmixToMono(channels: readonly Float32Array[], out?: Float32Ar
   for (let i = 0; i < n; i++) dst[i] = dst[i]! * scale;
   return dst;
 }
+
+/** Concatenates sample arrays into a new one. */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

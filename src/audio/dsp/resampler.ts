@@ -230,3 +230,19 @@ function buildTable(phases: number, K: number, fc: number): Float64Array {
   }
   return table;
 }
+
+/**
+ * Resamples a whole buffer: the filter's tail is flushed and its delay removed, so the
+ * output lines up with the input sample for sample (a loop stays seamless). Copies when
+ * the rates are equal.
+ */
+export function resampleBuffer(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
+  if (fromRate === toRate) return samples.slice();
+  const r = new StreamResampler(fromRate, toRate);
+  const body = r.process(samples);
+  const tail = r.process(new Float32Array(Math.ceil(fromRate / 50))).subarray(0, r.latencyOutputSamples);
+  const out = new Float32Array(body.length + tail.length);
+  out.set(body);
+  out.set(tail, body.length);
+  return out.slice(r.latencyOutputSamples);
+}
