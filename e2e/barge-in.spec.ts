@@ -137,12 +137,12 @@ for (const gate of [true, false]) {
     browser = await launch({ wav: 'story-then-silence' });
     page = await openHarness(browser, baseURL!);
     await startAgent(page, gate ? {} : { interrupt: { echoRatio: 0 } });
-    // The echo path: output → 80 ms delay → −10 dB → the capture input, beside the mic.
+    // The echo path: output → 80 ms delay → −14 dB → the capture input, beside the mic.
     await page.evaluate(() => {
       const s = (window as any).R.session;
       const ctx = s.audio.context as AudioContext;
       const delay = new DelayNode(ctx, { delayTime: 0.08 });
-      const gain = new GainNode(ctx, { gain: 10 ** (-10 / 20) });
+      const gain = new GainNode(ctx, { gain: 10 ** (-14 / 20) });
       s.audio.mixer.node.connect(delay).connect(gain).connect(s.audio.inputNode);
     });
     if (gate) {

@@ -30,7 +30,7 @@ describe('DEFAULT_INTERRUPT_CONFIG', () => {
       minInterruptionMs: 300,
       minConfidence: 0,
       duckDb: -12,
-      echoRatio: 0.5,
+      echoRatio: 0.3,
       releaseFrames: 2,
     });
   });
@@ -218,15 +218,15 @@ describe('BargeInDetector: release', () => {
 });
 
 describe('BargeInDetector: echo gate', () => {
-  it('a speech frame with mic level < 0.5 × output level does not duck', () => {
-    const d = detector();
+  it('a speech frame with mic level < 0.5 × output level does not duck (echoRatio 0.5)', () => {
+    const d = detector({ echoRatio: 0.5 });
     expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.05 }))).toBeNull();
     expect(d.pending).toBe(false);
   });
 
-  it('just below the ratio is gated, at the ratio is not', () => {
-    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.0999 }))).toBeNull();
-    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.1 }))).toBe('duck');
+  it('just below the default ratio (0.3) is gated, at the ratio is not', () => {
+    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.0599 }))).toBeNull();
+    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.06 }))).toBe('duck');
   });
 
   it('a speech frame with mic level 0.2 over output 0.2 ducks', () => {
@@ -253,11 +253,22 @@ describe('BargeInDetector: echo gate', () => {
     expect(e.update(input(frameAt(0), 0.95, { outRms: 0.0011, micRms: 0 }))).toBeNull();
   });
 
-  it('echo frames during a pending candidate count as silent and release it', () => {
+  it('a candidate mostly below the gate is released at the deadline, not confirmed (echo)', () => {
     const d = detector();
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.2 }))).toBe('duck');
-    expect(d.update(input(frameAt(1), 0.95, { outRms: 0.2, micRms: 0.05 }))).toBeNull();
-    expect(d.update(input(frameAt(2), 0.95, { outRms: 0.2, micRms: 0.05 }))).toBe('release');
+    const actions: BargeInAction[] = [d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.2 }))];
+    for (let k = 1; k <= 9; k++) actions.push(d.update(input(frameAt(k), 0.95, { outRms: 0.2, micRms: 0.02 })));
+    expect(actions[0]).toBe('duck');
+    expect(actions.slice(1, 9)).toEqual(Array(8).fill(null)); // echo frames neither confirm nor release early
+    expect(actions[9]).toBe('release');
+    expect(d.pending).toBe(false);
+  });
+
+  it('a candidate above the gate on half its frames or more is confirmed (the user over the echo)', () => {
+    const d = detector();
+    const actions: BargeInAction[] = [];
+    for (let k = 0; k <= 9; k++) actions.push(d.update(input(frameAt(k), 0.95, { outRms: 0.2, micRms: k % 2 === 0 ? 0.2 : 0.02 })));
+    expect(actions[0]).toBe('duck');
+    expect(actions[9]).toBe('confirm');
   });
 });
 

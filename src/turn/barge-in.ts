@@ -12,8 +12,10 @@ export interface InterruptConfig {
   /** How far the agent's voice is ducked while an interruption is unconfirmed, dB. Default −12. */
   duckDb: number;
   /**
-   * Echo gate: during agent playback, mic level must exceed this fraction of the output
-   * level for speech to count as the user's. Default 0.5 (−6 dB). 0 disables the gate.
+   * Echo gate: during agent playback, mic level must exceed this fraction of the recent
+   * output level for speech to count as the user's: to start a suspicion, and on most
+   * frames until it is confirmed. Default 0.3 (about −10 dB; with the browser's echo
+   * canceller on, echo usually sits 20 dB or more below). 0 disables the gate.
    */
   echoRatio: number;
   /** Silent VAD frames (32 ms) that end an unconfirmed interruption. Default 2. */
@@ -25,7 +27,7 @@ export const DEFAULT_INTERRUPT_CONFIG: InterruptConfig = {
   minInterruptionMs: 300,
   minConfidence: 0,
   duckDb: -12,
-  echoRatio: 0.5,
+  echoRatio: 0.3,
   releaseFrames: 2,
 };
 
@@ -58,6 +60,9 @@ export class BargeInDetector {
   readonly #negative: number;
   #candidateStart = -1;
   #silentFrames = 0;
+  /** Speech frames of the candidate, and how many of them rose above the echo gate. */
+  #frames = 0;
+  #userFrames = 0;
 
   constructor(config: InterruptConfig, thresholds: { positive: number; negative: number }) {
     this.#config = config;
@@ -79,18 +84,24 @@ export class BargeInDetector {
       if (f.probability >= this.#positive && !echo) {
         this.#candidateStart = f.at - FRAME_SEC;
         this.#silentFrames = 0;
+        this.#frames = this.#userFrames = 1;
         return 'duck';
       }
       return null;
     }
-    if (f.probability < this.#negative || echo) {
+    if (f.probability < this.#negative) {
       if (++this.#silentFrames >= c.releaseFrames) return this.reset();
       return null;
     }
+    // The user's voice over the agent's echo passes the gate on some frames and not on
+    // others (syllables vs the agent's loud ones): judge the majority, at confirmation.
     this.#silentFrames = 0;
+    this.#frames++;
+    if (!echo) this.#userFrames++;
     if ((f.at - this.#candidateStart) * 1000 >= c.minInterruptionMs) {
+      const user = this.#userFrames >= this.#frames / 2;
       this.#candidateStart = -1;
-      return 'confirm';
+      return user ? 'confirm' : 'release';
     }
     return null;
   }
