@@ -7,7 +7,7 @@
     nodes: [], // WeakRef<AudioNode>
     contexts: [], // WeakRef<AudioContext>
     workers: [], // { url, ref: WeakRef<Worker>, terminated }
-    tracks: [], // MediaStreamTrack from getUserMedia (kept: only readyState is read)
+    tracks: [], // WeakRef<MediaStreamTrack> from getUserMedia (a strong ref would keep the SDK's listeners alive)
     ignore: new WeakSet(), // nodes the bench itself made (taps)
   };
   window.P = P;
@@ -71,10 +71,17 @@
       };
     }
   };
+  // Call times of fetch() (a pass-through: the response is untouched).
+  P.fetches = [];
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    P.fetches.push({ url: String(input?.url ?? input), t: performance.now() });
+    return fetch0.apply(this, arguments);
+  };
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (constraints) => {
     const stream = await gum(constraints);
-    P.tracks.push(...stream.getTracks());
+    for (const t of stream.getTracks()) P.tracks.push(new WeakRef(t));
     return stream;
   };
 
@@ -85,11 +92,13 @@
       const n = r.deref();
       return n && !P.ignore.has(n);
     }).length,
+    audioNodesAliveTypes: P.nodes.map((r) => r.deref()).filter((n) => n && !P.ignore.has(n)).map((n) => n.constructor.name),
     audioContextsCreated: P.contexts.length,
     audioContextsNotClosed: P.contexts.map((r) => r.deref()).filter((c) => c && c.state !== 'closed').length,
     workersCreated: P.workers.length,
     workersAliveInPage: P.workers.filter((w) => w.ref.deref() && !w.terminated).length,
     micTracks: P.tracks.length,
-    micTracksLive: P.tracks.filter((t) => t.readyState === 'live').length,
+    micTracksLive: P.tracks.map((r) => r.deref()).filter((t) => t && t.readyState === 'live').length,
+    micTracksAlive: P.tracks.filter((r) => r.deref()).length,
   });
 })();

@@ -1,0 +1,52 @@
+// Figure 5: start() -> listening with the built bundle. Cold: a fresh browser context
+// (empty HTTP cache, empty IndexedDB: the wasm and model are downloaded and compiled).
+// Warm: a new page in a context that has started once (HTTP cache and the model in
+// IndexedDB filled). Restart: a second start() in the same page after close().
+import { launch, openPage } from './lib/env.mjs';
+import { summary } from './lib/stats.mjs';
+
+/** start() on the page, then where the worker's time went (its Resource Timing), then close(). */
+async function startOnce(page) {
+  const r = await page.evaluate(() => window.startOnce());
+  const worker = page.workers().find((w) => /vad\.worker/.test(w.url()));
+  if (worker) {
+    const w = await worker.evaluate(() => ({ origin: performance.timeOrigin, now: performance.now(), res: performance.getEntriesByType('resource').map((e) => ({ name: e.name.split('/').pop(), start: e.startTime, end: e.responseEnd })) }));
+    const rel = (t) => Math.round(w.origin + t - r.startEpochMs);
+    r.worker = { startedAt: rel(0), fetches: w.res.map((e) => ({ file: e.name, from: rel(e.start), to: rel(e.end) })) };
+  }
+  await page.evaluate(() => window.closeIt());
+  return r;
+}
+
+export async function runStartup({ quick, log }) {
+  const trials = quick ? 2 : 4;
+  const browser = await launch(); // Chromium's generated tone as the mic: content does not matter here
+  const cold = [], warm = [], restart = [], detail = [];
+  try {
+    for (let i = 0; i < trials; i++) {
+      const context = await browser.newContext();
+      const a = await openPage(context, '/bench/pages/startup.html', log);
+      const c = await startOnce(a);
+      await a.close();
+      const b = await openPage(context, '/bench/pages/startup.html', log);
+      const w = await startOnce(b);
+      const r = await startOnce(b);
+      await context.close();
+      cold.push(c.listeningMs);
+      warm.push(w.listeningMs);
+      restart.push(r.listeningMs);
+      detail.push({ cold: c, warm: w, restart: r });
+    }
+  } finally {
+    await browser.close();
+  }
+  return {
+    bundle: '/bench-dist/earshot.js (snapshot of dist/)',
+    coldMs: summary(cold),
+    warmMs: summary(warm),
+    restartSamePageMs: summary(restart),
+    vadLoadMs: { cold: summary(detail.map((d) => d.cold.vadLoadMs)), warm: summary(detail.map((d) => d.warm.vadLoadMs)), restart: summary(detail.map((d) => d.restart.vadLoadMs)) },
+    warmCachedAssets: detail[0]?.warm.cachedAssets ?? [],
+    perTrial: detail,
+  };
+}

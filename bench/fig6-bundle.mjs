@@ -1,0 +1,11 @@
+// Figure 6: gzip sizes of the core bundles (the wasm and model in runtime/ excluded) and,
+// for information, of the worker and worklets they load.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkSizes, gzipSize } from '../scripts/check-size.mjs';
+
+export function runBundle({ distDir, budget }) {
+  const core = checkSizes(distDir, Object.fromEntries(Object.entries(budget).map(([f, b]) => [f.replace(/^dist\//, ''), b])));
+  const assets = readdirSync(join(distDir, 'assets')).filter((f) => f.endsWith('.js')).map((f) => ({ file: `assets/${f}`, gzip: gzipSize(join(distDir, 'assets', f)) }));
+  return { core, assets };
+}

@@ -1,0 +1,71 @@
+// Figures 7 and 8 in one loop: typed turns with one-word answers, back to back, while the
+// main thread is blocked 200 ms every second. Mixer underruns over the whole run (7); JS
+// heap after 10 turns and after the last, each after a forced GC (8); then close() and a
+// census of what is left: workers, AudioContexts, AudioNodes, mic tracks (8).
+import { control, launch, openPage, warmTts } from './lib/env.mjs';
+
+const ANSWER = 'Ok.';
+
+async function heap(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  return usedSize;
+}
+
+export async function runSoak({ quick, log }) {
+  const minSec = quick ? 30 : 300;
+  const targetTurns = quick ? 40 : 500;
+  const capSec = quick ? 60 : 400;
+  await warmTts([ANSWER], 2); // before scripting
+  await control('reset', {});
+  await control('config', { ttsBytesPerSecond: 96000 }); // 2x real time, as a streaming TTS
+  await control('script', { llm: Array.from({ length: 2500 }, () => ({ text: ANSWER })) });
+  // The click fixture: a 40 ms click, then silence (no user speech in this test).
+  const browser = await launch('click');
+  try {
+    const page = await openPage(browser, '/bench/pages/bench.html', log);
+    const cdp = await page.context().newCDPSession(page);
+    await page.evaluate(() => window.B.start({ quiet: true, ttsSpeed: 2 })); // 'Ok.' in 0.23 s instead of 0.81 s
+    const t0 = Date.now();
+    await page.evaluate(() => window.B.block(200, 1000));
+    const first = await page.evaluate(() => window.B.soak({ turns: 10 }));
+    const heapAt10 = await heap(cdp);
+    const mid = await page.evaluate(({ turns, capMs }) => window.B.soak({ turns, capMs: performance.now() + capMs }), { turns: targetTurns - 10, capMs: capSec * 1000 - (Date.now() - t0) });
+    const heapAtTarget = await heap(cdp);
+    const end = await page.evaluate(({ untilMs, capMs }) => window.B.soak({ untilMs: performance.now() + untilMs, capMs: performance.now() + capMs }), { untilMs: minSec * 1000 - (Date.now() - t0), capMs: capSec * 1000 - (Date.now() - t0) });
+    const elapsedSec = (Date.now() - t0) / 1000;
+    const heapAtEnd = await heap(cdp);
+    await page.evaluate(() => window.B.unblock());
+    const errors = await page.evaluate(() => (window.B.R?.events ?? []).filter((e) => e.name === 'error').map((e) => `${e.source}: ${e.message}`));
+    const workersBefore = page.workers().length;
+    await page.evaluate(() => window.B.closeAndForget());
+    await page.waitForTimeout(2000); // the VAD worker is terminated 500 ms after close at the latest
+    await heap(cdp);
+    await page.waitForTimeout(500);
+    await heap(cdp);
+    const census = await page.evaluate(() => window.P.census());
+    const workers = page.workers().map((w) => w.url());
+    log(`  soak: ${end.turns} turns in ${elapsedSec.toFixed(0)} s, ${end.underruns} underruns, heap ${(heapAt10 / 1e6).toFixed(2)} -> ${(heapAtTarget / 1e6).toFixed(2)} (${mid.turns} turns) -> ${(heapAtEnd / 1e6).toFixed(2)} MB`);
+    return {
+      seconds: Number(elapsedSec.toFixed(1)),
+      turns: end.turns,
+      turnsAt10: first.turns,
+      blockedIntervals: end.blocked,
+      blockMs: 200,
+      underruns: end.underruns,
+      underrunsByBus: end.underrunsByBus,
+      slowTurns: end.slowTurns,
+      heapAfter10MB: Number((heapAt10 / 1e6).toFixed(3)),
+      heapTurns: mid.turns,
+      heapAfterTargetMB: Number((heapAtTarget / 1e6).toFixed(3)),
+      heapGrowthMB: Number(((heapAtTarget - heapAt10) / 1e6).toFixed(3)),
+      heapAfterLastMB: Number((heapAtEnd / 1e6).toFixed(3)),
+      heapGrowthToLastMB: Number(((heapAtEnd - heapAt10) / 1e6).toFixed(3)),
+      afterClose: { liveWorkers: workers.length, workerUrls: workers, workersWhileRunning: workersBefore, ...census },
+      errors,
+    };
+  } finally {
+    await browser.close();
+  }
+}

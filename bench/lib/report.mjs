@@ -1,0 +1,166 @@
+// The summary table (figure, value, target, met?) and the generated part of BENCHMARKS.md.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const f1 = (x) => (x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(1));
+const f0 = (x) => (x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(0));
+const mp = (s, unit = 'ms') => (s && s.n ? `${f1(s.median)} / ${f1(s.p95)} ${unit}` : 'no data');
+const yes = (b) => (b == null ? '–' : b ? 'yes' : '**no**');
+const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+
+/** One row per figure. A single target is met when the p95 meets it (median and p95 both shown). */
+export function tableRows(r) {
+  const F = r.figures;
+  const rows = [];
+  const err = (name) => F[name]?.error && `failed: ${F[name].error.split('\n')[0]}`;
+  const v = F.voice;
+  if (v) {
+    if (v.error) rows.push({ figure: '1. Voice-to-voice SDK glue (median / p95)', value: err('voice'), target: '≤ 15 / ≤ 40 ms', met: '–' });
+    else {
+      rows.push({ figure: `1. Voice-to-voice SDK glue, ${v.turnsMeasured} turns (median / p95)`, value: mp(v.glueMs), target: '≤ 15 / ≤ 40 ms', met: yes(v.glueMs.median <= 15 && v.glueMs.p95 <= 40) });
+      rows.push({ figure: '1. Voice-to-voice total, speech end → first sample out (median / p95)', value: mp(v.voiceToVoiceMs), target: `560 ms endpoint + ${v.configuredDelays.sttMs + v.configuredDelays.llmMs + v.configuredDelays.ttsMs} ms server delays + glue`, met: '–' });
+    }
+  }
+  const vc = F.vadCost;
+  if (vc) {
+    rows.push(vc.error
+      ? { figure: '2. VAD ms per 32 ms frame', value: err('vadCost'), target: '–', met: '–' }
+      : { figure: '2. VAD ms per 32 ms frame, Earshot worker (median / p95)', value: `${mp(vc.oursMsPerFrame)}; ×${vc.ratioMedian} (p95 ×${vc.ratioP95}) of MicVAD's ${f1(vc.micVadFrameMsPerFrame.median)} ms on the main thread`, target: '–', met: '–' });
+  }
+  if (v && !v.error) rows.push({ figure: `2. Main-thread long tasks during a ${v.longTasks.windowSec} s conversation`, value: `${v.longTasks.count}${v.longTasks.count ? ` (max ${v.longTasks.maxMs} ms)` : ''}`, target: '0', met: yes(v.longTasks.count === 0) });
+  const b = F.bargeIn;
+  if (b) {
+    if (b.error) rows.push({ figure: '3. Barge-in', value: err('bargeIn'), target: '–', met: '–' });
+    else {
+      rows.push({ figure: `3. Barge-in: user onset → voice −12 dB (median / p95, ${b.ducked} ducked)`, value: mp(b.duckedMs), target: '≤ 100 ms', met: yes(b.duckedMs.p95 <= 100 && b.ducked.split('/')[0] === b.ducked.split('/')[1]) });
+      const limit = b.minInterruptionMs + 32;
+      rows.push({ figure: `3. Barge-in: user onset → voice stopped (median / p95 of ${b.stopped} stopped; interjections ${b.stoppedInterjections}, sentences ${b.stoppedSentences})`, value: mp(b.stoppedMs), target: `≤ ${limit} ms (minInterruptionMs + 32)`, met: yes(b.stoppedMs.p95 <= limit && b.stopped.split('/')[0] === b.stopped.split('/')[1]) });
+    }
+  }
+  const bc = F.bargeInNoEchoGate;
+  if (bc && !bc.error) rows.push({ figure: `3. (control, echoRatio 0) onset → stopped (${bc.stopped} stopped)`, value: mp(bc.stoppedMs), target: `≤ ${bc.minInterruptionMs + 32} ms`, met: '–' });
+  if (v && !v.error) rows.push({ figure: `4. Endpointing lag: true speech end → turn committed − ${v.endpointing.redemptionMs} ms (median / p95)`, value: mp(v.endpointing.commitLagMs), target: '≤ 64 ms', met: yes(v.endpointing.commitLagMs.p95 <= 64) });
+  const s = F.startup;
+  if (s) {
+    if (s.error) rows.push({ figure: '5. Start-up', value: err('startup'), target: '–', met: '–' });
+    else {
+      rows.push({ figure: `5. Start-up cold: start() → listening, built bundle (median / p95, ${s.coldMs.n} runs)`, value: mp(s.coldMs), target: '≤ 600 ms', met: yes(s.coldMs.p95 <= 600) });
+      rows.push({ figure: `5. Start-up warm: new page, caches filled (median / p95)`, value: mp(s.warmMs), target: '≤ 150 ms', met: yes(s.warmMs.p95 <= 150) });
+    }
+  }
+  const bu = F.bundle;
+  if (bu) {
+    if (bu.error) rows.push({ figure: '6. Bundle', value: err('bundle'), target: '–', met: '–' });
+    else for (const c of bu.core) rows.push({ figure: `6. Bundle gzip: dist/${c.file}`, value: c.gzip == null ? 'missing' : `${kb(c.gzip)} (${c.gzip} B)`, target: `≤ ${kb(c.budget)} (sizeBudget)`, met: yes(!c.over) });
+  }
+  const so = F.soak;
+  if (so) {
+    if (so.error) rows.push({ figure: '7/8. Soak', value: err('soak'), target: '–', met: '–' });
+    else {
+      rows.push({ figure: `7. Mixer underruns: ${(so.seconds / 60).toFixed(1)} min, ${so.turns} turns, main thread blocked 200 ms every 1 s`, value: String(so.underruns), target: '0', met: yes(so.underruns === 0) });
+      rows.push({ figure: `8. JS heap growth, turn 10 → turn ${so.heapTurns} (after GC)`, value: `${so.heapGrowthMB >= 0 ? '+' : ''}${so.heapGrowthMB.toFixed(2)} MB (${so.heapAfter10MB.toFixed(2)} → ${so.heapAfterTargetMB.toFixed(2)} MB)`, target: '≤ 5 MB', met: yes(so.heapGrowthMB <= 5) });
+      const a = so.afterClose;
+      const leaked = a.liveWorkers + a.audioContextsNotClosed + a.audioNodesAlive + a.micTracksLive;
+      rows.push({ figure: '8. Left after close(): workers / open AudioContexts / AudioNodes / live mic tracks', value: `${a.liveWorkers} / ${a.audioContextsNotClosed} / ${a.audioNodesAlive}${a.audioNodesAlive ? ` (${a.audioNodesAliveTypes.join(', ')})` : ''} / ${a.micTracksLive}`, target: '0 / 0 / 0 / 0', met: yes(leaked === 0) });
+    }
+  }
+  return rows;
+}
+
+export function printTable(rows) {
+  const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => String(r.value).length)), Math.max(...rows.map((r) => r.target.length))];
+  const line = (a, b, c, d) => `${a.padEnd(w[0])}  ${String(b).padEnd(w[1])}  ${c.padEnd(w[2])}  ${d}`;
+  console.log(line('figure', 'value', 'target', 'met'));
+  console.log(line('-'.repeat(w[0]), '-'.repeat(w[1]), '-'.repeat(w[2]), '---'));
+  for (const r of rows) console.log(line(r.figure, r.value, r.target, r.met.replace(/\*/g, '')));
+}
+
+const md = (rows) => ['| figure | value | target | met |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.met} |`)].join('\n');
+
+function details(r) {
+  const F = r.figures;
+  const out = [];
+  const v = F.voice;
+  if (v && !v.error) {
+    const names = {
+      endpointMs: 'true speech end → VAD end-of-turn frame (audio clock; includes redemptionMs)',
+      toMainMs: 'VAD frame → turn committed on the main thread*',
+      toSttRequestMs: 'committed → STT request sent',
+      sttMs: `STT request → response (configured ${v.configuredDelays.sttMs} ms)`,
+      sttReadMs: 'STT response → final transcript event',
+      toLlmRequestMs: 'transcript → LLM request sent',
+      llmFirstByteMs: `LLM request → first byte (configured ${v.configuredDelays.llmMs} ms)`,
+      llmStreamMs: 'LLM first byte → end of stream (server streams the one-sentence answer)',
+      toTtsRequestMs: 'LLM end of stream → TTS request sent',
+      ttsFirstByteMs: `TTS request → first byte (configured ${v.configuredDelays.ttsMs} ms)`,
+      toMixerMs: 'TTS first byte → first sample leaving the mixer*',
+    };
+    out.push(`### 1. Voice-to-voice split (${v.turnsMeasured} turns, fixture \`${v.fixture}\`)`, '',
+      '| stage | median | p95 |', '| --- | --- | --- |',
+      ...Object.entries(v.split).map(([k, s]) => `| ${names[k] ?? k} | ${f1(s.median)} | ${f1(s.p95)} |`),
+      `| **total: true speech end → first sample leaving the mixer** (audio clock) | ${f1(v.voiceToVoiceMs.median)} | ${f1(v.voiceToVoiceMs.p95)} |`,
+      `| **SDK glue** = total − endpoint − configured delays (audio clock) | ${f1(v.glueMs.median)} | ${f1(v.glueMs.p95)} |`,
+      `| … of which in the page (worker→main, request building, parsing, mixer hand-off) | ${f1(v.glueInPageMs.median)} | ${f1(v.glueInPageMs.p95)} |`,
+      `| … of which network and server beyond the configured delays (incl. LLM streaming) | ${f1(v.glueNetworkAndServerMs.median)} | ${f1(v.glueNetworkAndServerMs.p95)} |`,
+      `| first sample → first audible sample (TTS lead-in silence, not counted) | ${f1(v.ttsLeadSilenceMs.median)} | ${f1(v.ttsLeadSilenceMs.p95)} |`,
+      `| SDK's own \`metrics_collected.voiceToVoiceMs\` minus the independent total | ${f1(v.sdkReported.minusIndependentMs.median)} | ${f1(v.sdkReported.minusIndependentMs.p95)} |`,
+      '',
+      `\\* main-thread marks placed on the audio clock through \`AudioContext.currentTime\` (render callbacks of ~${f0(v.diag?.ctStepMs?.median)} ms here: ±10 ms). Fixture aligned to the frame clock by envelope correlation: it entered the graph ${v.alignment.fixtureOffsetMs} ms after capture start. Per-turn glue (ms): ${v.turns.map((t) => f0(t.glueMs)).join(', ')}.`, '');
+  }
+  const vc = F.vadCost;
+  if (vc && !vc.error) out.push('### 2. VAD cost', '', `Same mic track, same page, same ${vc.audioSec} s of fixture audio, at the same time: Earshot's SileroVAD (worker) ${mp(vc.oursMsPerFrame)} per frame (model + segmenter); vad-web MicVAD (main thread) ${mp(vc.micVadFrameMsPerFrame)} per frame (model + frame processor), of which \`InferenceSession.run\` ${mp(vc.micVadRunMsPerFrame)}. Ratio Earshot/MicVAD: ×${vc.ratioMedian} (median), ×${vc.ratioP95} (p95). MicVAD put ${vc.micVadLongTasks.atLoad.length} long task(s) on the main thread while loading (${vc.micVadLongTasks.atLoad.join(', ')} ms; load ${vc.micVadLoadMs} ms) and ${vc.micVadLongTasks.whileRunning.length} while running; Earshot's inference never runs there. Earshot's worker during the figure-1 conversation: ${mp(v?.vadInferenceMs)} per frame.`, '');
+  const b = F.bargeIn;
+  if (b && !b.error) {
+    out.push('### 3. Barge-in', '', `Default settings (minInterruptionMs ${b.minInterruptionMs}, duckDb ${b.duckDb}, echoRatio ${b.echoRatio}); fixture \`${b.fixture}\`: the agent tells a story, the user interrupts ${b.trials} times. Times from the user's true onset; −12 dB and stop read from the rendered output against the samples pushed to the mixer.`, '',
+      '| # | user says | VAD: first speech frame ends | duck decided (frame end) | voice −12 dB | voice stopped | suspicions released before the stop |', '| --- | --- | --- | --- | --- | --- | --- |',
+      ...b.perTrial.map((t) => (t.notSpeaking ? `| ${t.trial} | ${t.text ?? t.kind} | agent not speaking (the story had played out) | | | | |` : `| ${t.trial} | ${t.text} | ${f0(t.vadSpeechFrameMs)} ms | ${f0(t.duckDecisionMs)} ms | ${f0(t.duckedMs)} ms${t.voiceSilentUntilMs > 10 && t.duckedMs - t.voiceSilentUntilMs < 2 ? ` (agent silent until ${f0(t.voiceSilentUntilMs)} ms)` : ''} | ${t.stoppedMs == null ? 'not stopped' : `${f0(t.stoppedMs)} ms`} | ${t.cancelledSuspicions} |`)),
+      `| | median | ${f0(b.vadSpeechFrameMs.median)} ms | ${f0(b.duckDecisionMs.median)} ms | ${f0(b.duckedMs.median)} ms | ${f0(b.stoppedMs.median)} ms | |`, '');
+    const c = F.bargeInNoEchoGate;
+    if (c && !c.error) out.push(`Control run with the echo gate off (\`interrupt: { echoRatio: 0 }\`), first ${c.trials} interruptions: VAD first speech frame ${mp(c.vadSpeechFrameMs)}, duck decided ${mp(c.duckDecisionMs)}, −12 dB ${mp(c.duckedMs)}, stopped ${mp(c.stoppedMs)} (${c.stopped}); per trial −12 dB / stop: ${c.perTrial.map((t) => `${f0(t.duckedMs)}${t.voiceSilentUntilMs > 10 && t.duckedMs - t.voiceSilentUntilMs < 2 ? ` (agent silent until ${f0(t.voiceSilentUntilMs)})` : ''} / ${t.stoppedMs == null ? 'not stopped' : `${f0(t.stoppedMs)}`} ms`).join(', ')}.`, '');
+  }
+  if (v && !v.error) out.push('### 4. Endpointing', '', `True speech end → turn committed, minus redemptionMs (${v.endpointing.redemptionMs}): ${mp(v.endpointing.commitLagMs)}; the VAD's end-of-turn frame alone (audio clock): ${mp(v.endpointing.vadDecisionLagMs)}. Negative: Silero's probability falls below the negative threshold before the −40 dBFS tail of the word ends.`, '');
+  const s = F.startup;
+  if (s && !s.error) {
+    const wk = (key, pick) => {
+      const xs = s.perTrial.map((t) => pick(t[key].worker)).filter((x) => Number.isFinite(x)).sort((a, b2) => a - b2);
+      return xs.length ? xs[Math.floor(xs.length / 2)] : NaN;
+    };
+    const row = (key) => `| ${key} | ${f0(s[`${key === 'restart' ? 'restartSamePage' : key}Ms`].median)} | ${f0(wk(key, (w) => w?.startedAt))} | ${f0(wk(key, (w) => w?.fetches.find((x) => x.file.endsWith('.wasm'))?.to))} | ${f0(wk(key, (w) => w?.fetches.find((x) => x.file.endsWith('.mjs'))?.to))} | ${f0(s.vadLoadMs[key].median)} |`;
+    out.push('### 5. Start-up', '', `Built bundle (${s.bundle}), served with \`cache-control: max-age=3600\`. Medians, ms from \`start()\`:`, '',
+      '| case | listening | VAD worker started | ORT wasm (14 MB) received | ORT glue loaded | VAD load (worker start → ready) |', '| --- | --- | --- | --- | --- | --- |',
+      row('cold'), row('warm'), row('restart'), '', `Warm start read from IndexedDB: ${s.warmCachedAssets.join(', ') || 'nothing'}. "restart" = a second \`start()\` in the same page after \`close()\`.`, '');
+  }
+  const bu = F.bundle;
+  if (bu && !bu.error) out.push('### 6. Bundle', '', `gzip -9: ${bu.core.map((c) => `\`${c.file}\` ${kb(c.gzip)} (${kb(c.bytes)} raw)`).join(', ')}; loaded on start (not in the budget): ${bu.assets.map((a) => `\`${a.file.replace(/-[\w-]{8}\.js$/, '.js')}\` ${kb(a.gzip)}`).join(', ')}; plus the ORT wasm and the model in \`runtime/\`. \`npm run size\` checks the budget in \`package.json\` (\`sizeBudget\`).`, '');
+  const so = F.soak;
+  if (so && !so.error) {
+    const a = so.afterClose;
+    out.push('### 7 and 8. Soak', '', `One loop serves both: ${so.turns} typed turns (\`sendText\`, answer "Ok." at TTS speed 2, TTS streamed at 2× real time) in ${f0(so.seconds)} s while a \`setInterval\` busy-loops 200 ms every second (${so.blockedIntervals} times). Underruns ${so.underruns} (${Object.entries(so.underrunsByBus).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}). Heap (CDP \`Runtime.getHeapUsage\` after \`HeapProfiler.collectGarbage\`): ${so.heapAfter10MB.toFixed(2)} MB after 10 turns, ${so.heapAfterTargetMB.toFixed(2)} MB after ${so.heapTurns}, ${so.heapAfterLastMB.toFixed(2)} MB after ${so.turns}. After \`close()\` + GC: ${a.liveWorkers} worker(s) (of ${a.workersCreated}), ${a.audioContextsNotClosed} AudioContext(s) not closed (of ${a.audioContextsCreated}), ${a.audioNodesAlive} of ${a.audioNodesCreated} AudioNodes still reachable${a.audioNodesAlive ? ` (${a.audioNodesAliveTypes.join(', ')})` : ''}, ${a.micTracksLive} live mic track(s) (of ${a.micTracks}).`, '');
+  }
+  return out.join('\n');
+}
+
+export function renderBlock(r, rows) {
+  const m = r.machine;
+  return [
+    `Command: \`${r.command}\`${r.quick ? ' (**quick run**: fewer turns, trials and a 30 s soak)' : ''} · ${r.date} · wall time ${f0(r.wallSec)} s`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}, Chromium ${m.chromium} (headless, fake mic). Load average at start: ${m.loadAvg1m} (a shared machine: other jobs ran during the run).`,
+    '',
+    md(rows),
+    '',
+    details(r),
+  ].join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (generated by `npm run bench`; edits inside are overwritten) -->';
+const END = '<!-- bench:end -->';
+
+/** Replaces the generated block of BENCHMARKS.md (the rest of the file is kept). */
+export function writeBenchmarksMd(path, block, template) {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : template;
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  const generated = `${BEGIN}\n${block}\n${END}`;
+  const next = a >= 0 && b > a ? text.slice(0, a) + generated + text.slice(b + END.length) : `${text.trimEnd()}\n\n${generated}\n`;
+  writeFileSync(path, next);
+}
