@@ -261,8 +261,9 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#input?.dispose();
     this.#input = null;
     this.pipeline.vad.close();
-    this.#engine?.close();
+    const engine = this.#engine;
     this.#engine = null;
+    await engine?.close();
   }
 
   /** Runs turns one after another. */
