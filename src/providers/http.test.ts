@@ -1,16 +1,12 @@
 // fetchWithRetry against the real local provider server (no fetch mocks), plus its pure helpers.
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer, type LlmEntry, type LogEntry, type ProviderServer } from '../../e2e/server/provider-server.mjs';
+import { describe, expect, it } from 'vitest';
+import type { LlmEntry, LogEntry } from '../../e2e/server/provider-server.mjs';
 import { ProviderError } from './errors';
 import { backoffMs, fetchWithRetry, parseErrorBody, parseRetryAfterMs, type FetchWithRetryOptions } from './http';
+import { useProviderServer } from './test-server';
 
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.handler.reset());
+const server = useProviderServer();
 
 const requests = (): LogEntry[] => server.handler.log().requests;
 const script = (...llm: LlmEntry[]) => server.handler.script({ llm });

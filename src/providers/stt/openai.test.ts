@@ -1,15 +1,11 @@
 // OpenAISTT against the real local provider server: a real multipart upload of a real WAV.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer, type LogEntry, type ProviderServer, type SttEntry } from '../../../e2e/server/provider-server.mjs';
+import { describe, expect, it } from 'vitest';
+import type { LogEntry, SttEntry } from '../../../e2e/server/provider-server.mjs';
 import type { STTChunk } from '../types';
 import { OpenAISTT, type OpenAISTTOptions } from './openai';
+import { useProviderServer } from '../test-server';
 
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.handler.reset());
+const server = useProviderServer();
 
 const requests = (): LogEntry[] => server.handler.log().requests;
 const script = (...stt: SttEntry[]) => server.handler.script({ stt });

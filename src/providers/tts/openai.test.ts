@@ -1,19 +1,15 @@
 // OpenAITTS against the real local provider server, whose audio comes from espeak-ng.
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer, type LogEntry, type ProviderServer, type TtsEntry } from '../../../e2e/server/provider-server.mjs';
+import { describe, expect, it } from 'vitest';
+import { startProviderServer, type LogEntry, type TtsEntry } from '../../../e2e/server/provider-server.mjs';
 import { int16ToFloat32 } from '../../audio/dsp/pcm';
 import { ProviderError } from '../errors';
 import { OpenAITTS, type OpenAITTSOptions } from './openai';
+import { useProviderServer } from '../test-server';
 
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.handler.reset());
+const server = useProviderServer();
 
 const requests = (): LogEntry[] => server.handler.log().requests;
 const script = (...tts: TtsEntry[]) => server.handler.script({ tts });
