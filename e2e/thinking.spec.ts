@@ -56,7 +56,11 @@ async function run(baseURL: string, llmDelayMs: number) {
       blocks.push({ tone: e > 0 ? power / (e / step) : 0, rms: Math.sqrt(e / step) });
     }
     const toneBlocks = blocks.map((b, i) => (b.rms > 0.05 && b.tone > 0.8 ? i : -1)).filter((i) => i >= 0);
-    const voiceBlocks = blocks.map((b, i) => (b.rms > 0.01 && b.tone < 0.5 ? i : -1)).filter((i) => i >= 0);
+    // A block where the tone starts or stops part-way has a low tone share too: it is not voice.
+    const isTone = new Set(toneBlocks);
+    const voiceBlocks = blocks
+      .map((b, i) => (b.rms > 0.01 && b.tone < 0.5 && !isTone.has(i - 1) && !isTone.has(i + 1) ? i : -1))
+      .filter((i) => i >= 0);
     return { toneBlocks, voiceBlocks, lastBlock: blocks.length - 1 };
   });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusName, MixerCommand, MixerEvent, MixerOptions } from '../worklet-protocol';
 import { DEFAULT_MIXER_OPTIONS, MixerCore } from './mixer-core';
 import { dbToGain } from './level';
+import { concatFloat32 } from './pcm';
 
 const RATE = 48000;
 const BLOCK = 128;
@@ -103,15 +104,7 @@ function expectSilent(actual: Float32Array, label = 'output'): void {
   }
 }
 
-function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Float32Array[]): Float32Array => concatFloat32(parts);
 
 describe('MixerCore streams', () => {
   it('plays a streamed source on voice sample-exactly, in order across chunks, with started/ended frames', () => {

@@ -1,16 +1,15 @@
 // OpenAILLM against the real local provider server (no fetch mocks): the bytes on the wire are
 // the ones OpenAI sends (spec/protocols.md §1).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer, type LlmEntry, type LogEntry, type ProviderServer } from '../../../e2e/server/provider-server.mjs';
+import { describe, expect, it } from 'vitest';
+import type { LlmEntry, LogEntry } from '../../../e2e/server/provider-server.mjs';
 import { ProviderError } from '../errors';
 import type { ChatItem, LLMChunk, ToolSpec } from '../types';
 import { OpenAILLM, type OpenAILLMOptions } from './openai';
+import { useProviderServer } from '../test-server';
 
-let server: ProviderServer;
-beforeAll(async () => void (server = await startProviderServer()));
-afterAll(() => server.close());
-beforeEach(() => control('reset', {}));
+const server = useProviderServer();
 
+/** The server's HTTP control API (this file drives it over the wire on purpose). */
 async function control(path: string, body?: object): Promise<any> {
   const init = body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {};
   return (await fetch(`${server.url}/__control/${path}`, init)).json();
