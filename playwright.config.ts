@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // the worklets; parallel pages would only add timing noise.
 // E2E_PORT gives a second checkout or engineer its own dev server (and provider-server state).
 const port = Number(process.env.E2E_PORT ?? 5173);
+// E2E_STATIC_PORT: the static server for dist/ (same reason).
+const staticPort = Number(process.env.E2E_STATIC_PORT ?? 4180);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -22,8 +24,8 @@ export default defineConfig({
       stdout: 'ignore',
     },
     {
-      command: 'node e2e/server/static.mjs 4180',
-      url: 'http://127.0.0.1:4180/healthz',
+      command: `node e2e/server/static.mjs ${staticPort}`,
+      url: `http://127.0.0.1:${staticPort}/healthz`,
       reuseExistingServer: !process.env.CI,
     },
   ],

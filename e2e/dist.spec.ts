@@ -3,7 +3,7 @@ import { fixture, launch } from './support/browser';
 
 // dist/ is served by a plain static server under /some/sub/path/earshot/ with a strict
 // CSP (e2e/server/static.mjs): nothing of Vite, no root-absolute URLs, no blob: or data:.
-const BASE = 'http://127.0.0.1:4180/some/sub/path/';
+const BASE = `http://127.0.0.1:${process.env.E2E_STATIC_PORT ?? 4180}/some/sub/path/`;
 
 for (const [page, globalName] of [['script.html', 'Earshot (IIFE global)'], ['esm.html', 'ES module import']] as const) {
   test(`dist/ under a sub-path works as ${globalName}`, async () => {
