@@ -37,7 +37,9 @@ export class MixerStream {
   readonly #pcm = new PcmS16Decoder();
   #closed = false;
 
-  /** @internal */
+  // Not tagged internal: `stripInternal` would drop the constructor from the declarations,
+  // which then read as a public no-argument one.
+  /** Made by {@link Mixer.createStream}; not constructed by apps. */
   constructor(mixer: Mixer, id: number, bus: BusName, sourceRate: number, contextRate: number, pending: Promise<number>, ended: Promise<PlaybackEnd>) {
     this.#mixer = mixer;
     this.id = id;
@@ -98,7 +100,7 @@ export class Mixer {
   #nextId = 1;
   #underruns = 0;
 
-  /** @internal */
+  /** Made by `AudioEngine.start()` (see `engine.mixer`); not constructed by apps. */
   constructor(node: AudioWorkletNode, contextRate: number, onEvent: (e: MixerEvent) => void) {
     this.node = node;
     this.#contextRate = contextRate;

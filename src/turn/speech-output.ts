@@ -56,7 +56,7 @@ export class Speech {
   #firstAudio = false;
   readonly result: Promise<SpeechResult>;
 
-  /** @internal */
+  /** Made by a turn. (Not tagged internal: a stripped constructor would read as a public no-argument one.) */
   constructor(mixer: Mixer, tts: TTS, signal: AbortSignal, handlers: { onSynthesisStart: () => void; onFirstAudio: () => void; onError: (err: unknown) => void }) {
     this.#tts = tts;
     this.#stream = mixer.createStream(tts.sampleRate, 'voice');
