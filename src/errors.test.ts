@@ -63,11 +63,11 @@ describe('MicrophoneError.fromGetUserMedia', () => {
 
 describe('EarshotError', () => {
   it('takes the concrete class name and keeps code and cause', () => {
-    class CustomError extends EarshotError<'custom'> {}
+    class CustomError extends EarshotError<'session-failed'> {}
     const cause = new Error('inner');
-    const err = new CustomError('custom', 'outer', { cause });
+    const err = new CustomError('session-failed', 'outer', { cause });
     expect(err.name).toBe('CustomError');
-    expect(err.code).toBe('custom');
+    expect(err.code).toBe('session-failed');
     expect(err.message).toBe('outer');
     expect(err.cause).toBe(cause);
     expect(err).toBeInstanceOf(EarshotError);

@@ -1,8 +1,12 @@
+import type { ProviderError, ProviderErrorCode } from './providers/errors';
+
 /**
  * Every error Earshot raises or emits is an {@link EarshotError}: a stable string `code`
- * to branch on, a readable message, and the underlying `cause` when there is one.
+ * to branch on, a readable message, and the underlying `cause` when there is one. This is
+ * every code there is: `EarshotError` accepts no other.
  */
 export type EarshotErrorCode =
+  | ProviderErrorCode
   | 'config-invalid'
   | 'audio-context-failed'
   | 'audio-unsupported'
@@ -23,7 +27,7 @@ export type EarshotErrorCode =
  * classes spell it out, because the minified build renames classes (`new.target.name`
  * would read "a"); a subclass in the page's code gets its own name.
  */
-export class EarshotError<C extends string = EarshotErrorCode> extends Error {
+export class EarshotError<C extends EarshotErrorCode = EarshotErrorCode> extends Error {
   readonly code: C;
   constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -104,3 +108,19 @@ export class VadError extends EarshotError<'vad-failed'> {
     super('vad-failed', message, options);
   }
 }
+
+/**
+ * What `error` events carry: one of Earshot's error classes, told apart by `code` or with
+ * `instanceof`. `if (error.code === 'provider-rate-limited') error.retryAfterMs` type-checks;
+ * codes with no class of their own (`closed`, `session-failed`, …) are plain `EarshotError`s.
+ */
+export type AnyEarshotError =
+  | ConfigError
+  | MicrophoneError
+  | AssetLoadError
+  | WorkletError
+  | VadError
+  | ProviderError
+  | EarshotError<Exclude<EarshotErrorCode, SpecificError['code']>>;
+
+type SpecificError = ConfigError | MicrophoneError | AssetLoadError | WorkletError | VadError | ProviderError;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventHub } from './events';
 
-interface Events extends Record<string, unknown> {
+interface Events {
   a: number;
   b: string;
 }

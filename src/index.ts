@@ -1,6 +1,6 @@
 // Public surface of Earshot. Everything exported here is also on `window.Earshot` in the IIFE build.
 export { EarshotError, ConfigError, MicrophoneError, AssetLoadError, WorkletError, VadError } from './errors';
-export type { EarshotErrorCode, MicrophoneErrorCode } from './errors';
+export type { EarshotErrorCode, MicrophoneErrorCode, AnyEarshotError } from './errors';
 export { EventHub, type Emitter } from './events';
 export { resolveAssetBase, RUNTIME_FILES } from './assets';
 
@@ -33,7 +33,7 @@ export type { BackgroundAudioConfig } from './session/ambience';
 export type { AudioSource } from './session/audio-source';
 export { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from './turn/barge-in';
 export type { TurnMetrics } from './telemetry/turn-metrics';
-export { functionTool, type FunctionTool, type ToolContext } from './tools/function-tool';
+export { functionTool, type FunctionTool, type FunctionToolDef, type ToolContext, type ZodSchemaLike, type ParseResult } from './tools/function-tool';
 export type { ToolResult } from './tools/tool-runner';
 
 // Providers (OpenAI-compatible: OpenAI, Groq, Together, Ollama, vLLM, …)

@@ -20,10 +20,13 @@ export interface AgentOptions {
   instructions: string;
   tools?: FunctionTool<any>[];
   thinkingAudio?: ThinkingAudioConfig;
-  /** Called when the session starts, before user input is accepted (e.g. to greet). */
-  onEnter?: (agent: Agent) => void | Promise<void>;
-  /** Called by `close()`, while audio still works (e.g. to say goodbye). */
-  onExit?: (agent: Agent) => void | Promise<void>;
+  /**
+   * Called when the session starts, before user input is accepted (e.g. to greet). What it
+   * returns is awaited: returning `session.say(…)`'s handle waits for the greeting to play.
+   */
+  onEnter?: (agent: Agent) => void | PromiseLike<unknown>;
+  /** Called by `close()`, while audio still works (e.g. to say goodbye). Awaited like `onEnter`. */
+  onExit?: (agent: Agent) => void | PromiseLike<unknown>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EarshotError, WorkletError } from '../errors';
+import { EarshotError, WorkletError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import { listenToCapture, type TappedBlock } from './capture';
 import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
@@ -9,7 +9,7 @@ import captureWorkletUrl from '../../worklets/capture.worklet.ts?worker&url';
 import mixerWorkletUrl from '../../worklets/mixer.worklet.ts?worker&url';
 
 /** Events of {@link AudioEngine}. `at` values are AudioContext seconds. */
-export interface AudioEngineEvents extends Record<string, unknown> {
+export interface AudioEngineEvents {
   /** Mic level, about 30 times a second. `rms` and `peak` are linear, full scale 1. */
   input_level_measured: { rms: number; peak: number; at: number };
   /** Output level after mixing, about 30 times a second. */
@@ -20,7 +20,7 @@ export interface AudioEngineEvents extends Record<string, unknown> {
   audio_context_state_changed: { state: AudioContextStateEx };
   /** Raw mixer events: sources started/ended, underruns. */
   mixer_event: MixerEvent;
-  error: { error: EarshotError };
+  error: { error: AnyEarshotError };
 }
 
 export interface AudioEngineOptions {

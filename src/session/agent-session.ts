@@ -1,7 +1,7 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
 import { AudioEngine } from '../audio/engine';
-import { EarshotError } from '../errors';
+import { EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
 import { toolMap } from '../tools/tool-runner';
@@ -21,7 +21,7 @@ export interface AgentSessionOptions {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
   wakeUp?: number;
   /** Called when the wake-up timer fires (e.g. `session.say('Are you still there?')`). */
-  onWakeUp?: (session: AgentSession) => void | Promise<void>;
+  onWakeUp?: (session: AgentSession) => void | PromiseLike<unknown>;
   /** Background audio started with the session. */
   backgroundAudio?: BackgroundAudioConfig;
 }
@@ -372,7 +372,8 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   #report(error: unknown, source: AgentSessionEvents['error']['source']): void {
-    const err = error instanceof EarshotError ? error : new EarshotError('session-failed', error instanceof Error ? error.message : String(error), { cause: error });
+    // Every EarshotError is one of AnyEarshotError's members: its code can only be an EarshotErrorCode.
+    const err = error instanceof EarshotError ? (error as AnyEarshotError) : new EarshotError('session-failed', error instanceof Error ? error.message : String(error), { cause: error });
     this.emit('error', { error: err, source });
   }
 }

@@ -1,4 +1,4 @@
-import type { EarshotError } from '../errors';
+import type { AnyEarshotError } from '../errors';
 import type { ToolResult } from '../tools/tool-runner';
 import type { TurnMetrics } from '../telemetry/turn-metrics';
 
@@ -16,7 +16,7 @@ export interface StateChange<S> {
 }
 
 /** Events of `AgentSession`. Names are the seed's, snake_case, past tense. */
-export interface AgentSessionEvents extends Record<string, unknown> {
+export interface AgentSessionEvents {
   /** Emitted only on change. */
   agent_state_changed: StateChange<AgentState>;
   /** Emitted only on change. */
@@ -46,7 +46,7 @@ export interface AgentSessionEvents extends Record<string, unknown> {
   /** Agent output level after mixing, ~30 Hz. */
   output_level_measured: { rms: number; peak: number; at: number };
   /** A background failure; the session keeps working. */
-  error: { error: EarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
+  error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */
   session_closed: { reason: string };
 }

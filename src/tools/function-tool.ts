@@ -3,6 +3,7 @@
 import type { ZodType } from 'zod';
 import { ConfigError } from '../errors';
 import type { JsonSchema, ToolSpec } from '../providers/types';
+import type { AgentSession } from '../session/agent-session';
 import { compileJsonSchema } from './json-schema';
 
 /** What a tool's `execute` receives besides its arguments. */
@@ -11,11 +12,19 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The LLM's id for this call, as recorded in the chat history. */
   callId: string;
-  /**
-   * The running `AgentSession`. Typed `unknown` here so that tools don't import the session
-   * (an import cycle); cast it to `AgentSession` in the tool.
-   */
-  session: unknown;
+  /** The running session (e.g. `ctx.session.say('One moment…')`). */
+  session: AgentSession;
+}
+
+/**
+ * A zod v4 schema (from `zod`, not `zod/mini`), matched by shape so that Earshot's published
+ * types do not import zod, an optional peer: apps without zod compile, and with zod 4 the
+ * tool's argument type `A` is the schema's output type.
+ */
+export interface ZodSchemaLike<A> {
+  readonly _zod: { readonly output: A };
+  safeParse(data: unknown): unknown;
+  toJSONSchema(params?: { io?: 'input' | 'output' }): unknown;
 }
 
 /** The definition passed to {@link functionTool}. */
@@ -24,8 +33,8 @@ export interface FunctionToolDef<A> {
   name: string;
   /** Tells the LLM when and how to use the tool. */
   description: string;
-  /** A zod object schema, or a JSON Schema object (`type: 'object'`) used as given. */
-  parameters: ZodType<A> | JsonSchema;
+  /** A zod v4 object schema, or a JSON Schema object (`type: 'object'`) used as given. */
+  parameters: ZodSchemaLike<A> | JsonSchema;
   /**
    * Runs the tool. The result is sent to the LLM as JSON (a string becomes a JSON string,
    * `undefined` becomes `null`). Throwing sends `{"error": message}`.
@@ -80,7 +89,8 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
       throw new ConfigError(`Tool ${name}: parameters cannot be expressed as JSON Schema: ${messageOf(err)}`, { cause: err });
     }
     delete schema.$schema;
-    const zodSchema = parameters;
+    // zod's own types for its result (the public type only matches zod's shape).
+    const zodSchema = parameters as unknown as ZodType<A>;
     validate = (value) => {
       let r: ReturnType<typeof zodSchema.safeParse>;
       try {
@@ -133,7 +143,7 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   };
 }
 
-function isZod(p: unknown): p is ZodType {
+function isZod<A>(p: ZodSchemaLike<A> | JsonSchema): p is ZodSchemaLike<A> {
   // Structural rather than `instanceof`: the core never loads zod, and a schema from another
   // copy of zod 4 works too.
   return typeof p === 'object' && p !== null && '_zod' in p && typeof (p as { safeParse?: unknown }).safeParse === 'function';

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { functionTool, type ToolContext } from './function-tool';
+import type { AgentSession } from '../session/agent-session';
 import { runToolCalls, toolMap, type ToolCall } from './tool-runner';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -17,7 +18,8 @@ const slow = (name: string, ms: number, value: unknown) =>
   functionTool({ name, description: '', parameters: z.object({}), execute: async () => (await sleep(ms), value) });
 
 const call = (name: string, args = '{}', callId = `c_${name}`): ToolCall => ({ callId, name, arguments: args });
-const ctx = (signal = new AbortController().signal) => ({ signal, session: { id: 'session' } });
+// Any object will do: the runner only passes the session through to the tools.
+const ctx = (signal = new AbortController().signal) => ({ signal, session: { id: 'session' } as unknown as AgentSession });
 const errorOf = (output: string) => (JSON.parse(output) as { error: string }).error;
 
 describe('runToolCalls', () => {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import type { FunctionTool } from './function-tool';
+import type { FunctionTool, ToolContext } from './function-tool';
 
 /** One call requested by the LLM (an `LLMChunk` of type `tool_call` fits). */
 export interface ToolCall {
@@ -25,7 +25,7 @@ export interface RunToolsContext {
   /** Aborting it resolves the run at once; unfinished calls get `{"error":"interrupted"}`. */
   signal: AbortSignal;
   /** Passed to tools as `ToolContext.session`. */
-  session: unknown;
+  session: ToolContext['session'];
   /** Called as each call starts (not for calls skipped because the signal was already aborted). */
   onStart?(call: ToolCall): void;
   /** Called once per started call with its result, including error and interrupted results. */

@@ -3,6 +3,7 @@ import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
 import type { ChatItem, LLM, TTS } from '../providers/types';
+import type { AgentSession } from '../session/agent-session';
 import type { FunctionTool } from '../tools/function-tool';
 import { runToolCalls, type ToolCall, type ToolResult } from '../tools/tool-runner';
 import { SentenceChunker, stripMarkdown } from './sentence-chunker';
@@ -32,7 +33,7 @@ export interface TurnDeps {
   mixer: Mixer;
   chat: ChatContext;
   tools: ReadonlyMap<string, FunctionTool<any>>;
-  session: unknown;
+  session: AgentSession;
   /** LLM rounds with tools before a final round without them. Default 8. */
   maxToolSteps: number;
   hooks: TurnHooks;

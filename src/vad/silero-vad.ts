@@ -1,12 +1,12 @@
 import { RUNTIME_FILES, resolveAssetBase } from '../assets';
-import { AssetLoadError, ConfigError, EarshotError, VadError } from '../errors';
+import { AssetLoadError, ConfigError, EarshotError, VadError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import { DEFAULT_VAD_OPTIONS, type VadOptions } from './options';
 import type { VadAsset, VadWorkerCommand, VadWorkerEvent } from './protocol';
 import workerUrl from './vad.worker.ts?worker&url';
 
 /** Events of {@link SileroVAD}. Times are audio time: seconds since capture start. */
-export interface VadEvents extends Record<string, unknown> {
+export interface VadEvents {
   /** Bytes of the model or the ORT wasm received (or read from cache). */
   vad_load_progress: { asset: VadAsset; loaded: number; total: number | null; cached: boolean };
   /** Model loaded and running. `loadMs`: worker start to ready, ms. */
@@ -19,7 +19,7 @@ export interface VadEvents extends Record<string, unknown> {
   speech_misfired: { at: number; startedAt: number };
   /** Every 32 ms frame. `inferenceMs`: model time in the worker. */
   vad_frame: { at: number; probability: number; inferenceMs: number };
-  error: { error: EarshotError };
+  error: { error: AnyEarshotError };
 }
 
 /** Anything that can deliver 16 kHz, 512-sample frames to a port: the capture worklet. */
