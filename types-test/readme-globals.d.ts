@@ -1,0 +1,2 @@
+// Names the README's examples use without declaring them (they stand for the app's own page).
+declare const button: HTMLButtonElement;
