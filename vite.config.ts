@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
 import { createProviderHandler } from './e2e/server/provider-server.mjs';
+import { runtimeAssets } from './scripts/runtime-files.mjs';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
 // `new URL(..., import.meta.url)`, which makes Vite emit a second, hashed copy of it.
@@ -37,6 +38,8 @@ function localAiProvider(): Plugin {
 
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
+    // What every lib build shares. scripts/build-lib.mjs adds the entries and formats:
+    // one ES build of all entries, then one IIFE build per entry.
     return {
       // Relative base: worker and worklet URLs resolve against the bundle's own URL,
       // so dist/ works from any static host and sub-path (toolchain P4).
@@ -46,29 +49,20 @@ export default defineConfig(({ mode }): UserConfig => {
       worker: { format: 'es' as const },
       build: {
         outDir: 'dist',
-        emptyOutDir: true,
         sourcemap: true,
         target: 'es2022',
         rollupOptions: {
-          // Minify the ES build too (Vite leaves lib ES output unminified): the core's size
-          // budget is what a page downloads when it imports dist/earshot.js directly.
-          output: { minify: true },
           // The IIFE has no import.meta; src/assets.ts reads document.currentScript there.
           onwarn(warning, warn) {
             if (warning.code !== 'EMPTY_IMPORT_META') warn(warning);
           },
         },
-        lib: {
-          entry: 'src/index.ts',
-          name: 'Earshot',
-          formats: ['es', 'iife'],
-          fileName: (format: string) => (format === 'es' ? 'earshot.js' : `earshot.${format}.js`),
-        },
       },
     };
   }
   return {
-    plugins: [localAiProvider()],
+    // /runtime/*: the model and ORT wasm straight from node_modules (nothing is copied).
+    plugins: [localAiProvider(), runtimeAssets()],
     resolve: { conditions },
     worker: { format: 'es' as const },
     optimizeDeps,

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Bundle size check: gzip size of each file listed under `sizeBudget` in package.json
-// (bytes, gzip level 9, the wasm and model in runtime/ are not part of it). Prints a table
-// and exits 1 when a file is over its budget or missing. Run after `npm run build`.
+// Bundle size check, per entry (scripts/entries.mjs): gzip -9 bytes of the ES entry plus
+// every chunk it imports statically (what a page downloads for `import … from 'earshot/x'`),
+// and of its self-contained IIFE. Each must be within the entry's budget (package.json
+// `sizeBudget`, by export subpath; "*" for the rest). The worklets, worker, wasm and model
+// load on start() and are not part of it. Prints every entry; exits 1 when one is over its
+// budget or missing. Run after `npm run build`.
 //   npm run size
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+import { libEntries, ROOT } from './entries.mjs';
 
 /** gzip -9 size in bytes of `file`, or null if it does not exist. */
 export function gzipSize(file) {
@@ -16,30 +18,49 @@ export function gzipSize(file) {
   return gzipSync(readFileSync(file), { level: 9 }).length;
 }
 
-/** [{ file, bytes, gzip, budget, over }] for every budgeted file (paths relative to `root`). */
-export function checkSizes(root = ROOT, budget = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).sizeBudget ?? {}) {
-  return Object.entries(budget).map(([file, limit]) => {
-    const path = join(root, file);
-    const gzip = gzipSize(path);
-    const bytes = gzip === null ? null : readFileSync(path).length;
-    return { file, bytes, gzip, budget: limit, over: gzip === null || gzip > limit };
-  });
+// Relative static imports of a built ES file: `import…from"./x.js"`, `import"./x.js"`, `export…from"./x.js"`.
+const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*["'](\.\/[^"']+\.js)["']/g;
+
+/** `file` and every ES chunk it reaches through static relative imports (absolute paths). */
+export function staticGraph(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  if (!existsSync(file)) return seen;
+  for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) staticGraph(join(dirname(file), m[1]), seen);
+  return seen;
+}
+
+/**
+ * [{ entry, format, file, files, bytes, gzip, budget, over }]: the ES graph and the IIFE of
+ * every entry of `root`'s package.json; `file` is relative to `distDir` (default root/dist).
+ */
+export function checkSizes(root = ROOT, distDir = join(root, 'dist')) {
+  const rows = [];
+  for (const e of libEntries(root)) {
+    for (const [format, path] of [['es', e.esm], ['iife', e.iife]]) {
+      const file = path.replace(/^dist\//, '');
+      const files = format === 'es' ? [...staticGraph(join(distDir, file))] : [join(distDir, file)];
+      const sizes = files.map((f) => ({ gzip: gzipSize(f), bytes: existsSync(f) ? readFileSync(f).length : null }));
+      const missing = sizes.some((s) => s.gzip === null);
+      const gzip = missing ? null : sizes.reduce((a, s) => a + s.gzip, 0);
+      const bytes = missing ? null : sizes.reduce((a, s) => a + s.bytes, 0);
+      rows.push({ entry: e.subpath, format, file, files: files.length, bytes, gzip, budget: e.budget, over: gzip === null || gzip > e.budget });
+    }
+  }
+  return rows;
 }
 
 const kb = (n) => (n === null ? 'missing' : `${(n / 1024).toFixed(1)} KB`);
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = checkSizes();
-  if (rows.length === 0) {
-    console.error('check-size: no "sizeBudget" in package.json');
-    process.exit(1);
-  }
   for (const r of rows) {
-    console.log(`${r.over ? 'OVER' : 'ok  '}  ${r.file.padEnd(24)} ${kb(r.gzip).padStart(9)} gzip (${kb(r.bytes)} raw)  budget ${kb(r.budget)}`);
+    const what = `dist/${r.file}${r.files > 1 ? ` + ${r.files - 1} chunk(s)` : ''}`;
+    console.log(`${r.over ? 'OVER' : 'ok  '}  ${r.entry.padEnd(12)} ${r.format.padEnd(4)} ${what.padEnd(36)} ${kb(r.gzip).padStart(9)} gzip (${kb(r.bytes)} raw)  budget ${kb(r.budget)}`);
   }
   const over = rows.filter((r) => r.over);
   if (over.length) {
-    console.error(`check-size: ${over.map((r) => r.file).join(', ')} over budget (raise sizeBudget in package.json only on purpose)`);
+    console.error(`check-size: ${over.map((r) => `${r.entry} (${r.format})`).join(', ')} over budget or missing (raise sizeBudget in package.json only on purpose)`);
     process.exit(1);
   }
 }

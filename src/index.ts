@@ -2,7 +2,7 @@
 export { EarshotError, ConfigError, MicrophoneError, AssetLoadError, WorkletError, VadError } from './errors';
 export type { EarshotErrorCode, MicrophoneErrorCode, AnyEarshotError } from './errors';
 export { EventHub, type Emitter } from './events';
-export { resolveAssetBase, RUNTIME_FILES } from './assets';
+export { resolveAssetBase, resolveRuntimeUrls, RUNTIME_FILES, type RuntimeUrls } from './assets';
 
 export { AudioEngine, type AudioEngineEvents, type AudioEngineOptions } from './audio/engine';
 export { Mixer, MixerStream, type PlaybackEnd } from './audio/mixer';

@@ -1,4 +1,4 @@
-import { RUNTIME_FILES, resolveAssetBase } from '../assets';
+import { resolveRuntimeUrls, type RuntimeUrls } from '../assets';
 import { AssetLoadError, ConfigError, EarshotError, VadError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import { DEFAULT_VAD_OPTIONS, type VadOptions } from './options';
@@ -29,7 +29,11 @@ export interface FrameSource {
 }
 
 export interface SileroVADOptions extends Partial<VadOptions> {
-  /** Folder with the model and ORT wasm. Default: `runtime/` beside the bundle. */
+  /**
+   * Folder with the model and ORT wasm (the files of `dist/runtime/`), for self-hosting
+   * or a CDN. Default: where the app's bundler emitted them, else `runtime/` beside the
+   * bundle (see resolveRuntimeUrls).
+   */
   assetBaseUrl?: string | URL;
   /** Keep the 2.3 MB model in IndexedDB between page loads. Default true. */
   cacheModel?: boolean;
@@ -42,7 +46,7 @@ export interface SileroVADOptions extends Partial<VadOptions> {
  */
 export class SileroVAD extends EventHub<VadEvents> {
   #options: VadOptions;
-  readonly #assetBase: string;
+  readonly #urls: RuntimeUrls;
   readonly #cacheModel: boolean;
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
@@ -51,7 +55,7 @@ export class SileroVAD extends EventHub<VadEvents> {
     super();
     const { assetBaseUrl, cacheModel = true, ...vad } = options;
     this.#options = validate({ ...DEFAULT_VAD_OPTIONS, ...stripUndefined(vad) });
-    this.#assetBase = resolveAssetBase(assetBaseUrl);
+    this.#urls = resolveRuntimeUrls(assetBaseUrl);
     this.#cacheModel = cacheModel;
   }
 
@@ -67,7 +71,7 @@ export class SileroVAD extends EventHub<VadEvents> {
    */
   start(source: FrameSource): Promise<void> {
     if (this.#ready) return this.#ready;
-    const base = this.#assetBase;
+    const urls = this.#urls;
     let worker: Worker;
     try {
       worker = new Worker(new URL(workerUrl, location.href), { type: 'module', name: 'earshot-vad' });
@@ -115,7 +119,7 @@ export class SileroVAD extends EventHub<VadEvents> {
           case 'error': {
             const err =
               ev.code === 'asset-load-failed'
-                ? new AssetLoadError(ev.url ?? base, ev.message, ev.status !== undefined ? { status: ev.status } : {})
+                ? new AssetLoadError(ev.url ?? urls.model, ev.message, ev.status !== undefined ? { status: ev.status } : {})
                 : new VadError(ev.message);
             if (settled) this.emit('error', { error: err });
             settle(err);
@@ -129,9 +133,9 @@ export class SileroVAD extends EventHub<VadEvents> {
     this.#send(
       {
         type: 'init',
-        modelUrl: base + RUNTIME_FILES.model,
-        ortGlueUrl: base + RUNTIME_FILES.ortGlue,
-        ortWasmUrl: base + RUNTIME_FILES.ortWasm,
+        modelUrl: urls.model,
+        ortGlueUrl: urls.ortGlue,
+        ortWasmUrl: urls.ortWasm,
         options: this.#options,
         cacheModel: this.#cacheModel,
         frames: channel.port2,

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The library build, into dist/:
+// - one ES build of every entry (scripts/entries.mjs), sharing chunks: dist/<name>.js;
+// - one IIFE per entry for script tags, each adding its exports to `window.Earshot`
+//   (IIFE output cannot share chunks, so each is self-contained): dist/<name>.iife.js;
+// - the worklets and the VAD worker in dist/assets/ (Vite, from the `?worker&url` imports);
+// - the model and ORT wasm copied from node_modules into dist/runtime/.
+// The shared settings (base './', resolve conditions, worker format) are vite.config.ts's
+// `lib` mode. `__EARSHOT_IIFE__` tells src/assets.ts which build it is in.
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'vite';
+import { libEntries, ROOT } from './entries.mjs';
+import { runtimeFiles } from './runtime-files.mjs';
+
+const entries = libEntries();
+const dist = join(ROOT, 'dist');
+const common = { root: ROOT, configFile: join(ROOT, 'vite.config.ts'), mode: 'lib', logLevel: 'warn', clearScreen: false };
+
+rmSync(dist, { recursive: true, force: true });
+
+// src/assets.ts marks its `new URL('./runtime/…', import.meta.url)` with `@vite-ignore`, so
+// this lib build (which inlines every asset it sees) leaves them alone. The minifier keeps
+// the comment; a consumer's Vite would then skip them too. Blank it out, same length, so
+// the source maps stay exact.
+const unmarkViteIgnore = {
+  name: 'earshot-unmark-vite-ignore',
+  generateBundle(_options, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type === 'chunk') chunk.code = chunk.code.replace(/\/\*\s*@vite-ignore\s*\*\//g, (c) => ' '.repeat(c.length));
+    }
+  },
+};
+
+await build({
+  ...common,
+  plugins: [unmarkViteIgnore],
+  define: { __EARSHOT_IIFE__: 'false' },
+  build: {
+    emptyOutDir: false,
+    lib: { entry: Object.fromEntries(entries.map((e) => [e.name, e.src])), formats: ['es'], fileName: (_format, name) => `${name}.js` },
+    rollupOptions: {
+      output: {
+        // Minify the ES build too (Vite leaves lib ES output unminified): the size budget is
+        // what a page downloads when it imports dist/earshot.js directly.
+        minify: true,
+        // Flat: every chunk sits beside runtime/ and assets/, which src/assets.ts and the
+        // worklet URLs reach as './runtime/…' and 'assets/…'.
+        chunkFileNames: '[name]-[hash].js',
+      },
+    },
+  },
+});
+
+for (const e of entries) {
+  await build({
+    ...common,
+    define: { __EARSHOT_IIFE__: 'true' },
+    build: {
+      emptyOutDir: false,
+      lib: { entry: e.src, name: 'Earshot', formats: ['iife'], fileName: () => `${e.name}.iife.js` },
+      // `extend`: `window.Earshot = window.Earshot || {}`, then this entry's exports are added.
+      rollupOptions: { output: { extend: true } },
+    },
+  });
+}
+
+mkdirSync(join(dist, 'runtime'), { recursive: true });
+for (const [name, file] of Object.entries(runtimeFiles())) copyFileSync(file, join(dist, 'runtime', name));
+
+console.log(`build-lib: ${entries.map((e) => `${e.esm} + ${e.iife}`).join(', ')}, dist/assets/, dist/runtime/`);
