@@ -40,6 +40,9 @@ await build({
     emptyOutDir: false,
     lib: { entry: Object.fromEntries(entries.map((e) => [e.name, e.src])), formats: ['es'], fileName: (_format, name) => `${name}.js` },
     rollupOptions: {
+      // Code shared with the core may live in earshot.js itself (which then exports a few
+      // extra mangled names) instead of a separate chunk that every page would fetch.
+      preserveEntrySignatures: 'allow-extension',
       output: {
         // Minify the ES build too (Vite leaves lib ES output unminified): the size budget is
         // what a page downloads when it imports dist/earshot.js directly.

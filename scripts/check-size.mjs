@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundle size check, per entry (scripts/entries.mjs): gzip -9 bytes of the ES entry plus
-// every chunk it imports statically (what a page downloads for `import … from 'earshot/x'`),
-// and of its self-contained IIFE. Each must be within the entry's budget (package.json
+// every chunk it imports statically (what a page downloads for `import … from 'earshot/x'`;
+// for an entry beside the core this includes earshot.js, and "beyond the core" is printed
+// too), and of its self-contained IIFE. Each must be within the entry's budget (package.json
 // `sizeBudget`, by export subpath; "*" for the rest). The worklets, worker, wasm and model
 // load on start() and are not part of it. Prints every entry; exits 1 when one is over its
 // budget or missing. Run after `npm run build`.
@@ -31,12 +32,14 @@ export function staticGraph(file, seen = new Set()) {
 }
 
 /**
- * [{ entry, format, file, files, bytes, gzip, budget, over }]: the ES graph and the IIFE of
+ * [{ entry, format, file, files, bytes, gzip, own, budget, over }]: the ES graph and the IIFE of
  * every entry of `root`'s package.json; `file` is relative to `distDir` (default root/dist).
  */
 export function checkSizes(root = ROOT, distDir = join(root, 'dist')) {
   const rows = [];
-  for (const e of libEntries(root)) {
+  const entries = libEntries(root);
+  const coreFiles = staticGraph(join(distDir, entries.find((e) => e.subpath === '.').esm.replace(/^dist\//, '')));
+  for (const e of entries) {
     for (const [format, path] of [['es', e.esm], ['iife', e.iife]]) {
       const file = path.replace(/^dist\//, '');
       const files = format === 'es' ? [...staticGraph(join(distDir, file))] : [join(distDir, file)];
@@ -44,7 +47,9 @@ export function checkSizes(root = ROOT, distDir = join(root, 'dist')) {
       const missing = sizes.some((s) => s.gzip === null);
       const gzip = missing ? null : sizes.reduce((a, s) => a + s.gzip, 0);
       const bytes = missing ? null : sizes.reduce((a, s) => a + s.bytes, 0);
-      rows.push({ entry: e.subpath, format, file, files: files.length, bytes, gzip, budget: e.budget, over: gzip === null || gzip > e.budget });
+      // What this entry adds to a page that already loads the core (ES: shared files are fetched once).
+      const own = missing ? null : files.reduce((a, f, i) => a + (format === 'es' && e.subpath !== '.' && coreFiles.has(f) ? 0 : sizes[i].gzip), 0);
+      rows.push({ entry: e.subpath, format, file, files: files.length, bytes, gzip, own, budget: e.budget, over: gzip === null || gzip > e.budget });
     }
   }
   return rows;
@@ -56,7 +61,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = checkSizes();
   for (const r of rows) {
     const what = `dist/${r.file}${r.files > 1 ? ` + ${r.files - 1} chunk(s)` : ''}`;
-    console.log(`${r.over ? 'OVER' : 'ok  '}  ${r.entry.padEnd(12)} ${r.format.padEnd(4)} ${what.padEnd(36)} ${kb(r.gzip).padStart(9)} gzip (${kb(r.bytes)} raw)  budget ${kb(r.budget)}`);
+    const extra = r.own !== null && r.own !== r.gzip ? `, ${kb(r.own)} beyond the core` : '';
+    console.log(`${r.over ? 'OVER' : 'ok  '}  ${r.entry.padEnd(12)} ${r.format.padEnd(4)} ${what.padEnd(36)} ${kb(r.gzip).padStart(9)} gzip (${kb(r.bytes)} raw${extra})  budget ${kb(r.budget)}`);
   }
   const over = rows.filter((r) => r.over);
   if (over.length) {
