@@ -1,5 +1,5 @@
 import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
-import { createProviderHandler } from './e2e/server/provider-server.mjs';
+import { createProviderHandler } from './local-ai/server.mjs';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
 // `new URL(..., import.meta.url)`, which makes Vite emit a second, hashed copy of it.

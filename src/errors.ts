@@ -16,6 +16,7 @@ export type EarshotErrorCode =
   | 'worklet-failed'
   | 'vad-failed'
   | 'session-failed'
+  | 'tool-timeout'
   | 'closed';
 
 /**
