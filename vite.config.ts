@@ -1,5 +1,5 @@
 import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
-import { createProviderHandler } from './e2e/server/provider-server.mjs';
+import { createProviderHandler } from './local-ai/server.mjs';
 import { runtimeAssets } from './scripts/runtime-files.mjs';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
@@ -21,7 +21,7 @@ const optimizeDeps = {
   ],
 };
 
-// The local OpenAI look-alike (e2e/server/provider-server.mjs) under /local-ai, so the demo
+// The local OpenAI look-alike (local-ai/server.mjs) under /local-ai, so the demo
 // and Playwright talk to `${location.origin}/local-ai/v1` with no second server or CORS.
 // Mounted before Vite's own middlewares; paths outside /v1 and /__control fall through.
 function localAiProvider(): Plugin {

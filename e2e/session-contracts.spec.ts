@@ -438,12 +438,24 @@ test('10. provider faults surface as typed errors and the session carries on', a
   errors = named(await events(page), 'error');
   expect(errors.slice(1)).toEqual([expect.objectContaining({ source: 'tts', code: 'provider-auth' })]);
 
-  // The LLM stream is cut mid-sentence: a protocol error, and what arrived is spoken and kept.
+  // The LLM stream is cut mid-sentence (after "fox "): a protocol error; what arrived is
+  // spoken and kept, marked interrupted.
   await run('cut', `s.reply('Tell me about the fox.')`);
   expect(await settle('cut')).toEqual({ outcome: 'done', done: true, interrupted: false });
   errors = named(await events(page), 'error');
   expect(errors.slice(2)).toEqual([expect.objectContaining({ source: 'llm', code: 'provider-protocol' })]);
   expect((await history()).at(-1)).toBe('assistant: The quick brown fox');
   expect((await speechInputs(baseURL!)).at(-1)).toBe('The quick brown fox');
-  expect(named(await events(page), 'agent_transcript').at(-1)).toMatchObject({ text: 'The quick brown fox', interrupted: false });
+  expect(named(await events(page), 'agent_transcript').at(-1)).toMatchObject({ text: 'The quick brown fox', interrupted: true });
+  const items = await page.evaluate(() => (window as any).R.session.getContextHistory());
+  expect(items.at(-1)).toMatchObject({ content: 'The quick brown fox', interrupted: true });
+
+  // Cut inside a word ("The quick brown f"): the half word is never spoken nor kept.
+  await control(baseURL!, 'script', { llm: [{ text: fox, fault: { kind: 'cut', afterChars: 17 } }], append: true });
+  await run('mid', `s.reply('Again.')`);
+  expect((await settle('mid')).outcome).toBe('done');
+  expect((await speechInputs(baseURL!)).at(-1)).toBe('The quick brown');
+  expect((await history()).at(-1)).toBe('assistant: The quick brown');
+  // Turns that produced no audio (the LLM 500s, the TTS 401) never showed a `speaking` state.
+  expect(named(await events(page), 'agent_state_changed').filter((e) => e.state === 'speaking')).toHaveLength(3);
 });

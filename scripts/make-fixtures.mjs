@@ -18,6 +18,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { activeRegions, readWavMono, toSec } from './wav-bounds.mjs';
+import { writeWav16 as writeWav } from './wav.mjs';
+
+const writeWav16 = (path, samples, sampleRate = SR) => writeWav(path, samples, sampleRate);
 
 const t0 = process.hrtime.bigint();
 const SR = 48000;
@@ -25,6 +28,7 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
 const OUT_DIR = join(ROOT, 'e2e', 'fixtures', 'generated');
 const BOUNDS_SRC = join(dirname(SELF), 'wav-bounds.mjs');
+const WAV_SRC = join(dirname(SELF), 'wav.mjs');
 const BOUNDS_OPTS = { threshold: 0.01, windowMs: 10, mergeGapMs: 400 };
 
 // Single-utterance fixtures for VAD timing: 1.00 s silence, speech, 2.50 s silence.
@@ -75,6 +79,8 @@ const hash = createHash('sha256')
   .update(readFileSync(SELF))
   .update('\0')
   .update(readFileSync(BOUNDS_SRC))
+  .update('\0')
+  .update(readFileSync(WAV_SRC))
   .update('\0')
   .update(espeakVersion)
   .update('\0')
@@ -130,28 +136,6 @@ async function speak(tmp, name, { voice, speed, text }) {
   while (b > a && Math.abs(samples[b - 1]) <= LSB) b--;
   if (a === b) throw new Error(`espeak-ng produced silence for "${text}" (voice ${voice})`);
   return samples.subarray(a, b);
-}
-
-function writeWav16(path, samples, sampleRate = SR) {
-  const buf = Buffer.alloc(44 + samples.length * 2);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + samples.length * 2, 4);
-  buf.write('WAVE', 8, 'ascii');
-  buf.write('fmt ', 12, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20); // PCM
-  buf.writeUInt16LE(1, 22); // mono
-  buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]));
-    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), 44 + i * 2);
-  }
-  writeFileSync(path, buf);
 }
 
 function mulberry32(seed) {

@@ -1,86 +1,15 @@
 #!/usr/bin/env node
-// Minimal WAV reader + energy-based activity bounds, used by make-fixtures.mjs
-// to measure (not assume) where speech/clicks are in the generated fixtures.
+// Energy-based activity bounds, used by make-fixtures.mjs to measure (not assume) where
+// speech/clicks are in the generated fixtures. WAV reading lives in wav.mjs.
 //
 // CLI: node scripts/wav-bounds.mjs file.wav [more.wav ...]
 //      prints {file, sampleRate, durationSec, bounds:[{startSec,endSec}]} as JSON.
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readWavMono } from './wav.mjs';
 
-/**
- * Parse a RIFF/WAVE file without assuming a 44-byte header: walks the chunk
- * list for `fmt ` and `data` (skipping LIST/fact/etc., honouring pad bytes).
- * Supports PCM 8/16/24/32-bit int and 32/64-bit float, incl. WAVE_FORMAT_EXTENSIBLE.
- * Multi-channel input is averaged to mono. Samples are scaled so full scale = 1.0.
- * @param {string} path
- * @returns {{sampleRate:number, samples:Float32Array}}
- */
-export function readWavMono(path) {
-  const buf = readFileSync(path);
-  const fail = (msg) => { throw new Error(`${path}: ${msg}`); };
-  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
-    fail('not a RIFF/WAVE file');
-  }
-  let fmt = null;
-  let dataOff = -1;
-  let dataLen = 0;
-  let off = 12;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    let size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') {
-      if (size < 16) fail('fmt chunk too short');
-      let format = buf.readUInt16LE(body);
-      if (format === 0xfffe && size >= 26) format = buf.readUInt16LE(body + 24); // EXTENSIBLE: SubFormat GUID starts with the tag
-      fmt = {
-        format,
-        channels: buf.readUInt16LE(body + 2),
-        sampleRate: buf.readUInt32LE(body + 4),
-        blockAlign: buf.readUInt16LE(body + 12),
-        bits: buf.readUInt16LE(body + 14),
-      };
-    } else if (id === 'data') {
-      // Streaming writers (espeak-ng, sox to a pipe) may leave a placeholder size; clamp to the file.
-      if (size > buf.length - body) size = buf.length - body;
-      dataOff = body;
-      dataLen = size;
-      if (fmt) break;
-    }
-    off = body + size + (size & 1);
-  }
-  if (!fmt) fail('no fmt chunk');
-  if (dataOff < 0) fail('no data chunk');
-  const { format, channels, sampleRate, bits } = fmt;
-  const bytes = bits / 8;
-  const blockAlign = fmt.blockAlign || channels * bytes;
-  if (!channels || !Number.isInteger(bytes) || bytes < 1) fail(`unsupported fmt (channels=${channels}, bits=${bits})`);
-  let read;
-  if (format === 1) {
-    if (bytes === 1) read = (o) => (buf[o] - 128) / 128;
-    else if (bytes === 2) read = (o) => buf.readInt16LE(o) / 32768;
-    else if (bytes === 3) read = (o) => buf.readIntLE(o, 3) / 8388608;
-    else if (bytes === 4) read = (o) => buf.readInt32LE(o) / 2147483648;
-    else fail(`unsupported PCM bit depth ${bits}`);
-  } else if (format === 3) {
-    if (bytes === 4) read = (o) => buf.readFloatLE(o);
-    else if (bytes === 8) read = (o) => buf.readDoubleLE(o);
-    else fail(`unsupported float bit depth ${bits}`);
-  } else {
-    fail(`unsupported format tag 0x${format.toString(16)}`);
-  }
-  const frames = Math.floor(dataLen / blockAlign);
-  const samples = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    const base = dataOff + i * blockAlign;
-    let acc = 0;
-    for (let c = 0; c < channels; c++) acc += read(base + c * bytes);
-    samples[i] = acc / channels;
-  }
-  return { sampleRate, samples };
-}
+export { readWavMono };
 
 /** Seconds with 3 decimals, from an exact sample index. */
 export const toSec = (sample, sampleRate) => Math.round((sample * 1000) / sampleRate) / 1000;

@@ -20,6 +20,7 @@ export type EarshotErrorCode =
   | 'worklet-failed'
   | 'vad-failed'
   | 'session-failed'
+  | 'tool-timeout'
   | 'closed';
 
 /**

@@ -23,6 +23,12 @@ export interface StartAgentOptions {
   wakeUpSay?: string;
   interrupt?: Record<string, unknown>;
   thinking?: boolean;
+  /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
+  pipeline?: Record<string, unknown>;
+  /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
+  session?: Record<string, unknown>;
+  /** Build the session and record its events, but do not call `start()` (default true). */
+  start?: boolean;
 }
 
 export async function startAgent(page: Page, options: StartAgentOptions = {}): Promise<void> {
@@ -40,15 +46,19 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
       llm: new E.OpenAILLM({ baseURL: base, apiKey: 'sk-local-test-key', model: 'local-test' }),
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),
+      ...o.pipeline,
     });
     const session = new E.AgentSession(agent, pipeline, {
       ...(o.wakeUp ? { wakeUp: o.wakeUp, onWakeUp: (s: any) => s.say(o.wakeUpSay ?? 'Are you still there?') } : {}),
+      ...o.session,
     });
     const R: any = { session, events: [], blocks: [] };
     (window as any).R = R;
     const names = ['agent_state_changed', 'user_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript',
-      'interruption_suspected', 'interruption_cancelled', 'turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'wake_up_fired', 'error', 'session_closed'];
+      'interruption_suspected', 'interruption_cancelled', 'turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'wake_up_fired', 'error', 'session_closed',
+      'microphone_ended', 'microphone_recovered'];
     for (const n of names) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, source: p.source, message: p.error.message } : p), name: n, t: performance.now(), ...(p.name ? { tool: p.name } : {}) }));
+    if (o.start === false) return;
     await session.start();
     R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
     R.sampleRate = session.audio.context.sampleRate;

@@ -1,5 +1,6 @@
 import { ChatContext } from './chat-context';
 import type { FunctionTool } from '../tools/function-tool';
+import { toolMap } from '../tools/tool-runner';
 import type { AudioSource } from '../session/audio-source';
 import type { AgentSession } from '../session/agent-session';
 
@@ -35,7 +36,7 @@ export interface AgentOptions {
  */
 export class Agent {
   readonly chatContext = new ChatContext();
-  tools: FunctionTool<any>[];
+  #tools: FunctionTool<any>[] = [];
   thinkingAudio: ThinkingAudioConfig | undefined;
   #instructions = '';
   readonly #onEnter: AgentOptions['onEnter'];
@@ -49,6 +50,19 @@ export class Agent {
     this.#onEnter = options.onEnter;
     this.#onExit = options.onExit;
     this.instructions = options.instructions;
+  }
+
+  /**
+   * The tools the LLM may call. Setting them checks the names: a duplicate throws a
+   * `ConfigError` (the LLM could not tell the two apart), here rather than mid-turn.
+   */
+  get tools(): FunctionTool<any>[] {
+    return this.#tools;
+  }
+
+  set tools(tools: FunctionTool<any>[]) {
+    toolMap(tools);
+    this.#tools = [...tools];
   }
 
   /** The system prompt. Setting it replaces the one system message (it never adds a second). */

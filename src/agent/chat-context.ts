@@ -22,7 +22,7 @@ export interface ChatContextJSON {
 }
 
 /** A new item id: `item_` + 16 hex chars. `getRandomValues` works outside secure contexts, unlike `randomUUID`. */
-export function newItemId(): string {
+function newItemId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return `item_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -62,6 +62,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   #captureStart: Promise<number> | null = null;
   #starting: Promise<void> | null = null;
   #taps = new Set<AudioWorkletNode>();
+  /** Bumped by close(): a start() still in progress sees it and stops (see #start). */
+  #generation = 0;
 
   constructor(options: AudioEngineOptions = {}) {
     super();
@@ -114,6 +116,11 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
 
   async #start(): Promise<void> {
     const o = this.#options;
+    const generation = this.#generation;
+    // close() during start(): stop at the next step instead of building on a closed context.
+    const check = (): void => {
+      if (generation !== this.#generation) throw new EarshotError('closed', 'The audio engine was closed during start()');
+    };
     const ctx = o.context ?? createAudioContext();
     this.#ownsContext = !o.context;
     this.#ctx = ctx;
@@ -121,8 +128,10 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     try {
       await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(mixerWorkletUrl)]);
     } catch (cause) {
+      check();
       throw new WorkletError('Could not load the audio worklets', { cause });
     }
+    check();
     const levelIntervalMs = o.levelIntervalMs ?? 33;
     const toSeconds = (frame: number) => frame / ctx.sampleRate;
 
@@ -141,8 +150,10 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     mixerNode.connect(this.#destination);
     const el = new Audio();
     el.srcObject = o.aecLoopback ? await this.#loopback(this.#destination.stream) : this.#destination.stream;
+    check();
     this.#element = el;
     if (o.outputDeviceId) await this.setOutputDevice(o.outputDeviceId);
+    check();
     void el.play().catch(() => undefined); // refused without a gesture; unlock() retries
 
     // The mic opens into a plain gain node; the capture node is created only after, so
@@ -150,10 +161,18 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     // restarts its file at open, and capture nodes without outputs run from creation.
     const input = ctx.createGain();
     this.#input = input;
-    this.#mic = new Microphone(ctx, input, o.microphone ?? {}, (track) =>
+    const mic = new Microphone(ctx, input, o.microphone ?? {}, (track) =>
       this.emit('microphone_ended', { deviceId: track.getSettings().deviceId, label: track.label }),
     );
-    await this.#mic.open();
+    this.#mic = mic;
+    try {
+      await mic.open();
+    } catch (err) {
+      check();
+      throw err;
+    }
+    if (generation !== this.#generation) mic.close(); // opened after close(): release it at once
+    check();
     const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
       numberOfInputs: 1,
       numberOfOutputs: 0,
@@ -233,6 +252,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    * promise resolves once the context is closed.
    */
   close(): Promise<void> {
+    this.#generation++;
     this.#mic?.close();
     this.#mic = null;
     this.#capture?.port.postMessage({ type: 'stop' });

@@ -31,6 +31,7 @@ export class Microphone {
   #stream: MediaStream | null = null;
   #source: MediaStreamAudioSourceNode | null = null;
   #muted = false;
+  #closed = false;
 
   constructor(ctx: AudioContext, sink: AudioNode, options: MicrophoneOptions, onEnded: (track: MediaStreamTrack) => void) {
     this.#ctx = ctx;
@@ -77,6 +78,11 @@ export class Microphone {
     } catch (err) {
       throw MicrophoneError.fromGetUserMedia(err);
     }
+    if (this.#closed) {
+      // close() came while the device was opening: nothing may stay live.
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
     this.#release();
     this.#options = { ...this.#options, ...(deviceId ? { deviceId } : {}) };
     this.#stream = stream;
@@ -92,8 +98,9 @@ export class Microphone {
     this.#source.connect(this.#sink);
   }
 
-  /** Stops the track and disconnects. Idempotent. */
+  /** Stops the track and disconnects, for good (an `open()` in progress is released too). Idempotent. */
   close(): void {
+    this.#closed = true;
     this.#release();
   }
 

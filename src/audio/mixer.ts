@@ -1,4 +1,4 @@
-import { PcmS16Decoder, downmixToMono } from './dsp/pcm';
+import { downmixToMono } from './dsp/pcm';
 import { StreamResampler, resampleBuffer } from './dsp/resampler';
 import { type BusName, type MixerCommand, type MixerEvent, type MixerOptions, type SourceEndReason } from './worklet-protocol';
 
@@ -26,7 +26,7 @@ interface Pending {
  * on the way in, and the mixer's jitter buffer absorbs main-thread stalls.
  */
 export class MixerStream {
-  /** Resolves with the context frame of the first rendered sample. */
+  /** Resolves with the context frame of the first rendered sample; -1 if it ended without rendering any. */
   readonly started: Promise<number>;
   /** Resolves when the stream has played out, was flushed or stopped. */
   readonly ended: Promise<PlaybackEnd>;
@@ -34,7 +34,6 @@ export class MixerStream {
   readonly bus: BusName;
   readonly #mixer: Mixer;
   readonly #resampler: StreamResampler;
-  readonly #pcm = new PcmS16Decoder();
   #closed = false;
 
   // Not tagged internal: `stripInternal` would drop the constructor from the declarations,
@@ -54,11 +53,6 @@ export class MixerStream {
     if (this.#closed || samples.length === 0) return;
     const out = this.#resampler.process(samples);
     if (out.length > 0) this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: out }, [out.buffer]);
-  }
-
-  /** Appends little-endian s16 mono bytes as they come off the network (odd bytes carried). */
-  pushPcm16(bytes: Uint8Array): void {
-    this.push(this.#pcm.push(bytes));
   }
 
   /** Samples rendered so far (context rate), as last reported by the worklet (~30 Hz). */
@@ -180,6 +174,7 @@ export class Mixer {
   /** Releases every pending promise as stopped (the context is going away). */
   dispose(): void {
     for (const [, p] of this.#pending) {
+      p.started(-1);
       p.ended({ reason: 'stopped', renderedSamples: p.rendered, renderedSeconds: p.rendered / this.#contextRate, frame: 0 });
       for (const w of p.waiters) w.resolve();
     }
@@ -202,7 +197,7 @@ export class Mixer {
     else if (e.type === 'ended') {
       const p = this.#pending.get(e.id);
       this.#pending.delete(e.id);
-      p?.started(e.frame); // a source flushed before it started must not leave `started` hanging
+      p?.started(-1); // a source that ends before it started must not leave `started` hanging
       p?.ended({ reason: e.reason, renderedSamples: e.rendered, renderedSeconds: e.rendered / this.#contextRate, frame: e.frame });
       for (const w of p?.waiters ?? []) w.resolve();
     } else if (e.type === 'underrun') this.#underruns++;

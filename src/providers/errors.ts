@@ -7,7 +7,11 @@ export type ProviderErrorCode =
   | 'provider-bad-request'
   | 'provider-server'
   | 'provider-network'
-  | 'provider-protocol';
+  | 'provider-protocol'
+  /** No answer (first token, first byte, next chunk or transcript) within the configured time. */
+  | 'provider-timeout'
+  /** The body is not the audio format asked for (e.g. MP3 or HTML where PCM was expected). */
+  | 'provider-bad-audio';
 
 /**
  * A provider call failed. `retryable` says whether the same request may succeed later;

@@ -1,7 +1,7 @@
 // fetchWithRetry against the real local provider server (no fetch mocks), plus its pure helpers.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { LlmEntry, LogEntry } from '../../e2e/server/provider-server.mjs';
+import type { LlmEntry, LogEntry } from '../../local-ai/server.mjs';
 import { ProviderError } from './errors';
 import { backoffMs, fetchWithRetry, parseErrorBody, parseRetryAfterMs, type FetchWithRetryOptions } from './http';
 import { useProviderServer } from './test-server';

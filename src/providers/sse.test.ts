@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProviderServer, type ProviderServer } from '../../e2e/server/provider-server.mjs';
+import { startProviderServer, type ProviderServer } from '../../local-ai/server.mjs';
 import { readServerSentEvents, type ServerSentEvent } from './sse';
 
 /** A Response whose body delivers exactly these byte chunks (a real stream, not a fetch mock). */

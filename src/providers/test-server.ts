@@ -1,7 +1,7 @@
 // Test support (not exported by the package): the real local provider server, started once
 // per test file on a free port and reset before each test.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startProviderServer, type ProviderServer } from '../../e2e/server/provider-server.mjs';
+import { startProviderServer, type ProviderServer } from '../../local-ai/server.mjs';
 
 /** Registers the hooks and returns a handle whose fields read the running server. */
 export function useProviderServer(): ProviderServer {

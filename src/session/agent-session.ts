@@ -10,9 +10,12 @@ import { BargeInDetector } from '../turn/barge-in';
 import { Turn, type TurnDeps, type TurnOutcome } from '../turn/turn';
 import { Ambience, type BackgroundAudioConfig } from './ambience';
 import { resolveAudioSource, type AudioSource } from './audio-source';
+import { Lifecycle, within } from './lifecycle';
+import { watchMicrophone } from './mic-recovery';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
+import { transcribe } from './transcribe';
 import { UserInput } from './user-input';
 import { turnHooks } from './turn-hooks';
 import { WakeUpTimer } from './wake-up';
@@ -24,7 +27,15 @@ export interface AgentSessionOptions {
   onWakeUp?: (session: AgentSession) => void | PromiseLike<unknown>;
   /** Background audio started with the session. */
   backgroundAudio?: BackgroundAudioConfig;
+  /**
+   * How long `close()` lets `onExit()` run and what it says play, ms. Default 5000. The
+   * turn in progress is stopped before `onExit`, so close never waits for a reply or a tool.
+   */
+  exitTimeoutMs?: number;
 }
+
+/** How long close() waits for a stopped turn to account for itself, ms. */
+const TURN_SETTLE_MS = 500;
 
 /**
  * A voice conversation in the page: mic → VAD → STT → LLM (+ tools) → TTS → speakers,
@@ -45,8 +56,10 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   #tail: Promise<void> = Promise.resolve();
   #toolDepth = 0;
   #reply: UtteranceHandle | null = null;
-  #starting: Promise<void> | null = null;
-  #closing: Promise<void> | null = null;
+  readonly #life = new Lifecycle();
+  /** Turns scheduled but not yet running: close() drops them. */
+  readonly #queued = new Set<UtteranceHandle>();
+  #offMic: (() => void) | null = null;
   #clock: TurnClock | null = null;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions = {}) {
@@ -84,22 +97,28 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   /**
    * Opens the mic, loads the VAD, runs `agent.onEnter()`, then listens. Call it from a
-   * user gesture so audio may start. Rejects with a typed error; nothing stays open then.
+   * user gesture so audio may start. Always settles: rejects with a typed error (nothing
+   * stays open; the agent state returns to `idle` and `start()` may be called again), or
+   * with `closed` if `close()` comes first or came before.
    */
   start(): Promise<void> {
-    this.#starting ??= this.#start().catch(async (err: unknown) => {
-      await this.#teardown();
-      throw err;
-    });
-    return this.#starting;
+    return this.#life.start(
+      (check) => this.#start(check),
+      async () => {
+        await this.#teardown();
+        this.#states.setAgent('idle', 'start failed');
+      },
+    );
   }
 
-  async #start(): Promise<void> {
+  async #start(check: () => void): Promise<void> {
     this.#states.setAgent('starting', 'start');
     const engine = new AudioEngine(this.pipeline.audio);
     this.#engine = engine;
     await engine.start();
+    check();
     await engine.unlock();
+    check();
     this.#ambience = new Ambience(engine.mixer, engine.context);
     const vadOptions = this.pipeline.vad.options;
     const barge = new BargeInDetector(this.pipeline.interrupt, { positive: vadOptions.positiveSpeechThreshold, negative: vadOptions.negativeSpeechThreshold });
@@ -111,10 +130,15 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       onSilence: () => this.#armWakeUp(),
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
     });
+    this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
     await this.pipeline.vad.start(engine);
+    check();
     if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
     if (this.#options.backgroundAudio) await this.playBackgroundAudio(this.#options.backgroundAudio);
+    check();
+    this.#life.markReady();
     await this.agent.onEnter();
+    check();
     this.#input.accepting = true;
     if (this.#states.agent === 'starting') this.#states.setAgent('idle', 'started');
     this.#armWakeUp();
@@ -127,20 +151,26 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
    */
   say(message: string, options: { interruptible?: boolean; audio?: AudioSource; addToChatContext?: boolean } = {}): UtteranceHandle {
     const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
-    if (this.#closing && !this.#inExit) return done(handle);
+    if (this.#life.closing && !this.#inExit) return done(handle);
+    const early = !this.#life.ready;
+    this.#life.whenReady(() => this.#say(handle, message, options, early), () => handle.interrupt({ force: true }));
+    return handle;
+  }
+
+  /** `deferred`: requested before start; it follows what plays instead of replacing it. */
+  #say(handle: UtteranceHandle, message: string, options: { audio?: AudioSource; addToChatContext?: boolean }, deferred: boolean): void {
     const addToChat = options.addToChatContext ?? true;
     const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
     const current = this.#current;
     if (this.#toolDepth > 0 && current && !current.handle.done) {
       void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
-      return handle;
+      return;
     }
-    if (current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'say');
+    if (!deferred && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'say');
     this.#schedule(handle, async (turn) => {
       const a = await audio;
       return turn.say(message, a ? { audio: a, addToChat } : { addToChat });
     });
-    return handle;
   }
 
   /**
@@ -152,13 +182,17 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   reply(instructions: string, options: { waitForPlayback?: boolean; frames?: unknown[]; interruptible?: boolean } = {}): UtteranceHandle {
     if (this.#reply && !this.#reply.done) return this.#reply;
     const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
-    if (this.#closing || !instructions.trim()) return done(handle);
+    if (this.#life.closing || !instructions.trim()) return done(handle);
     this.#reply = handle;
     const hold = options.waitForPlayback ?? true;
-    this.#schedule(handle, async (turn) => {
-      if (hold) this.#input?.hold(handle);
-      return turn.generate(instructions);
-    });
+    this.#life.whenReady(
+      () =>
+        this.#schedule(handle, async (turn) => {
+          if (hold) this.#input?.hold(handle);
+          return turn.generate(instructions);
+        }),
+      () => handle.interrupt({ force: true }),
+    );
     return handle;
   }
 
@@ -168,14 +202,17 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
    */
   sendText(text: string): UtteranceHandle {
     const handle = new UtteranceHandle();
-    if (this.#closing || !text.trim()) return done(handle);
-    const current = this.#current;
-    if (current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
-    this.#schedule(handle, async (turn) => {
-      this.agent.chatContext.addMessage('user', text.trim());
-      this.emit('user_transcript', { text: text.trim(), final: true });
-      return turn.generate();
-    });
+    if (this.#life.closing || !text.trim()) return done(handle);
+    const early = !this.#life.ready;
+    this.#life.whenReady(() => {
+      const current = this.#current;
+      if (!early && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
+      this.#schedule(handle, async (turn) => {
+        this.agent.chatContext.addMessage('user', text.trim());
+        this.emit('user_transcript', { text: text.trim(), final: true });
+        return turn.generate();
+      });
+    }, () => handle.interrupt({ force: true }));
     return handle;
   }
 
@@ -213,16 +250,18 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#ambience?.stopThinking(true);
   }
 
-  /** Runs `agent.onExit()` (which may still speak), then releases mic, worker and audio. Idempotent. */
+  /**
+   * Stops the current turn (its signals abort; every tool call gets an output), runs
+   * `agent.onExit()` (which may still speak, within `exitTimeoutMs`), then releases mic,
+   * worker and audio. A `start()` in progress rejects with `closed`. Idempotent; never rejects.
+   */
   close(reason = 'closed'): Promise<void> {
-    this.#closing ??= this.#close(reason, true);
-    return this.#closing;
+    return this.#life.close(() => this.#close(reason, true));
   }
 
   /** Leaves without `onExit`: stops at once and releases everything. Idempotent. */
   leave(): Promise<void> {
-    this.#closing ??= this.#close('left', false);
-    return this.#closing;
+    return this.#life.close(() => this.#close('left', false));
   }
 
   /** Ends the conversation (in a page there is no call to hang up): `close(reason)`. */
@@ -234,28 +273,34 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   #inExit = false;
 
   async #close(reason: string, runExit: boolean): Promise<void> {
+    const wasReady = this.#engine !== null && this.#ambience !== null;
     this.#states.setAgent('closing', reason);
     if (this.#input) this.#input.accepting = false;
     this.#wake?.dispose();
-    if (runExit && this.#engine) {
+    this.#cancelTurns();
+    if (runExit && wasReady) {
       this.#inExit = true;
-      try {
-        await this.agent.onExit();
-        await this.#tail;
-      } catch (error) {
-        this.#report(error, 'session');
-      } finally {
-        this.#inExit = false;
-      }
+      const exit = Promise.resolve(this.agent.onExit()).then(() => this.#tail);
+      await within(exit, this.#options.exitTimeoutMs ?? 5000).catch((error: unknown) => this.#report(error, 'session'));
+      this.#inExit = false;
     }
     await this.#teardown();
     this.emit('session_closed', { reason });
   }
 
-  async #teardown(): Promise<void> {
+  /** Stops the running turn and drops the queued ones (their handles end interrupted). */
+  #cancelTurns(): void {
+    for (const h of this.#queued) h.interrupt({ force: true });
+    this.#queued.clear();
     const turn = this.#current;
     if (turn) this.#interruptTurn(turn, 'close');
-    await Promise.race([this.#tail, new Promise((r) => setTimeout(r, 500))]);
+  }
+
+  async #teardown(): Promise<void> {
+    this.#cancelTurns();
+    await within(this.#tail, TURN_SETTLE_MS);
+    this.#offMic?.();
+    this.#offMic = null;
     this.#ambience?.dispose();
     this.#ambience = null;
     this.#input?.dispose();
@@ -266,25 +311,28 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     await engine?.close();
   }
 
-  /** Runs turns one after another. */
+  /** Runs turns one after another. A failing turn is reported; the chain never rejects. */
   #schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>): void {
+    this.#queued.add(handle);
     const run = async () => {
+      this.#queued.delete(handle);
       if (!this.#engine || handle.done) return void handle.markDone();
-      const turn = new Turn(this.#turnDeps(), handle);
-      this.#current = turn;
+      let turn: Turn | null = null;
       try {
+        turn = new Turn(this.#turnDeps(), handle);
+        this.#current = turn;
         const outcome = await body(turn);
         this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted });
       } catch (error) {
         this.#report(error, 'session');
       } finally {
         // All synchronous: code awaiting the handle resumes after the states are settled.
-        if (this.#current === turn) this.#current = null;
+        if (turn && this.#current === turn) this.#current = null;
         handle.markDone();
         this.#afterTurn();
       }
     };
-    this.#tail = this.#tail.then(run, run);
+    this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#report(error, 'session'));
   }
 
   async #userTurn(audio: Float32Array, clock: TurnClock): Promise<void> {
@@ -292,19 +340,14 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#clock = clock;
     this.#schedule(handle, async (turn) => {
       this.#states.setAgent('thinking', 'transcribing');
-      let text = '';
-      try {
-        for await (const chunk of this.pipeline.stt.transcribe({ audio, sampleRate: 16000, signal: handle.signal })) {
-          if (chunk.type === 'final') text = chunk.text;
-          else this.emit('user_transcript', { text: chunk.text, final: false });
-        }
-      } catch (error) {
-        if (!handle.signal.aborted) this.#report(error, 'stt');
-      }
+      const text = await transcribe(this.pipeline.stt, audio, handle.signal, this.pipeline.timeouts.sttMs, {
+        delta: (t) => this.emit('user_transcript', { text: t, final: false }),
+        error: (error) => this.#report(error, 'stt'),
+      });
       clock.sttDone = performance.now();
-      if (!text.trim() || handle.signal.aborted) return turn.say('', { addToChat: false });
-      this.agent.chatContext.addMessage('user', text.trim());
-      this.emit('user_transcript', { text: text.trim(), final: true });
+      if (!text) return turn.say('', { addToChat: false });
+      this.agent.chatContext.addMessage('user', text);
+      this.emit('user_transcript', { text, final: true });
       return turn.generate();
     });
   }
@@ -314,6 +357,8 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     return {
       llm: this.pipeline.llm,
       tts: this.pipeline.tts,
+      timeouts: this.pipeline.timeouts,
+      ttsLeadSec: this.pipeline.ttsLeadSec,
       mixer: engine.mixer,
       chat: this.agent.chatContext,
       tools: toolMap(this.agent.tools),
@@ -345,7 +390,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   #afterTurn(): void {
     this.#clock = null;
-    if (this.#current || this.#closing) return;
+    if (this.#current || this.#life.closing) return;
     this.#ambience?.stopThinking();
     const userSpeaking = this.#states.user === 'speaking';
     this.#states.setAgent(userSpeaking ? 'listening' : 'idle', 'turn ended');
@@ -359,7 +404,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   #fireWakeUp(): void {
-    if (this.#current || this.#states.user === 'speaking' || this.#closing) return;
+    if (this.#current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

@@ -44,27 +44,41 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('Pipeline: stages', () => {
-  it('keeps the given stages and is a cascade', () => {
+  it('keeps the given stages', () => {
     const p = make();
     expect(p.stt).toBe(stt);
     expect(p.llm).toBe(llm);
     expect(p.tts).toBe(tts);
     expect(p.vad).toBe(vad);
-    expect(p.mode).toBe('cascade');
   });
 
-  it('throws ConfigError naming every missing stage', () => {
+  it('throws ConfigError naming every missing stage (for JavaScript callers; the type requires them)', () => {
+    // @ts-expect-error stt, llm and tts are required
     expect(configError(() => new Pipeline({})).message).toMatch(/missing: stt, llm, tts\)/);
+    // @ts-expect-error a stage is missing
     expect(configError(() => new Pipeline({ llm, tts })).message).toMatch(/missing: stt\)/);
+    // @ts-expect-error a stage is missing
     expect(configError(() => new Pipeline({ stt, tts })).message).toMatch(/missing: llm\)/);
+    // @ts-expect-error a stage is missing
     expect(configError(() => new Pipeline({ stt, llm })).message).toMatch(/missing: tts\)/);
+    // @ts-expect-error a stage is missing
     expect(configError(() => new Pipeline({ llm })).message).toMatch(/missing: stt, tts\)/);
   });
 
   it('a missing-stage message does not name stages that are present', () => {
+    // @ts-expect-error tts is missing
     const msg = configError(() => new Pipeline({ stt, llm })).message;
     expect(msg).toMatch(/missing: tts\)$/);
     expect(msg.slice(msg.indexOf('missing'))).not.toMatch(/stt|llm/);
+  });
+
+  it('takes time limits and the TTS lead, with defaults, and rejects negative ones', () => {
+    const p = new Pipeline({ stt, llm, tts, timeouts: { sttMs: 500, toolMs: 0 }, ttsLeadSec: 4 });
+    expect(p.timeouts).toEqual({ sttMs: 500, llmFirstTokenMs: 15_000, llmStallMs: 10_000, ttsFirstByteMs: 10_000, ttsStallMs: 10_000, toolMs: 0 });
+    expect(p.ttsLeadSec).toBe(4);
+    expect(new Pipeline({ stt, llm, tts }).ttsLeadSec).toBe(10);
+    expect(configError(() => new Pipeline({ stt, llm, tts, timeouts: { llmStallMs: -1 } })).message).toMatch(/timeouts.llmStallMs/);
+    expect(configError(() => new Pipeline({ stt, llm, tts, ttsLeadSec: 0 })).message).toMatch(/ttsLeadSec/);
   });
 
   it('defaults to a SileroVAD when none is given (constructible in Node)', () => {

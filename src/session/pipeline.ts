@@ -20,10 +20,32 @@ export interface EOUConfig {
 
 export const DEFAULT_EOU_CONFIG: EOUConfig = { mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0, 0.8], eouCertaintyThreshold: 0.75 };
 
+/**
+ * Time limits, all in ms (0 or `Infinity`: no limit). A limit that fires ends that step
+ * with a typed error (`provider-timeout`, `tool-timeout`, emitted as `error`) and the turn
+ * moves on; the step's signal aborts.
+ */
+export interface Timeouts {
+  /** STT: from sending the utterance to each transcript chunk (the final one included). Default 15 000. */
+  sttMs: number;
+  /** LLM: from the request to its first chunk (retries included). Default 15 000. */
+  llmFirstTokenMs: number;
+  /** LLM: between chunks once streaming. Default 10 000. */
+  llmStallMs: number;
+  /** TTS: from the request to the first audio (retries included). Default 10 000. */
+  ttsFirstByteMs: number;
+  /** TTS: between audio chunks once streaming. Default 10 000. */
+  ttsStallMs: number;
+  /** One tool call (a tool's own `timeoutMs` wins). Default 30 000. */
+  toolMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { sttMs: 15_000, llmFirstTokenMs: 15_000, llmStallMs: 10_000, ttsFirstByteMs: 10_000, ttsStallMs: 10_000, toolMs: 30_000 };
+
 export interface PipelineOptions {
-  stt?: STT;
-  llm?: LLM;
-  tts?: TTS;
+  stt: STT;
+  llm: LLM;
+  tts: TTS;
   /** Default: a `SileroVAD` with its defaults. */
   vad?: SileroVAD;
   eou?: Partial<EOUConfig>;
@@ -32,10 +54,14 @@ export interface PipelineOptions {
   audio?: AudioEngineOptions;
   /** LLM rounds with tools per turn before a final answer is forced. Default 8. */
   maxToolSteps?: number;
+  /** Time limits per provider call and tool (ms); see {@link Timeouts}. */
+  timeouts?: Partial<Timeouts>;
+  /**
+   * How far TTS may run ahead of playback, in seconds of audio: synthesis of more audio
+   * (and the next sentence's request) waits until playback is closer. Default 10.
+   */
+  ttsLeadSec?: number;
 }
-
-/** Which stages run: STT + LLM + TTS is the cascade. */
-export type PipelineMode = 'cascade';
 
 /**
  * The stages of the conversation, as in the Python framework: give it STT, LLM and TTS
@@ -50,7 +76,8 @@ export class Pipeline {
   readonly interrupt: InterruptConfig;
   readonly audio: AudioEngineOptions;
   readonly maxToolSteps: number;
-  readonly mode: PipelineMode = 'cascade';
+  readonly timeouts: Timeouts;
+  readonly ttsLeadSec: number;
 
   constructor(options: PipelineOptions) {
     const { stt, llm, tts } = options;
@@ -70,5 +97,11 @@ export class Pipeline {
     if (!(this.interrupt.minConfidence >= 0 && this.interrupt.minConfidence <= 1)) throw new ConfigError('interrupt.minConfidence must be between 0 and 1');
     this.audio = options.audio ?? {};
     this.maxToolSteps = options.maxToolSteps ?? 8;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    for (const [key, ms] of Object.entries(this.timeouts)) {
+      if (!(typeof ms === 'number' && ms >= 0)) throw new ConfigError(`timeouts.${key} must be a number of ms ≥ 0 (0: no limit)`);
+    }
+    this.ttsLeadSec = options.ttsLeadSec ?? 10;
+    if (!(this.ttsLeadSec > 0)) throw new ConfigError('ttsLeadSec must be a positive number of seconds');
   }
 }

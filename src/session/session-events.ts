@@ -45,6 +45,13 @@ export interface AgentSessionEvents {
   input_level_measured: { rms: number; peak: number; at: number };
   /** Agent output level after mixing, ~30 Hz. */
   output_level_measured: { rms: number; peak: number; at: number };
+  /**
+   * The mic track ended (device unplugged, permission revoked). The session opens the
+   * default device next: `microphone_recovered`, or an `error` (source `audio`).
+   */
+  microphone_ended: { deviceId: string | undefined; label: string };
+  /** After `microphone_ended`: the default device is open and listened to. */
+  microphone_recovered: { deviceId: string | undefined; label: string };
   /** A background failure; the session keeps working. */
   error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */

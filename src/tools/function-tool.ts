@@ -40,6 +40,11 @@ export interface FunctionToolDef<A> {
    * `undefined` becomes `null`). Throwing sends `{"error": message}`.
    */
   execute(args: A, ctx: ToolContext): unknown | Promise<unknown>;
+  /**
+   * Limit for one call, ms; past it the call's `signal` aborts and the LLM gets an error
+   * result. Default: the pipeline's `timeouts.toolMs` (30 000).
+   */
+  timeoutMs?: number;
 }
 
 /** Result of {@link FunctionTool.parse}. `error` is written for the LLM to read and retry. */
@@ -54,6 +59,8 @@ export interface FunctionTool<A> {
   /** Parses and validates the LLM's raw argument JSON. Empty text counts as `{}`. Never throws. */
   parse(rawJson: string): ParseResult<A>;
   execute(args: A, ctx: ToolContext): unknown | Promise<unknown>;
+  /** Limit for one call, ms, when the definition set one. */
+  readonly timeoutMs?: number;
 }
 
 const NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -122,12 +129,15 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   }
   if (!isObjectSchema(schema)) throw notObject(name);
 
+  const { timeoutMs } = def;
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new ConfigError(`Tool ${name}: timeoutMs must be a positive number of ms`);
   const spec: ToolSpec = { name, description, parameters: schema };
   return {
     name,
     description,
     spec,
     execute,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     parse(rawJson: string): ParseResult<A> {
       let value: unknown;
       // Some LLMs send "" for a call without arguments.

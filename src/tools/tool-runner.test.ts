@@ -165,3 +165,36 @@ describe('toolMap', () => {
     expect(() => toolMap([a, slow('a', 0, 2)])).toThrow(ConfigError);
   });
 });
+
+describe('runToolCalls: time limits', () => {
+  const never = (seen: AbortSignal[]) =>
+    functionTool({ name: 'never', description: 'never resolves', parameters: { type: 'object', properties: {} }, execute: (_: unknown, c: ToolContext) => (seen.push(c.signal), new Promise(() => undefined)) });
+
+  it('a call past timeoutMs gets an error result, its signal aborts, and onTimeout is told', async () => {
+    const seen: AbortSignal[] = [];
+    const timeouts: string[] = [];
+    const [r] = await runToolCalls([call('never')], [never(seen)], { ...ctx(), timeoutMs: 40, onTimeout: (c, e) => timeouts.push(`${c.name} ${e.code}`) });
+    expect(r).toMatchObject({ name: 'never', isError: true });
+    expect(errorOf(r!.output)).toBe('Tool never timed out after 40 ms');
+    expect(seen[0]!.aborted).toBe(true);
+    expect(timeouts).toEqual(['never tool-timeout']);
+  });
+
+  it("a tool's own timeoutMs wins over the run's", async () => {
+    const seen: AbortSignal[] = [];
+    const tool = functionTool({ name: 'own', description: 'd', parameters: { type: 'object', properties: {} }, timeoutMs: 30, execute: (_: unknown, c: ToolContext) => (seen.push(c.signal), new Promise(() => undefined)) });
+    expect(tool.timeoutMs).toBe(30);
+    const [r] = await runToolCalls([call('own')], [tool], { ...ctx(), timeoutMs: 60_000 });
+    expect(errorOf(r!.output)).toBe('Tool own timed out after 30 ms');
+  });
+
+  it('other calls of the round keep their results', async () => {
+    const [a, b] = await runToolCalls([call('never'), call('fast')], [never([]), slow('fast', 5, { ok: 1 })], { ...ctx(), timeoutMs: 40 });
+    expect(a!.isError).toBe(true);
+    expect(b).toMatchObject({ isError: false, output: '{"ok":1}' });
+  });
+
+  it('rejects a timeoutMs that is not positive at definition', () => {
+    expect(() => functionTool({ name: 'bad', description: 'd', parameters: { type: 'object', properties: {} }, timeoutMs: 0, execute: () => 1 })).toThrow(ConfigError);
+  });
+});

@@ -1,4 +1,5 @@
-import { ConfigError } from '../errors';
+import { ConfigError, EarshotError } from '../errors';
+import { withDeadline } from '../providers/timeout';
 import type { FunctionTool, ToolContext } from './function-tool';
 
 /** One call requested by the LLM (an `LLMChunk` of type `tool_call` fits). */
@@ -30,6 +31,13 @@ export interface RunToolsContext {
   onStart?(call: ToolCall): void;
   /** Called once per started call with its result, including error and interrupted results. */
   onEnd?(call: ToolCall, result: ToolResult): void;
+  /**
+   * Limit per call, ms (a tool's own `timeoutMs` wins). A call past it gets an error result,
+   * its signal aborts, and whatever it returns later is ignored. Default: none.
+   */
+  timeoutMs?: number;
+  /** Called when a call ran out of time (before `onEnd`). */
+  onTimeout?(call: ToolCall, error: EarshotError): void;
 }
 
 // `any`: a registry holds tools of different argument types; each tool parses its own args.
@@ -104,9 +112,21 @@ async function runOne(call: ToolCall, tool: AnyTool | undefined, ctx: RunToolsCo
   const parsed = tool.parse(call.arguments);
   if (!parsed.ok) return fail(parsed.error);
   let value: unknown;
+  const limit = tool.timeoutMs ?? ctx.timeoutMs ?? 0;
+  let timedOut: EarshotError | null = null;
   try {
-    value = await tool.execute(parsed.args, { signal: ctx.signal, callId: call.callId, session: ctx.session });
+    value = await withDeadline(
+      async (signal) => tool.execute(parsed.args, { signal, callId: call.callId, session: ctx.session }),
+      ctx.signal,
+      limit,
+      () => (timedOut = new EarshotError('tool-timeout', `Tool ${call.name} timed out after ${limit} ms`)),
+    );
   } catch (err) {
+    if (timedOut) {
+      const error: EarshotError = timedOut;
+      notify(() => ctx.onTimeout?.(call, error));
+      return fail(error.message);
+    }
     return fail(err instanceof Error ? err.message || err.name : String(err));
   }
   try {

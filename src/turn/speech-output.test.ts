@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cutAtWord } from './speech-output';
+import { dropPartialWord } from './turn';
 
 const TEXT = 'The quick brown fox jumps over the lazy dog';
 
@@ -103,5 +104,20 @@ describe('cutAtWord', () => {
         if (i < 100) expect(cutAtWord(text, i / 100)).toBe(out);
       }
     }
+  });
+});
+
+describe('dropPartialWord (an LLM stream that broke off)', () => {
+  it('drops a trailing word the raw text does not show as finished', () => {
+    expect(dropPartialWord(['The quick brown f'], 'The quick brown f')).toEqual(['The quick brown']);
+    expect(dropPartialWord(['First sentence.', 'Then a wo'], 'First sentence. Then a wo')).toEqual(['First sentence.', 'Then a']);
+  });
+  it('keeps the last word when whitespace or punctuation follows it', () => {
+    expect(dropPartialWord(['The quick brown fox'], 'The quick brown fox ')).toEqual(['The quick brown fox']);
+    expect(dropPartialWord(['Hello, world!'], 'Hello, world!')).toEqual(['Hello, world!']);
+  });
+  it('drops a segment that was only a partial word', () => {
+    expect(dropPartialWord(['Done.', 'Nex'], 'Done. Nex')).toEqual(['Done.']);
+    expect(dropPartialWord([], 'x')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
 import { resampleBuffer } from '../audio/dsp/resampler';
 import { isAbortError } from '../providers/errors';
+import { withTimeouts } from '../providers/timeout';
 import type { TTS } from '../providers/types';
 
 /** What was said, and how much of it the listener actually heard. */
@@ -13,8 +14,28 @@ export interface SpeechResult {
   heardByTag: Map<string, string>;
   /** Stopped by `stop()` before playing out. */
   interrupted: boolean;
+  /** A segment's audio broke off or never came (TTS failure): `heardText` is short of `fullText`. */
+  cut: boolean;
   playback: PlaybackEnd;
 }
+
+/** How {@link Speech} paces and limits the TTS. */
+export interface SpeechOptions {
+  /** Seconds of audio synthesized ahead of playback before synthesis waits. */
+  leadSec: number;
+  /** ms to the first audio of each TTS request (0: no limit). */
+  firstByteMs: number;
+  /** ms between audio chunks (0: no limit). */
+  stallMs: number;
+}
+
+/** Segments in a row whose TTS failed before the speech gives up on the rest (it ends cleanly). */
+const MAX_FAILED_SEGMENTS = 2;
+/**
+ * Characters per second of speech, to place a broken-off segment's audio in its text (the
+ * TTS never said how long the whole segment would have been). About 165 words a minute.
+ */
+const CHARS_PER_SEC = 15;
 
 interface Segment {
   text: string;
@@ -25,6 +46,8 @@ interface Segment {
   /** Where the segment's sound begins and ends inside that range (TTS pads with silence). */
   soundStart: number;
   soundEnd: number;
+  /** Its TTS failed: the audio in [start, end) is all there is, maybe nothing. */
+  cut: boolean;
   /** Resolves when this segment has played (or the speech stopped). */
   played: Promise<void>;
   markPlayed: () => void;
@@ -47,6 +70,8 @@ export class Speech {
   readonly #onSynthesisStart: () => void;
   #synthesisStarted = false;
   readonly #onError: (err: unknown) => void;
+  readonly #options: SpeechOptions;
+  #failures = 0;
   readonly #segments: Segment[] = [];
   readonly #jobs: Job[] = [];
   #wake: (() => void) | null = null;
@@ -57,8 +82,15 @@ export class Speech {
   readonly result: Promise<SpeechResult>;
 
   /** Made by a turn. (Not tagged internal: a stripped constructor would read as a public no-argument one.) */
-  constructor(mixer: Mixer, tts: TTS, signal: AbortSignal, handlers: { onSynthesisStart: () => void; onFirstAudio: () => void; onError: (err: unknown) => void }) {
+  constructor(
+    mixer: Mixer,
+    tts: TTS,
+    signal: AbortSignal,
+    handlers: { onSynthesisStart: () => void; onFirstAudio: () => void; onError: (err: unknown) => void },
+    options: SpeechOptions = { leadSec: 10, firstByteMs: 0, stallMs: 0 },
+  ) {
     this.#tts = tts;
+    this.#options = options;
     this.#stream = mixer.createStream(tts.sampleRate, 'voice');
     this.#contextRate = mixer.contextRate;
     this.#signal = signal;
@@ -68,7 +100,7 @@ export class Speech {
     this.result = this.#run();
   }
 
-  /** Resolves with the context frame of the first sample heard. */
+  /** Resolves with the context frame of the first sample heard; -1 if none was. */
   get started(): Promise<number> {
     return this.#stream.started;
   }
@@ -102,7 +134,7 @@ export class Speech {
   #enqueue(text: string, tag: string, audio?: Job['audio']): Promise<void> {
     let markPlayed!: () => void;
     const played = new Promise<void>((r) => (markPlayed = r));
-    const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, soundStart: -1, soundEnd: -1, played, markPlayed };
+    const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, soundStart: -1, soundEnd: -1, cut: false, played, markPlayed };
     if (this.#stopped || this.#ended) {
       markPlayed();
       return played;
@@ -126,6 +158,7 @@ export class Speech {
         await this.#synthesize(job);
       }
     } catch (err) {
+      // Not a TTS failure (those are handled per segment): a bug; stop rather than hang.
       if (!isAbortError(err) && !this.#signal.aborted) this.#onError(err);
       this.#stream.stop();
     } finally {
@@ -146,15 +179,47 @@ export class Speech {
         this.#synthesisStarted = true;
         this.#onSynthesisStart();
       }
-      for await (const chunk of this.#tts.synthesize({ text: seg.text, signal: this.#signal })) {
-        if (this.#stopped) break;
-        this.#push(chunk);
+      await this.#keepLead();
+      const { firstByteMs, stallMs } = this.#options;
+      const audio = withTimeouts((signal) => this.#tts.synthesize({ text: seg.text, signal }), this.#signal, { provider: this.#tts.label, what: 'audio', firstMs: firstByteMs, stallMs });
+      try {
+        for await (const chunk of audio) {
+          if (this.#stopped) break;
+          this.#push(chunk);
+          await this.#keepLead();
+          if (this.#stopped) break;
+        }
+        this.#failures = 0;
+      } catch (err) {
+        if (isAbortError(err) || this.#signal.aborted || this.#stopped) return this.#close(seg);
+        // Keep what arrived, say what broke, and go on with the next sentence.
+        seg.cut = true;
+        this.#onError(err);
+        if (++this.#failures >= MAX_FAILED_SEGMENTS) this.#giveUp();
       }
     }
+    this.#close(seg);
+  }
+
+  #close(seg: Segment): void {
     seg.end = this.#pushed;
     // When this segment's last sample will have played, resolve its promise.
     const endFrame = (seg.end * this.#contextRate) / this.#tts.sampleRate;
     void this.#stream.waitForRendered(endFrame).then(seg.markPlayed);
+  }
+
+  /** The TTS keeps failing: later segments are not requested; the speech plays what it has. */
+  #giveUp(): void {
+    for (const job of this.#jobs.splice(0)) job.segment.cut = true;
+    this.#ended = true;
+  }
+
+  /** Waits while more than `leadSec` of audio is queued ahead of playback. */
+  async #keepLead(): Promise<void> {
+    const leadSamples = this.#options.leadSec * this.#tts.sampleRate;
+    const ahead = this.#pushed - leadSamples;
+    if (ahead <= 0 || this.#stopped) return;
+    await this.#stream.waitForRendered((ahead * this.#contextRate) / this.#tts.sampleRate);
   }
 
   #segment: Segment | null = null;
@@ -186,7 +251,14 @@ export class Speech {
       seg.markPlayed();
       full.push(seg.text);
       let part = '';
-      if (seg.start >= 0 && seg.end > seg.start) {
+      if (seg.cut) {
+        // Only the audio that came, placed in the text at an even speaking rate.
+        if (seg.end > seg.start && seg.start >= 0) {
+          const from = seg.soundStart >= 0 ? seg.soundStart : seg.start;
+          const heardSec = (Math.min(heardSource, seg.end) - from) / this.#tts.sampleRate;
+          part = cutAtWord(seg.text, Math.min(heardSec / (seg.text.length / CHARS_PER_SEC), 0.999));
+        }
+      } else if (seg.start >= 0 && seg.end > seg.start) {
         // Words spread over the sounding part: the TTS's leading and trailing silence holds none.
         const from = seg.soundStart >= 0 ? seg.soundStart : seg.start;
         const to = seg.soundEnd > from ? seg.soundEnd : seg.end;
@@ -198,7 +270,8 @@ export class Speech {
         heardByTag.set(seg.tag, [heardByTag.get(seg.tag), part].filter(Boolean).join(' '));
       }
     }
-    return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', playback };
+    const cut = this.#segments.some((seg) => seg.cut);
+    return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', cut, playback };
   }
 }
 

@@ -2,8 +2,10 @@ import type { Mixer } from '../audio/mixer';
 import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
-import type { ChatItem, LLM, TTS } from '../providers/types';
+import { withTimeouts } from '../providers/timeout';
+import type { ChatItem, LLM, LLMChunk, TTS } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
+import type { Timeouts } from '../session/pipeline';
 import type { FunctionTool } from '../tools/function-tool';
 import { runToolCalls, type ToolCall, type ToolResult } from '../tools/tool-runner';
 import { SentenceChunker, stripMarkdown } from './sentence-chunker';
@@ -21,15 +23,19 @@ export interface TurnHooks {
   onAudible(frame: number): void;
   onToolStart(call: ToolCall): void;
   onToolEnd(call: ToolCall, result: ToolResult): void;
-  onError(error: unknown, source: 'llm' | 'tts'): void;
+  onError(error: unknown, source: 'llm' | 'tts' | 'tool'): void;
   /** Tool execution depth, so `say()`/`reply()` know they are called from a tool. */
   enterTool(): void;
   exitTool(): void;
 }
 
 export interface TurnDeps {
-  llm: LLM | null;
+  llm: LLM;
   tts: TTS;
+  /** Time limits for the LLM, TTS and tools (ms). */
+  timeouts: Timeouts;
+  /** Seconds of audio the TTS may run ahead of playback. */
+  ttsLeadSec: number;
   mixer: Mixer;
   chat: ChatContext;
   tools: ReadonlyMap<string, FunctionTool<any>>;
@@ -49,6 +55,8 @@ interface Said {
   text: string;
   addToChat: boolean;
   messageId?: string;
+  /** The LLM stream broke off inside this text: it is stored marked `interrupted`. */
+  cut?: boolean;
 }
 
 let tagCounter = 0;
@@ -68,27 +76,27 @@ export class Turn {
   /** Messages from `say()` inside a tool, added after the tool outputs (OpenAI needs outputs right after calls). */
   #deferred: Said[] = [];
   #inTools = false;
-  #audible = false;
+  /** The LLM stream broke off: the outcome counts as interrupted. */
+  #cut = false;
 
   constructor(deps: TurnDeps, handle: UtteranceHandle) {
     this.#deps = deps;
     this.handle = handle;
-    this.speech = new Speech(deps.mixer, deps.tts, handle.signal, {
-      onSynthesisStart: () => deps.hooks.onTtsStart(),
-      onFirstAudio: () => deps.hooks.onFirstAudio(),
-      onError: (err) => deps.hooks.onError(err, 'tts'),
-    });
+    this.speech = new Speech(
+      deps.mixer,
+      deps.tts,
+      handle.signal,
+      {
+        onSynthesisStart: () => deps.hooks.onTtsStart(),
+        onFirstAudio: () => deps.hooks.onFirstAudio(),
+        onError: (err) => deps.hooks.onError(err, 'tts'),
+      },
+      { leadSec: deps.ttsLeadSec, firstByteMs: deps.timeouts.ttsFirstByteMs, stallMs: deps.timeouts.ttsStallMs },
+    );
+    // -1: the speech ended without a sample played; the agent never was `speaking`.
     void this.speech.started.then((frame) => {
-      if (this.speech && !this.handle.signal.aborted) {
-        this.#audible = true;
-        deps.hooks.onAudible(frame);
-      }
+      if (frame >= 0 && !this.handle.signal.aborted) deps.hooks.onAudible(frame);
     });
-  }
-
-  /** The turn's audio has started playing. */
-  get audible(): boolean {
-    return this.#audible;
   }
 
   /** Speaks fixed text (or audio standing for it), then ends. */
@@ -117,10 +125,10 @@ export class Turn {
    * an answer without tool calls, then waits for playout.
    */
   async generate(instructions?: string): Promise<TurnOutcome> {
-    const { llm, chat, tools, hooks, maxToolSteps } = this.#deps;
+    const { llm, chat, tools, hooks, maxToolSteps, timeouts } = this.#deps;
     const signal = this.handle.signal;
     try {
-      for (let step = 0; llm && !signal.aborted; step++) {
+      for (let step = 0; !signal.aborted; step++) {
         const allowTools = tools.size > 0 && step < maxToolSteps;
         const calls = await this.#round(llm, instructions, allowTools);
         if (calls.length === 0 || signal.aborted) break;
@@ -134,6 +142,8 @@ export class Turn {
             session: this.#deps.session,
             onStart: (c) => hooks.onToolStart(c),
             onEnd: (c, r) => hooks.onToolEnd(c, r),
+            timeoutMs: timeouts.toolMs,
+            onTimeout: (_, error) => hooks.onError(error, 'tool'),
           });
         } finally {
           hooks.exitTool();
@@ -172,8 +182,12 @@ export class Turn {
     };
     hooks.onLlmStart();
     let first = true;
+    let broken = false;
+    const { llmFirstTokenMs, llmStallMs } = this.#deps.timeouts;
     try {
-      const stream = llm.chat({ items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal, ...(allowTools ? {} : { toolChoice: 'none' as const }) });
+      const open = (s: AbortSignal): AsyncIterable<LLMChunk> =>
+        llm.chat({ items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal: s, ...(allowTools ? {} : { toolChoice: 'none' as const }) });
+      const stream = withTimeouts(open, signal, { provider: llm.label, what: 'first token', firstMs: llmFirstTokenMs, stallMs: llmStallMs });
       for await (const chunk of stream) {
         if (signal.aborted) break;
         if (first && (chunk.type === 'text' || chunk.type === 'tool_call')) {
@@ -185,9 +199,17 @@ export class Turn {
           speak(chunker.push(chunk.delta));
         } else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
       }
+    } catch (err) {
+      broken = true;
+      throw err;
     } finally {
-      // Even when the stream fails mid-way, speak and record what did arrive.
-      if (!signal.aborted) speak(chunker.flush());
+      // Even when the stream fails mid-way, speak and record what did arrive, but never a
+      // half word: the text is kept marked `interrupted`, cut to what was spoken.
+      if (!signal.aborted) speak(broken ? dropPartialWord(chunker.flush(), said.text) : chunker.flush());
+      if (broken && said.text.trim()) {
+        said.cut = true;
+        this.#cut = true;
+      }
       if (said.text.trim()) {
         this.#said.push(said);
         this.#record(said);
@@ -198,12 +220,13 @@ export class Turn {
 
   #record(said: Said): void {
     if (!said.addToChat || !said.text.trim()) return;
-    said.messageId = this.#deps.chat.addMessage('assistant', said.text.trim()).id;
+    said.messageId = this.#deps.chat.addMessage('assistant', said.text.trim(), said.cut ? { interrupted: true } : {}).id;
   }
 
   async #finish(): Promise<TurnOutcome> {
     const result = await this.speech.result;
-    const interrupted = result.interrupted || this.handle.interrupted;
+    // A broken LLM or TTS stream: what was heard is kept, marked like an interruption.
+    const interrupted = result.interrupted || this.handle.interrupted || result.cut || this.#cut;
     if (interrupted) {
       // History holds what the listener heard, not what was generated.
       for (const said of this.#said) {
@@ -217,4 +240,14 @@ export class Turn {
     // The session marks the handle done once its states are settled, so awaiting code sees them.
     return { speech: result, interrupted };
   }
+}
+
+/**
+ * The last segments of a stream that broke off: a trailing word is dropped unless the raw
+ * text shows it ended (whitespace or punctuation after it), so the TTS never says half a word.
+ */
+export function dropPartialWord(segments: string[], raw: string): string[] {
+  if (segments.length === 0 || /[\s.,;:!?…)"'”’\]]$/u.test(raw)) return segments;
+  const last = segments[segments.length - 1]!.replace(/\s*\S+$/u, '');
+  return last ? [...segments.slice(0, -1), last] : segments.slice(0, -1);
 }

@@ -1,7 +1,7 @@
 // OpenAILLM against the real local provider server (no fetch mocks): the bytes on the wire are
 // the ones OpenAI sends (spec/protocols.md §1).
 import { describe, expect, it } from 'vitest';
-import type { LlmEntry, LogEntry } from '../../../e2e/server/provider-server.mjs';
+import type { LlmEntry, LogEntry } from '../../../local-ai/server.mjs';
 import { ProviderError } from '../errors';
 import type { ChatItem, LLMChunk, ToolSpec } from '../types';
 import { OpenAILLM, type OpenAILLMOptions } from './openai';

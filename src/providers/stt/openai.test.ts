@@ -1,6 +1,6 @@
 // OpenAISTT against the real local provider server: a real multipart upload of a real WAV.
 import { describe, expect, it } from 'vitest';
-import type { LogEntry, SttEntry } from '../../../e2e/server/provider-server.mjs';
+import type { LogEntry, SttEntry } from '../../../local-ai/server.mjs';
 import type { STTChunk } from '../types';
 import { OpenAISTT, type OpenAISTTOptions } from './openai';
 import { useProviderServer } from '../test-server';

@@ -1,7 +1,7 @@
 // OpenAITTS against the real local provider server, whose audio comes from espeak-ng.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { startProviderServer, type LogEntry, type TtsEntry } from '../../../e2e/server/provider-server.mjs';
+import { startProviderServer, type LogEntry, type TtsEntry } from '../../../local-ai/server.mjs';
 import { int16ToFloat32 } from '../../audio/dsp/pcm';
 import { ProviderError } from '../errors';
 import { OpenAITTS, type OpenAITTSOptions } from './openai';

@@ -6,6 +6,7 @@
 import { PcmS16Decoder } from '../../audio/dsp/pcm';
 import { ProviderError } from '../errors';
 import { fetchWithRetry } from '../http';
+import { SNIFF_BYTES, implausiblePcm, nonPcmContentType } from './pcm-check';
 import type { ProviderAuth, TTS, TTSRequest } from '../types';
 
 export interface OpenAITTSOptions extends ProviderAuth {
@@ -40,8 +41,10 @@ export class OpenAITTS implements TTS {
   /**
    * Yields each network read as samples in [-1, 1) (a read that ends mid-sample carries its odd
    * byte to the next). Empty or whitespace-only text yields nothing (the API would answer 400).
-   * @throws ProviderError as mapped by fetchWithRetry; `provider-protocol` if the audio stream
-   *   breaks off after the samples already yielded. Aborts end quietly.
+   * @throws ProviderError as mapped by fetchWithRetry; `provider-bad-audio` (before any sample)
+   *   for a body that is not raw PCM (an `audio/mpeg` content type, a container signature,
+   *   noise-like first bytes); `provider-protocol` if the audio stream breaks off after the
+   *   samples already yielded. Aborts end quietly.
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
     const { signal, text } = request;
@@ -63,13 +66,28 @@ export class OpenAITTS implements TTS {
         ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       });
       if (!response.body) throw new ProviderError('provider-protocol', this.label, 'response has no body');
+      const badType = nonPcmContentType(response.headers.get('content-type'));
+      if (badType) throw this.badAudio(`the server sent ${badType}`, response);
       reader = response.body.getReader();
       const decoder = new PcmS16Decoder();
+      // The first bytes are held until they can be judged, so noise is never played.
+      let head: Uint8Array | null = new Uint8Array(0);
       for (;;) {
         const { done, value } = await reader.read();
+        let bytes = value;
+        if (head) {
+          if (value) head = concatBytes(head, value);
+          if (!done && head.length < SNIFF_BYTES) continue;
+          const why = implausiblePcm(head);
+          if (why) throw this.badAudio(why, response);
+          bytes = head;
+          head = null;
+        }
+        if (bytes && bytes.length > 0) {
+          const samples = decoder.push(bytes);
+          if (samples.length > 0) yield samples;
+        }
         if (done) break;
-        const samples = decoder.push(value);
-        if (samples.length > 0) yield samples;
       }
       drained = true;
     } catch (err) {
@@ -82,4 +100,16 @@ export class OpenAITTS implements TTS {
       reader?.releaseLock();
     }
   }
+
+  private badAudio(why: string, response: Response): ProviderError {
+    const id = response.headers.get('x-request-id');
+    return new ProviderError('provider-bad-audio', this.label, `expected raw PCM (s16le, 24 kHz; response_format "pcm"), but ${why}`, id ? { requestId: id } : {});
+  }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

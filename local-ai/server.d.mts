@@ -1,4 +1,4 @@
-// Types for provider-server.mjs (plain JS so Node and Vite load it without a build step).
+// Types for server.mjs (plain JS so Node and Vite load it without a build step).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type StatusFault = {
@@ -22,18 +22,35 @@ export interface LlmEntry {
   delayMs?: number;
   /** ms between events. */
   chunkDelayMs?: number;
-  fault?: StatusFault | { kind: 'cut'; afterChars: number } | { kind: 'midstream-error'; afterChars: number; error?: object };
+  /** `stall`: no more bytes after `afterChars`, connection held; `hang`: no answer at all. */
+  fault?:
+    | StatusFault
+    | { kind: 'cut'; afterChars: number }
+    | { kind: 'stall'; afterChars: number }
+    | { kind: 'midstream-error'; afterChars: number; error?: object }
+    | { kind: 'hang' };
 }
 export interface TtsEntry {
   delayMs?: number;
-  fault?: StatusFault | { kind: 'cut'; afterBytes: number };
+  /**
+   * `stall`: no more bytes after `afterBytes`, connection held; `hang`: no answer at all;
+   * `mp3` / `noise`: a 200 with MP3 (as `audio/mpeg`) or random bytes (as octet-stream),
+   * or under `contentType`.
+   */
+  fault?:
+    | StatusFault
+    | { kind: 'cut'; afterBytes: number }
+    | { kind: 'stall'; afterBytes: number }
+    | { kind: 'hang' }
+    | { kind: 'mp3'; contentType?: string }
+    | { kind: 'noise'; contentType?: string };
   /** Pace of the body; 48000 = real time for pcm. */
   bytesPerSecond?: number;
 }
 export interface SttEntry {
   text?: string;
   delayMs?: number;
-  fault?: StatusFault | { kind: 'cut'; afterChars?: number };
+  fault?: StatusFault | { kind: 'cut'; afterChars?: number } | { kind: 'hang' };
 }
 export interface LogEntry {
   id: string;

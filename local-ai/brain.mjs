@@ -1,0 +1,58 @@
+// Text helpers of the fake chat endpoint, and the offline demo's rule-based "brain".
+
+/** Splits text into word-ish deltas (leading space kept, long words cut at 6 chars), like tokens. */
+export function textPieces(text) {
+  const pieces = text.match(/\s*\S{1,6}|\s+$/gu) ?? [];
+  return pieces.join('') === text ? pieces : [text];
+}
+/** Argument JSON cut at deliberately awkward offsets (inside keys, escapes, numbers). */
+export function argPieces(args) {
+  const sizes = [4, 7, 3, 9, 2, 5];
+  const out = [];
+  for (let i = 0, k = 0; i < args.length; k++) { out.push(args.slice(i, i + sizes[k % sizes.length])); i += sizes[k % sizes.length]; }
+  return out;
+}
+function messageText(m) {
+  if (typeof m?.content === 'string') return m.content;
+  if (Array.isArray(m?.content)) return m.content.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('');
+  return '';
+}
+
+/**
+ * THE DEMO BRAIN — NOT AN AI. A handful of fixed rules so the offline demo can hold a
+ * (very) small conversation and exercise one tool round trip. Plug in a real LLM for anything else.
+ * @returns {{ text: string, toolCalls: ScriptToolCall[] }}
+ */
+export function demoBrain(body) {
+  const messages = Array.isArray(body?.messages) ? body.messages : [];
+  const last = messages.at(-1);
+  if (last?.role === 'tool') {
+    const call = messages.flatMap((m) => (Array.isArray(m?.tool_calls) ? m.tool_calls : [])).find((c) => c?.id === last.tool_call_id);
+    if (call?.function?.name === 'get_time') {
+      let time;
+      try { const r = JSON.parse(messageText(last)); time = typeof r?.time === 'string' ? r.time : undefined; } catch { /* not JSON */ }
+      const hhmm = time ? (/\d{1,2}:\d{2}/.exec(time)?.[0] ?? time) : new Date().toTimeString().slice(0, 5);
+      return { text: `It is ${hhmm} right now.`, toolCalls: [] };
+    }
+  }
+  const lastUser = [...messages].reverse().find((m) => m?.role === 'user');
+  const said = lastUser ? messageText(lastUser).trim() : '';
+  const hasGetTime = Array.isArray(body?.tools) && body.tools.some((t) => t?.function?.name === 'get_time');
+  if (last?.role === 'user' && /\btime\b/i.test(said) && hasGetTime) return { text: '', toolCalls: [{ name: 'get_time', arguments: {} }] };
+  if (!lastUser || /^\W*(hello|hi|hey)\b/i.test(said)) {
+    return { text: "Hello! I'm the offline demo brain of Earshot. Ask me what time it is.", toolCalls: [] };
+  }
+  return { text: `I heard: "${said}". I'm only a rule-based demo brain; plug in a real LLM in the settings.`, toolCalls: [] };
+}
+
+/** A small seeded PRNG (mulberry32): the same "random" bytes on every run. */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
