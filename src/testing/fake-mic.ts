@@ -1,3 +1,4 @@
+import { downmixToMono } from '../audio/dsp/pcm';
 import { decodeWav } from '../audio/dsp/wav';
 
 /** Where a fake mic's audio comes from: a WAV by URL, WAV bytes, or samples. */
@@ -192,12 +193,6 @@ async function loadSource(source: FakeMicSource): Promise<{ samples: Float32Arra
     bytes = await res.arrayBuffer();
   } else bytes = source;
   const { sampleRate, channels } = decodeWav(bytes);
-  return { samples: mixDown(channels), sampleRate };
+  return { samples: downmixToMono(channels), sampleRate };
 }
 
-function mixDown(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0]!;
-  const out = new Float32Array(channels[0]?.length ?? 0);
-  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i]! += ch[i]! / channels.length;
-  return out;
-}

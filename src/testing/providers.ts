@@ -177,7 +177,10 @@ export interface ScriptedTTSOptions {
   msPerChar?: number;
   /** Tone frequency, Hz. Default 440. */
   frequencyHz?: number;
-  /** Tone peak amplitude, linear. Default 0.3. */
+  /**
+   * Tone peak amplitude, linear. Default 0.1, about a TTS voice's level: far louder output
+   * makes the barge-in echo gate take the user's speech for the agent's echo.
+   */
   amplitude?: number;
   /** Samples per yielded chunk, ms of audio. Default 100. */
   chunkMs?: number;
@@ -207,7 +210,7 @@ export class ScriptedTTS implements TTS {
 
   /** The samples the generated voice yields for `text` (a faded tone, or the supplied voice). */
   voiceFor(text: string): Float32Array {
-    const { voice = 'tone', msPerChar = 60, frequencyHz = 440, amplitude = 0.3 } = this.#o;
+    const { voice = 'tone', msPerChar = 60, frequencyHz = 440, amplitude = 0.1 } = this.#o;
     if (voice !== 'tone') return voice;
     return tone(this.sampleRate, (text.trim().length * msPerChar) / 1000, frequencyHz, amplitude);
   }
