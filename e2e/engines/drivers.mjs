@@ -109,7 +109,7 @@ export async function launchWebKit() {
     const port = await freePort();
     const driverProc = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], {
       // fakeaudiosink: no ALSA device here; quiet output instead of noise on stderr.
-      env: { ...process.env, DISPLAY: `:${display}`, GST_PLUGIN_FEATURE_RANK: 'fakeaudiosink:MAX' },
+      env: { ...process.env, DISPLAY: `:${display}`, ...(process.env.WEBKIT_FAKE_SINK ? { GST_PLUGIN_FEATURE_RANK: 'fakeaudiosink:MAX' } : {}) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(driverProc);

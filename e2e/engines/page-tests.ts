@@ -16,11 +16,14 @@ async function vad(fixture: string, untilAudioSec: number) {
   const vad = new E.SileroVAD();
   const log = T.recordEvents(vad, ['speech_started', 'speech_ended', 'speech_misfired', 'error']);
   let frames = 0;
+  let lastAt = -1;
   try {
     await engine.start();
-    const done = T.waitForEvent(vad, 'vad_frame', (f) => (frames++, f.at >= untilAudioSec), 30_000);
+    const done = T.waitForEvent(vad, 'vad_frame', (f) => ((frames++, (lastAt = f.at)), f.at >= untilAudioSec), 30_000);
     await vad.start(engine);
-    await done;
+    await done.catch((err: Error) => {
+      throw new Error(`${err.message} (${frames} frames, last at ${lastAt.toFixed(2)} s audio time, context ${engine.context.state})`);
+    });
     return { events: log.toJSON(), frames, redemptionMs: vad.options.redemptionMs, sampleRate: engine.context.sampleRate, opens: mic.opens };
   } finally {
     vad.close();

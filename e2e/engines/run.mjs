@@ -2,7 +2,7 @@
 // Cross-engine e2e: the dist smoke test, a VAD test, the mic-not-found mapping, one full
 // conversation against the local provider server, and a barge-in with in-page scripted
 // providers, in Firefox ESR and WebKitGTK (Chromium runs the same ground under Playwright).
-//   node e2e/engines/run.mjs [firefox|webkit ...]     (default: both)
+//   node e2e/engines/run.mjs [firefox|webkit ...]     (default: both; ENGINES_GREP=regex filters tests)
 // Ports: E2E_PORT (Vite dev server, default 5173) and E2E_STATIC_PORT (dist/, default
 // 4180), as in playwright.config.ts. Needs `npm run build` and `npm run fixtures` first.
 import { spawn } from 'node:child_process';
@@ -78,7 +78,11 @@ const t0 = performance.now();
 const results = [];
 let failed = 0;
 
+// ENGINES_GREP=<regex>: run only the matching tests.
+const grep = process.env.ENGINES_GREP ? new RegExp(process.env.ENGINES_GREP) : null;
+
 async function step(engine, name, fn) {
+  if (grep && !grep.test(name)) return;
   const t = performance.now();
   try {
     const detail = await fn();
