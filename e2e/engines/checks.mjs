@@ -39,7 +39,7 @@ export function checkVad(engine, run, fx) {
   // The utterance's audio (16 kHz) spans the speech.
   assert.ok(ended[0].audio.length / 16000 > speech.endSec - speech.startSec);
   assert.ok(run.frames > (speech.endSec + 1) * 31, `only ${run.frames} frames`);
-  return `onset ${onsetMs.toFixed(0)} ms, end ${endMs.toFixed(0)} ms, ${run.frames} frames at ${run.sampleRate} Hz`;
+  return `onset ${onsetMs.toFixed(0)} ms, end ${endMs.toFixed(0)} ms, ${run.frames} frames at ${run.sampleRate} Hz, VAD load ${run.loadMs.toFixed(0)} ms`;
 }
 
 /**
