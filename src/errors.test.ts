@@ -39,6 +39,18 @@ describe('MicrophoneError.fromGetUserMedia', () => {
     expect(err.message).toContain('device says no');
   });
 
+  it("maps WebKit's no-device OverconstrainedError to mic-not-found only when no input is listed", () => {
+    // What WebKitGTK 2.50 rejects with when there is no capture device (probed under WebKitWebDriver).
+    const webkit = { name: 'OverconstrainedError', message: 'Invalid constraint', constraint: '' };
+    expect(MicrophoneError.fromGetUserMedia(webkit, { audioInputs: 0 }).code).toBe('mic-not-found');
+    expect(MicrophoneError.fromGetUserMedia(webkit, { audioInputs: 0 }).cause).toBe(webkit);
+    // A device exists but an exact deviceId did not match: a constraint problem.
+    expect(MicrophoneError.fromGetUserMedia(webkit, { audioInputs: 2 }).code).toBe('mic-constraints');
+    expect(MicrophoneError.fromGetUserMedia(webkit).code).toBe('mic-constraints');
+    // The count only matters for OverconstrainedError.
+    expect(MicrophoneError.fromGetUserMedia(domLike('NotAllowedError'), { audioInputs: 0 }).code).toBe('mic-permission-denied');
+  });
+
   it('maps a real DOMException by its name', () => {
     const cause = new DOMException('Permission denied', 'NotAllowedError');
     const err = MicrophoneError.fromGetUserMedia(cause);

@@ -53,8 +53,14 @@ export class MicrophoneError extends EarshotError<MicrophoneErrorCode> {
   /**
    * Maps a `getUserMedia` failure to a typed error. The DOMException names come from the
    * Media Capture spec; older Chromium used `DevicesNotFoundError` / `TrackStartError`.
+   *
+   * `audioInputs`: how many audio inputs `enumerateDevices()` listed after the failure, if
+   * known. WebKit (WebKitGTK 2.50, Safari) rejects a request when there is no capture
+   * device at all with an `OverconstrainedError` ("Invalid constraint", `constraint: ""`)
+   * where the spec and the other engines say `NotFoundError`; with zero inputs listed, that
+   * error is mapped to `mic-not-found`.
    */
-  static fromGetUserMedia(err: unknown): MicrophoneError {
+  static fromGetUserMedia(err: unknown, context: { audioInputs?: number } = {}): MicrophoneError {
     const name = err instanceof Error || isDomLike(err) ? (err as { name: string }).name : '';
     const text = err instanceof Error ? err.message : String(err);
     switch (name) {
@@ -71,6 +77,7 @@ export class MicrophoneError extends EarshotError<MicrophoneErrorCode> {
         return new MicrophoneError('mic-busy', `The microphone is in use or failed to start: ${text}`, { cause: err });
       case 'OverconstrainedError':
       case 'ConstraintNotSatisfiedError':
+        if (context.audioInputs === 0) return new MicrophoneError('mic-not-found', `No microphone found: ${text}`, { cause: err });
         return new MicrophoneError('mic-constraints', `No microphone matches the constraints: ${text}`, { cause: err });
       default:
         return new MicrophoneError('mic-failed', `Could not open the microphone: ${text}`, { cause: err });

@@ -24,12 +24,15 @@ export function contextState(ctx: BaseAudioContext): AudioContextStateEx {
 }
 
 /**
- * Resumes a suspended or interrupted context. Browsers allow it only during a user
- * gesture (autoplay policy), so call it from a click or key handler. Resolves with
- * the state reached; never rejects for a refused resume, which leaves `suspended`.
+ * Resumes a suspended context. Browsers allow it only during a user gesture (autoplay
+ * policy), so call it from a click or key handler. Resolves with the state reached;
+ * never rejects for a refused resume, which leaves `suspended`. An `interrupted` context
+ * (iOS) is left alone: resume() is refused until the interruption ends and can leave
+ * WebKit's context `running` with a frozen clock (Web Audio issue 2392); the engine's
+ * GestureUnlock resumes it once the interruption is over.
  */
 export async function unlockAudioContext(ctx: AudioContext): Promise<AudioContextStateEx> {
-  if (ctx.state !== 'running' && ctx.state !== 'closed') {
+  if (ctx.state === 'suspended') {
     // Safari can leave resume() pending while interrupted; don't wait forever for it.
     await Promise.race([ctx.resume().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   }

@@ -2,6 +2,7 @@ import { EarshotError, WorkletError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import { listenToCapture, type TappedBlock } from './capture';
 import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
+import { GestureUnlock } from './gesture-unlock';
 import { Microphone, type MicrophoneOptions } from './microphone';
 import { Mixer } from './mixer';
 import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
@@ -64,6 +65,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   #taps = new Set<AudioWorkletNode>();
   /** Bumped by close(): a start() still in progress sees it and stops (see #start). */
   #generation = 0;
+  #unlock: GestureUnlock | null = null;
 
   constructor(options: AudioEngineOptions = {}) {
     super();
@@ -102,8 +104,10 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   }
 
   /**
-   * Builds the graph and opens the mic. Call from a user gesture where possible, so the
-   * context and the output element may start. Rejects with a typed error; what was
+   * Builds the graph and opens the mic. Call it from a user gesture (click, tap, key):
+   * the context is resumed and the output element played synchronously, before the
+   * first `await`, as Safari requires. Called without one, audio starts on the user's
+   * next gesture (see {@link waitingForGesture}). Rejects with a typed error; what was
    * built is torn down.
    */
   start(): Promise<void> {
@@ -125,6 +129,13 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     this.#ownsContext = !o.context;
     this.#ctx = ctx;
     ctx.addEventListener('statechange', () => this.emit('audio_context_state_changed', { state: contextState(ctx) }));
+    // Everything up to kick() runs synchronously, inside the caller's gesture: see GestureUnlock.
+    this.#destination = ctx.createMediaStreamDestination();
+    const el = new Audio();
+    this.#element = el;
+    if (!o.aecLoopback) el.srcObject = this.#destination.stream;
+    this.#unlock = new GestureUnlock(ctx, el);
+    this.#unlock.kick();
     try {
       await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(mixerWorkletUrl)]);
     } catch (cause) {
@@ -146,15 +157,12 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       if (e.type === 'status' && levelIntervalMs > 0) this.emit('output_level_measured', { rms: e.rms, peak: e.peak, at: toSeconds(e.frame) });
       this.emit('mixer_event', e);
     });
-    this.#destination = ctx.createMediaStreamDestination();
     mixerNode.connect(this.#destination);
-    const el = new Audio();
-    el.srcObject = o.aecLoopback ? await this.#loopback(this.#destination.stream) : this.#destination.stream;
+    if (o.aecLoopback) el.srcObject = await this.#loopback(this.#destination.stream);
     check();
-    this.#element = el;
     if (o.outputDeviceId) await this.setOutputDevice(o.outputDeviceId);
     check();
-    void el.play().catch(() => undefined); // refused without a gesture; unlock() retries
+    void el.play().catch(() => undefined); // refused without a gesture: GestureUnlock retries on the next one
 
     // The mic opens into a plain gain node; the capture node is created only after, so
     // its first quantum (audio time 0) is the start of the mic's audio: the fake device
@@ -184,6 +192,15 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
     }).startFrame;
     input.connect(capture);
+    this.#unlock.armIfNeeded();
+  }
+
+  /**
+   * True while audio waits for a user gesture: start() ran without one, or iOS
+   * interrupted the context (a call, Siri). The next tap or key resumes it.
+   */
+  get waitingForGesture(): boolean {
+    return this.#unlock?.waitingForGesture ?? false;
   }
 
   #peers: RTCPeerConnection[] = [];
@@ -253,6 +270,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    */
   close(): Promise<void> {
     this.#generation++;
+    this.#unlock?.dispose();
+    this.#unlock = null;
     this.#mic?.close();
     this.#mic = null;
     this.#capture?.port.postMessage({ type: 'stop' });

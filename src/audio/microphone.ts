@@ -10,6 +10,26 @@ export interface MicrophoneOptions {
   noiseSuppression?: boolean;
   /** Default true. */
   autoGainControl?: boolean;
+  /**
+   * Opens the input instead of `navigator.mediaDevices.getUserMedia`: a fake mic in tests
+   * (`createFakeMicrophone` from `earshot/testing`), or a stream from elsewhere. Called on
+   * every `open()` with the constraints Earshot would pass and the engine's AudioContext;
+   * a rejection is mapped to a {@link MicrophoneError} like getUserMedia's. Default: none.
+   */
+  getStream?: (constraints: MediaStreamConstraints, context: AudioContext) => Promise<MediaStream>;
+}
+
+function isOverconstrained(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'OverconstrainedError';
+}
+
+/** Audio inputs listed by the browser, or undefined if it cannot tell. */
+async function countAudioInputs(): Promise<number | undefined> {
+  try {
+    return (await listMicrophones()).length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Audio inputs; labels are empty until the page has been granted the mic once. */
@@ -63,7 +83,8 @@ export class Microphone {
 
   /** Opens the device (or re-opens another). Rejects with a {@link MicrophoneError}. */
   async open(deviceId = this.#options.deviceId): Promise<void> {
-    if (!navigator.mediaDevices?.getUserMedia) {
+    const { getStream } = this.#options;
+    if (!getStream && !navigator.mediaDevices?.getUserMedia) {
       throw new MicrophoneError(
         window.isSecureContext ? 'mic-failed' : 'mic-insecure-context',
         window.isSecureContext ? 'getUserMedia is not available' : 'The microphone needs a secure context (https or localhost)',
@@ -72,11 +93,12 @@ export class Microphone {
     const { echoCancellation = true, noiseSuppression = true, autoGainControl = true } = this.#options;
     let stream: MediaStream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
+      const constraints: MediaStreamConstraints = {
         audio: { echoCancellation, noiseSuppression, autoGainControl, channelCount: { ideal: 1 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) },
-      });
+      };
+      stream = getStream ? await getStream(constraints, this.#ctx) : await navigator.mediaDevices.getUserMedia(constraints);
     } catch (err) {
-      throw MicrophoneError.fromGetUserMedia(err);
+      throw MicrophoneError.fromGetUserMedia(err, isOverconstrained(err) ? { audioInputs: await countAudioInputs() } : {});
     }
     if (this.#closed) {
       // close() came while the device was opening: nothing may stay live.
