@@ -21,6 +21,8 @@ export type EarshotErrorCode =
   | 'vad-failed'
   | 'session-failed'
   | 'tool-timeout'
+  /** `earshot/testing`: an awaited event did not come in time. */
+  | 'event-timeout'
   | 'closed';
 
 /**

@@ -23,7 +23,7 @@ async function vad(fixture: string, untilAudioSec: number) {
     const t0 = performance.now();
     await vad.start(engine); // frames captured meanwhile are queued in the worker, none lost
     const loadMs = performance.now() - t0;
-    await T.waitForEvent(vad, 'vad_frame', (f) => f.at >= untilAudioSec, 30_000).catch((err: Error) => {
+    await T.waitForEvent(vad, 'vad_frame', (f: { at: number }) => f.at >= untilAudioSec, 30_000).catch((err: Error) => {
       throw new Error(`${err.message} (${frames} frames, last at ${lastAt.toFixed(2)} s audio time, context ${engine.context.state}, VAD load ${loadMs.toFixed(0)} ms)`);
     });
     return { events: log.toJSON(), frames, loadMs, redemptionMs: vad.options.redemptionMs, sampleRate: engine.context.sampleRate, opens: mic.opens };

@@ -20,6 +20,8 @@ const SESSION_EVENTS: Record<keyof AgentSessionEvents & string, true> = {
   input_level_measured: true,
   output_level_measured: true,
   error: true,
+  microphone_ended: true,
+  microphone_recovered: true,
   session_closed: true,
 };
 
@@ -56,7 +58,7 @@ export interface LoggedEventJSON {
 }
 
 /** The ordered log of an emitter's events, from {@link recordEvents}. */
-export interface EventLog<E extends Record<string, unknown>> {
+export interface EventLog<E extends object> {
   /** Every recorded event, in emission order. */
   readonly entries: readonly LoggedEvent<E>[];
   /** The names, in order (e.g. for `expect(log.names()).toEqual([...])`). */
@@ -79,15 +81,15 @@ export interface EventLog<E extends Record<string, unknown>> {
  * lets TypeScript infer the event map from the class, which it cannot do through the
  * generic methods of {@link Emitter} alone.
  */
-export type AnyEmitter<E extends Record<string, unknown>> = EventHub<E> | Emitter<E>;
+export type AnyEmitter<E extends object> = EventHub<E> | Emitter<E>;
 
 /**
  * Records `names` of `emitter` into an ordered {@link EventLog}. For an `AgentSession`
  * the names default to {@link SESSION_EVENT_NAMES}; any other emitter needs them.
  */
-export function recordEvents<E extends Record<string, unknown>>(emitter: AnyEmitter<E>, names: readonly (keyof E)[]): EventLog<E>;
+export function recordEvents<E extends object>(emitter: AnyEmitter<E>, names: readonly (keyof E)[]): EventLog<E>;
 export function recordEvents(session: AnyEmitter<AgentSessionEvents>, names?: readonly (keyof AgentSessionEvents)[]): EventLog<AgentSessionEvents>;
-export function recordEvents<E extends Record<string, unknown>>(emitter: AnyEmitter<E>, names?: readonly (keyof E)[]): EventLog<E> {
+export function recordEvents<E extends object>(emitter: AnyEmitter<E>, names?: readonly (keyof E)[]): EventLog<E> {
   const list = names ?? (SESSION_EVENT_NAMES as unknown as (keyof E)[]);
   const entries: LoggedEvent<E>[] = [];
   const waiters = new Set<(e: LoggedEvent<E>) => void>();
@@ -132,7 +134,7 @@ export function recordEvents<E extends Record<string, unknown>>(emitter: AnyEmit
  * `signal` aborts (with its reason). Only events emitted after the call count; to see
  * earlier ones too, use a log's {@link EventLog.waitFor}.
  */
-export function waitForEvent<E extends Record<string, unknown>, K extends keyof E>(
+export function waitForEvent<E extends object, K extends keyof E>(
   emitter: AnyEmitter<E>,
   name: K,
   predicate: (payload: NoInfer<E[K]>) => boolean = () => true,
