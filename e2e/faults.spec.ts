@@ -258,8 +258,10 @@ test('a TTS that sends MP3 (or noise) instead of PCM: provider-bad-audio, nothin
 });
 
 test('a TTS stream cut mid-sentence keeps the audio received, requests the next sentences, and marks the reply interrupted', async ({ baseURL }) => {
-  // The first sentence's audio is cut after 1.25 s (60 000 bytes of 24 kHz s16).
-  await open(baseURL!, 'click', { llm: [{ text: STORY }], tts: [{ fault: { kind: 'cut', afterBytes: 60000 } }] });
+  // The first sentence's audio is cut after 1.25 s (60 000 bytes of 24 kHz s16), sent at twice
+  // real time so it reaches the page before the cut (Chromium drops body bytes not yet read
+  // when the connection breaks).
+  await open(baseURL!, 'click', { llm: [{ text: STORY }], tts: [{ bytesPerSecond: 96000, fault: { kind: 'cut', afterBytes: 60000 } }] });
   await run('h', `s.reply('Tell a story.')`);
   expect(await settle('h', 40_000)).toBe('done');
   const ev = await events(page);

@@ -35,6 +35,7 @@ export class MixerStream {
   readonly #mixer: Mixer;
   readonly #resampler: StreamResampler;
   #closed = false;
+  #pushedAny = false;
 
   // Not tagged internal: `stripInternal` would drop the constructor from the declarations,
   // which then read as a public no-argument one.
@@ -51,6 +52,7 @@ export class MixerStream {
   /** Appends float samples in [-1, 1] at the stream's source rate. */
   push(samples: Float32Array): void {
     if (this.#closed || samples.length === 0) return;
+    this.#pushedAny = true;
     const out = this.#resampler.process(samples);
     if (out.length > 0) this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: out }, [out.buffer]);
   }
@@ -75,8 +77,10 @@ export class MixerStream {
   end(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Flush the resampler's tail (its filter delay) so the last samples are heard.
-    const tail = this.#resampler.process(new Float32Array(Math.ceil(this.#resampler.fromRate / 100)));
+    // Flush the resampler's tail (its filter delay) so the last samples are heard. A stream
+    // that got no audio gets no tail either: it must end without ever rendering (no
+    // `started`, so no `speaking` state for a turn that said nothing).
+    const tail = this.#pushedAny ? this.#resampler.process(new Float32Array(Math.ceil(this.#resampler.fromRate / 100))) : new Float32Array(0);
     const keep = tail.subarray(0, Math.min(tail.length, this.#resampler.latencyOutputSamples));
     this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: keep.slice(), end: true });
   }
