@@ -105,9 +105,13 @@ function open(id: number, options: VadOptions, port: MessagePort): void {
     stream.segmenter = new Segmenter(timedModel(s, stream), options);
   });
   ready.catch((err: unknown) => fail(stream, err));
-  port.onmessage = (e: MessageEvent<{ type: 'frame'; index: number; samples: Float32Array }>) => {
+  port.onmessage = (e: MessageEvent<{ type: 'frame'; index: number; samples: Float32Array<ArrayBuffer> }>) => {
     const { index, samples } = e.data;
-    chain = chain.then(() => ready).then(() => step(stream, samples, index)).catch((err: unknown) => fail(stream, err));
+    // The segmenter keeps frames (pre-speech pad, the utterance's audio): it gets a copy,
+    // and the buffer goes back to the capture worklet, which then allocates no frames.
+    const own = samples.slice();
+    port.postMessage({ type: 'recycle', samples }, [samples.buffer]);
+    chain = chain.then(() => ready).then(() => step(stream, own, index)).catch((err: unknown) => fail(stream, err));
   };
 }
 
