@@ -40,7 +40,11 @@ export async function runSoak({ quick, log }) {
     const errors = await page.evaluate(() => (window.B.R?.events ?? []).filter((e) => e.name === 'error').map((e) => `${e.source}: ${e.message}`));
     const workersBefore = page.workers().length;
     await page.evaluate(() => window.B.closeAndForget());
-    await page.waitForTimeout(2000); // the VAD worker is terminated 500 ms after close at the latest
+    // close() releases the session's use of the page's VAD worker, which stays warm for
+    // SileroVAD.keepWarmMs (5 s) and is then terminated (500 ms after its shutdown at the
+    // latest). Counted after that: a worker still there would be a leak.
+    const workersRightAfterClose = page.workers().length;
+    await page.waitForTimeout(6500);
     await heap(cdp);
     await page.waitForTimeout(500);
     await heap(cdp);
@@ -62,7 +66,7 @@ export async function runSoak({ quick, log }) {
       heapGrowthMB: Number(((heapAtTarget - heapAt10) / 1e6).toFixed(3)),
       heapAfterLastMB: Number((heapAtEnd / 1e6).toFixed(3)),
       heapGrowthToLastMB: Number(((heapAtEnd - heapAt10) / 1e6).toFixed(3)),
-      afterClose: { liveWorkers: workers.length, workerUrls: workers, workersWhileRunning: workersBefore, ...census },
+      afterClose: { liveWorkers: workers.length, workerUrls: workers, workersWhileRunning: workersBefore, workersRightAfterClose, ...census },
       errors,
     };
   } finally {

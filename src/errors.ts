@@ -95,11 +95,15 @@ function isDomLike(err: unknown): boolean {
 export class AssetLoadError extends EarshotError<'asset-load-failed'> {
   override name = 'AssetLoadError';
   readonly url: string;
+  /** HTTP status, when a response came back. */
   readonly status: number | undefined;
-  constructor(url: string, message: string, options?: { cause?: unknown; status?: number }) {
-    super('asset-load-failed', `${message} (${url})`, options);
+  /** The response's Content-Type (null: none sent), when a response came back. */
+  readonly contentType: string | null | undefined;
+  constructor(url: string, message: string, options?: { cause?: unknown; status?: number; contentType?: string | null }) {
+    super('asset-load-failed', message.includes(url) ? message : `${message} (${url})`, options);
     this.url = url;
     this.status = options?.status;
+    this.contentType = options?.contentType;
   }
 }
 

@@ -1,32 +1,51 @@
 // Capture processor: downmix, resample to `targetRate`, cut fixed frames and post them,
-// with buffers transferred, either to a connected port (the VAD worker) or to node.port.
-// It only moves data; the DSP lives in src/audio/dsp/.
-import { Framer } from '../src/audio/dsp/framer';
-import { LevelMeter } from '../src/audio/dsp/level';
-import { downmixToMono } from '../src/audio/dsp/pcm';
-import { StreamResampler } from '../src/audio/dsp/resampler';
+// with buffers transferred, either to a connected port (the VAD worker, which hands each
+// frame's buffer back for reuse) or to node.port. It only moves data; the DSP is
+// src/audio/dsp/capture-core.ts. Nothing here allocates per render quantum.
+import { CaptureCore } from '../src/audio/dsp/capture-core';
+import type { Level } from '../src/audio/dsp/level';
 import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureOptions } from '../src/audio/worklet-protocol';
 
+const NO_CHANNELS: Float32Array[] = [];
+
 class CaptureProcessor extends AudioWorkletProcessor {
-  readonly #resampler: StreamResampler;
-  readonly #framer: Framer;
-  readonly #meter: LevelMeter | null;
-  readonly #mono = new Float32Array(128);
-  readonly #silence = new Float32Array(128);
+  readonly #core: CaptureCore;
   #out: WorkletPort = this.port;
   #index = 0;
   #started = false;
   #running = true;
+  // Messages and callbacks made once: postMessage copies what it is given.
+  readonly #frameMsg: { type: 'frame'; index: number; samples: Float32Array | null } = { type: 'frame', index: 0, samples: null };
+  readonly #transfer: unknown[] = [null];
+  readonly #levelMsg = { type: 'level', rms: 0, peak: 0, contextFrame: 0 };
+  readonly #onFrame = (samples: Float32Array<ArrayBuffer>) => {
+    this.#frameMsg.index = this.#index++;
+    this.#frameMsg.samples = samples;
+    this.#transfer[0] = samples.buffer;
+    this.#out.postMessage(this.#frameMsg, this.#transfer);
+    this.#frameMsg.samples = null;
+    this.#transfer[0] = null;
+  };
+  readonly #onLevel = (level: Level) => {
+    this.#levelMsg.rms = level.rms;
+    this.#levelMsg.peak = level.peak;
+    this.#levelMsg.contextFrame = currentFrame;
+    this.port.postMessage(this.#levelMsg);
+  };
 
   constructor(options: { processorOptions?: CaptureOptions }) {
     super();
     const o = options.processorOptions!;
-    this.#resampler = new StreamResampler(sampleRate, o.targetRate);
-    this.#framer = new Framer(o.frameSize);
-    this.#meter = o.levelIntervalMs > 0 ? new LevelMeter(sampleRate, o.levelIntervalMs) : null;
+    this.#core = new CaptureCore(sampleRate, o.targetRate, o.frameSize, o.levelIntervalMs);
     this.port.onmessage = (e: { data: CaptureCommand }) => {
-      if (e.data.type === 'connect') this.#out = e.data.port;
-      else if (e.data.type === 'stop') this.#running = false;
+      if (e.data.type === 'connect') {
+        const port = e.data.port;
+        this.#out = port;
+        // The VAD worker sends each frame's buffer back once it has copied it.
+        port.onmessage = (m: { data: { type?: string; samples?: Float32Array<ArrayBuffer> } }) => {
+          if (m.data.type === 'recycle' && m.data.samples) this.#core.recycle(m.data.samples);
+        };
+      } else if (e.data.type === 'stop') this.#running = false;
     };
   }
 
@@ -36,16 +55,7 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.#started = true;
       this.port.postMessage({ type: 'started', contextFrame: currentFrame });
     }
-    // No channels while the source is (re)connecting: count silence so audio time stays continuous.
-    const channels = inputs[0] ?? [];
-    const block = channels.length === 0 ? this.#silence : channels.length === 1 ? channels[0]! : downmixToMono(channels, this.#mono);
-    if (this.#meter) {
-      const level = this.#meter.push(block);
-      if (level) this.port.postMessage({ type: 'level', rms: level.rms, peak: level.peak, contextFrame: currentFrame });
-    }
-    this.#framer.push(this.#resampler.process(block), (samples) => {
-      this.#out.postMessage({ type: 'frame', index: this.#index++, samples }, [samples.buffer]);
-    });
+    this.#core.process(inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel);
     return true;
   }
 }

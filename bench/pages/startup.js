@@ -4,7 +4,7 @@
 const E = await import(/* @vite-ignore */ new URL('/bench-dist/earshot.js', location.href).href);
 window.E = E;
 
-window.startOnce = async () => {
+window.startOnce = async ({ preload = false } = {}) => {
   const base = `${location.origin}/local-ai/v1`;
   const auth = { baseURL: base, apiKey: 'sk-local-bench-key' };
   const session = new E.AgentSession(
@@ -19,6 +19,8 @@ window.startOnce = async () => {
   session.on('agent_state_changed', (e) => {
     if (e.state === 'idle' && e.reason === 'started') listeningAt = performance.now();
   });
+  // What an app gets that calls preload() on page load, before the user's click.
+  if (preload) await session.pipeline.vad.preload();
   const t0 = performance.now();
   await session.start();
   const resolvedMs = performance.now() - t0;

@@ -113,6 +113,9 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   async #start(check: () => void): Promise<void> {
     this.#states.setAgent('starting', 'start');
+    // The VAD (worker, ORT, model) loads while the mic and worklets open; a load error
+    // surfaces from vad.start() below.
+    this.pipeline.vad.preload().catch(() => undefined);
     const engine = new AudioEngine(this.pipeline.audio);
     this.#engine = engine;
     await engine.start();

@@ -1,30 +1,53 @@
 import type { VadOptions } from './options';
 import type { SegmenterEvent } from './segmenter';
 
-/** Main thread → VAD worker. */
+/**
+ * Main thread → VAD worker. One worker per page serves every SileroVAD: `load` once,
+ * then one stream per started SileroVAD, each with its own frames port and state.
+ */
 export type VadWorkerCommand =
   | {
-      type: 'init';
+      type: 'load';
       /** Absolute URLs (toolchain P1). */
       modelUrl: string;
       ortGlueUrl: string;
       ortWasmUrl: string;
-      options: VadOptions;
       /** Keep the model bytes in IndexedDB between page loads. */
       cacheModel: boolean;
+    }
+  | {
+      type: 'open';
+      stream: number;
+      options: VadOptions;
       /** Frames from the capture worklet arrive here, not through the main thread. */
       frames: MessagePort;
     }
-  | { type: 'configure'; options: VadOptions }
-  | { type: 'reset' }
-  | { type: 'close' };
+  | { type: 'configure'; stream: number; options: VadOptions }
+  | { type: 'reset'; stream: number }
+  | { type: 'close'; stream: number }
+  /** Release ORT and end the worker. */
+  | { type: 'shutdown' };
 
 export type VadAsset = 'model' | 'wasm';
 
-/** VAD worker → main thread. */
+export type VadErrorEvent = {
+  type: 'error';
+  code: 'asset-load-failed' | 'vad-failed';
+  message: string;
+  url?: string;
+  status?: number;
+  contentType?: string | null;
+};
+
+/** VAD worker → main thread. Events with `stream` belong to that stream. */
 export type VadWorkerEvent =
   | { type: 'progress'; asset: VadAsset; loaded: number; total: number | null; cached: boolean }
-  | { type: 'ready'; loadMs: number }
-  | (SegmenterEvent & { inferenceMs?: number })
-  | { type: 'error'; code: 'asset-load-failed' | 'vad-failed'; message: string; url?: string; status?: number }
-  | { type: 'closed' };
+  /** The model is loaded. Times in ms, since the worker started. */
+  | { type: 'loaded'; loadMs: number; phases: Record<string, number> }
+  /** Loading failed: every stream fails with it. */
+  | VadErrorEvent
+  | ({ stream: number } & (
+      | (SegmenterEvent & { inferenceMs?: number; runMs?: number })
+      | VadErrorEvent
+      | { type: 'closed' }
+    ));

@@ -1,15 +1,15 @@
 import { resolveRuntimeUrls, type RuntimeUrls } from '../assets';
-import { AssetLoadError, ConfigError, EarshotError, VadError, type AnyEarshotError } from '../errors';
+import { ConfigError, type AnyEarshotError, type EarshotError } from '../errors';
 import { EventHub } from '../events';
 import { DEFAULT_VAD_OPTIONS, type VadOptions } from './options';
-import type { VadAsset, VadWorkerCommand, VadWorkerEvent } from './protocol';
-import workerUrl from './vad.worker.ts?worker&url';
+import type { VadAsset } from './protocol';
+import { keepWarm, toEarshotError, VadRuntime } from './vad-runtime';
 
 /** Events of {@link SileroVAD}. Times are audio time: seconds since capture start. */
 export interface VadEvents {
   /** Bytes of the model or the ORT wasm received (or read from cache). */
   vad_load_progress: { asset: VadAsset; loaded: number; total: number | null; cached: boolean };
-  /** Model loaded and running. `loadMs`: worker start to ready, ms. */
+  /** Model loaded and running. `loadMs`: `start()` to ready, ms (near 0 when preloaded). */
   vad_ready: { loadMs: number };
   /** Confirmed onset. `at`: onset; `confirmedAt`: when enough speech frames were seen. */
   speech_started: { at: number; confirmedAt: number };
@@ -17,8 +17,11 @@ export interface VadEvents {
   speech_ended: { at: number; startedAt: number; lastSpeechAt: number; audio: Float32Array };
   /** A confirmed onset whose utterance turned out shorter than `minSpeechMs`. */
   speech_misfired: { at: number; startedAt: number };
-  /** Every 32 ms frame. `inferenceMs`: model time in the worker. */
-  vad_frame: { at: number; probability: number; inferenceMs: number };
+  /**
+   * Every 32 ms frame. `inferenceMs`: the frame's whole processing time in the worker
+   * (model and segmentation); `runMs`: ONNX Runtime's `session.run` alone.
+   */
+  vad_frame: { at: number; probability: number; inferenceMs: number; runMs: number };
   error: { error: AnyEarshotError };
 }
 
@@ -29,26 +32,46 @@ export interface FrameSource {
 }
 
 export interface SileroVADOptions extends Partial<VadOptions> {
-  /**
-   * Folder with the model and ORT wasm (the files of `dist/runtime/`), for self-hosting
-   * or a CDN. Default: where the app's bundler emitted them, else `runtime/` beside the
-   * bundle (see resolveRuntimeUrls).
-   */
+  /** Folder with the model and ORT wasm. Default: `runtime/` beside the bundle. */
   assetBaseUrl?: string | URL;
   /** Keep the 2.3 MB model in IndexedDB between page loads. Default true. */
   cacheModel?: boolean;
 }
 
 /**
- * Silero v5 voice activity detection in a dedicated Worker (onnxruntime-web, wasm,
- * one thread). Frames go from the capture worklet straight to the worker; the main
- * thread only receives events.
+ * Silero v5 voice activity detection in a Worker (onnxruntime-web, wasm, one thread).
+ * Frames go from the capture worklet straight to the worker; the main thread only
+ * receives events.
+ *
+ * One worker per page serves every SileroVAD with the same `assetBaseUrl`: ORT and the
+ * model load once. `close()` releases this instance's use of it; when no instance uses
+ * it, it stays loaded for {@link SileroVAD.keepWarmMs} (so a new session starts at
+ * once) and then terminates. {@link SileroVAD.release} ends it at once.
  */
 export class SileroVAD extends EventHub<VadEvents> {
+  /**
+   * How long the page's VAD worker stays loaded after the last SileroVAD using it
+   * closed, in ms. Default 5000; 0 ends it with the last `close()`.
+   */
+  static get keepWarmMs(): number {
+    return keepWarm.ms;
+  }
+  static set keepWarmMs(ms: number) {
+    if (!Number.isFinite(ms) || ms < 0) throw new ConfigError('keepWarmMs must be a non-negative number of ms');
+    keepWarm.ms = ms;
+  }
+
+  /** Ends the page's VAD worker now if no SileroVAD is started or preloaded. */
+  static release(): void {
+    VadRuntime.releaseIdle();
+  }
+
   #options: VadOptions;
   readonly #urls: RuntimeUrls;
   readonly #cacheModel: boolean;
-  #worker: Worker | null = null;
+  #runtime: VadRuntime | null = null;
+  #unhold: (() => void) | null = null;
+  #stream: number | null = null;
   #ready: Promise<void> | null = null;
 
   constructor(options: SileroVADOptions = {}) {
@@ -65,82 +88,71 @@ export class SileroVAD extends EventHub<VadEvents> {
   }
 
   /**
-   * Starts the worker, loads the model and connects `source`. Frames captured while the
-   * model loads are queued in the worker and processed once it is ready: none is lost.
-   * Resolves when the model runs; rejects with AssetLoadError or VadError.
+   * Loads the worker, ORT and the model without a microphone, e.g. on page load, so that
+   * `start()` after the user's click only connects. Resolves when the model runs;
+   * rejects with AssetLoadError or VadError. The worker is kept until this instance is
+   * closed (or started and then closed).
+   */
+  preload(): Promise<void> {
+    return this.#hold().loaded;
+  }
+
+  /**
+   * Connects `source` and processes its frames. Loads the worker and model first unless
+   * {@link preload} (or another SileroVAD of the page) already did. Frames captured while
+   * the model loads are queued in the worker and processed once it is ready: none is
+   * lost. Resolves when the model runs; rejects with AssetLoadError or VadError.
    */
   start(source: FrameSource): Promise<void> {
     if (this.#ready) return this.#ready;
-    const urls = this.#urls;
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL(workerUrl, location.href), { type: 'module', name: 'earshot-vad' });
-    } catch (cause) {
-      return Promise.reject(new AssetLoadError(workerUrl, 'Could not start the VAD worker', { cause }));
-    }
-    this.#worker = worker;
+    const t0 = performance.now();
+    const rt = this.#hold();
     const channel = new MessageChannel();
     source.connectFrames(channel.port1);
+    let settled = false;
+    let settle!: (err?: EarshotError) => void;
     this.#ready = new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (err?: EarshotError) => {
-        if (settled) return;
+      settle = (err) => {
+        if (settled) {
+          if (err) this.emit('error', { error: err as AnyEarshotError }); // toEarshotError makes only AssetLoadError or VadError
+          return;
+        }
         settled = true;
         if (err) reject(err);
         else resolve();
       };
-      worker.onerror = (e) => {
-        const err = new AssetLoadError(workerUrl, `The VAD worker failed: ${e.message || 'script error'}`);
-        if (settled) this.emit('error', { error: err });
-        settle(err);
-      };
-      worker.onmessage = (e: MessageEvent<VadWorkerEvent>) => {
-        const ev = e.data;
-        switch (ev.type) {
-          case 'progress':
-            this.emit('vad_load_progress', { asset: ev.asset, loaded: ev.loaded, total: ev.total, cached: ev.cached });
-            break;
-          case 'ready':
-            this.emit('vad_ready', { loadMs: ev.loadMs });
-            settle();
-            break;
-          case 'frame':
-            this.emit('vad_frame', { at: ev.at, probability: ev.probability, inferenceMs: ev.inferenceMs ?? 0 });
-            break;
-          case 'speech_started':
-            this.emit('speech_started', { at: ev.at, confirmedAt: ev.confirmedAt });
-            break;
-          case 'speech_ended':
-            this.emit('speech_ended', { at: ev.at, startedAt: ev.startedAt, lastSpeechAt: ev.lastSpeechAt, audio: ev.audio });
-            break;
-          case 'misfire':
-            this.emit('speech_misfired', { at: ev.at, startedAt: ev.startedAt });
-            break;
-          case 'error': {
-            const err =
-              ev.code === 'asset-load-failed'
-                ? new AssetLoadError(ev.url ?? urls.model, ev.message, ev.status !== undefined ? { status: ev.status } : {})
-                : new VadError(ev.message);
-            if (settled) this.emit('error', { error: err });
-            settle(err);
-            break;
-          }
-          case 'closed':
-            break;
-        }
-      };
     });
-    this.#send(
-      {
-        type: 'init',
-        modelUrl: urls.model,
-        ortGlueUrl: urls.ortGlue,
-        ortWasmUrl: urls.ortWasm,
-        options: this.#options,
-        cacheModel: this.#cacheModel,
-        frames: channel.port2,
+    this.#stream = rt.open(this.#options, channel.port2, (ev) => {
+      switch (ev.type) {
+        case 'frame':
+          this.emit('vad_frame', { at: ev.at, probability: ev.probability, inferenceMs: ev.inferenceMs ?? 0, runMs: ev.runMs ?? 0 });
+          break;
+        case 'speech_started':
+          this.emit('speech_started', { at: ev.at, confirmedAt: ev.confirmedAt });
+          break;
+        case 'speech_ended':
+          this.emit('speech_ended', { at: ev.at, startedAt: ev.startedAt, lastSpeechAt: ev.lastSpeechAt, audio: ev.audio });
+          break;
+        case 'misfire':
+          this.emit('speech_misfired', { at: ev.at, startedAt: ev.startedAt });
+          break;
+        case 'error':
+          settle(toEarshotError(ev, rt.base));
+          break;
+        case 'fatal':
+          settle(ev.error);
+          break;
+        case 'closed':
+          break;
+      }
+    });
+    rt.loaded.then(
+      () => {
+        if (this.#runtime !== rt || settled) return;
+        this.emit('vad_ready', { loadMs: performance.now() - t0 });
+        settle();
       },
-      [channel.port2],
+      (err: EarshotError) => settle(err),
     );
     return this.#ready;
   }
@@ -148,28 +160,37 @@ export class SileroVAD extends EventHub<VadEvents> {
   /** Changes thresholds or timings; takes effect from the next frame. */
   setOptions(update: Partial<VadOptions>): void {
     this.#options = validate({ ...this.#options, ...stripUndefined(update) });
-    this.#send({ type: 'configure', options: this.#options });
+    if (this.#stream !== null) this.#runtime?.send({ type: 'configure', stream: this.#stream, options: this.#options });
   }
 
   /** Drops the utterance in progress, if any (e.g. while the mic is muted). */
   reset(): void {
-    this.#send({ type: 'reset' });
+    if (this.#stream !== null) this.#runtime?.send({ type: 'reset', stream: this.#stream });
   }
 
-  /** Stops the worker and releases the model. Idempotent. */
+  /**
+   * Stops processing and releases this instance's use of the page's VAD worker (which
+   * stays warm for {@link SileroVAD.keepWarmMs} if nothing else uses it). Idempotent;
+   * the instance can be started again.
+   */
   close(): void {
-    if (!this.#worker) return;
-    this.#send({ type: 'close' });
-    // The worker closes itself after releasing ORT; terminate in case it is stuck.
-    const worker = this.#worker;
-    setTimeout(() => worker.terminate(), 500);
-    this.#worker = null;
+    if (!this.#runtime) return;
+    if (this.#stream !== null) this.#runtime.send({ type: 'close', stream: this.#stream });
+    this.#unhold?.();
+    this.#runtime = null;
+    this.#unhold = null;
+    this.#stream = null;
     this.#ready = null;
     this.clear();
   }
 
-  #send(cmd: VadWorkerCommand, transfer: Transferable[] = []): void {
-    this.#worker?.postMessage(cmd, transfer);
+  /** This instance's hold on the page's runtime, taken once. */
+  #hold(): VadRuntime {
+    if (this.#runtime) return this.#runtime;
+    const rt = VadRuntime.for(this.#urls, this.#cacheModel);
+    this.#runtime = rt;
+    this.#unhold = rt.hold((ev) => this.emit('vad_load_progress', { asset: ev.asset, loaded: ev.loaded, total: ev.total, cached: ev.cached }));
+    return rt;
   }
 }
 

@@ -1,12 +1,15 @@
-// The VAD worker: loads onnxruntime-web (wasm, one thread) and Silero v5, then turns the
-// frames the capture worklet posts on `frames` into speech events. ORT never loads in the
-// page's realm, so inference cannot stall the main thread.
+// The VAD worker: loads onnxruntime-web (wasm, one thread) and Silero v5 once, then turns
+// the frames each open stream's capture worklet posts on its port into speech events.
+// One worker serves every SileroVAD of the page (see vad-runtime.ts). ORT never loads in
+// the page's realm, so inference cannot stall the main thread.
 import { Silero } from '@ricky0123/vad-web/dist/models/silero.js';
 import * as ort from 'onnxruntime-web/wasm';
 import { AssetLoadError } from '../errors';
-import { fetchAsset } from './fetch-asset';
+import { checkHead } from './asset-check';
+import { fetchAsset, fetchChecked } from './fetch-asset';
 import type { VadOptions } from './options';
-import type { VadWorkerCommand, VadWorkerEvent } from './protocol';
+import { compileOrtWasm, usePrecompiledWasm } from './ort-wasm';
+import type { VadErrorEvent, VadWorkerCommand, VadWorkerEvent } from './protocol';
 import { Segmenter } from './segmenter';
 
 interface WorkerScope {
@@ -14,92 +17,156 @@ interface WorkerScope {
   onmessage: ((event: MessageEvent<VadWorkerCommand>) => void) | null;
   close(): void;
 }
+
+interface Stream {
+  id: number;
+  port: MessagePort;
+  segmenter: Segmenter | null;
+  /** Time of the last `session.run` of this stream, ms. */
+  runMs: number;
+  closed: boolean;
+  failed: boolean;
+}
+
 const scope = self as unknown as WorkerScope;
 const post = (event: VadWorkerEvent, transfer: Transferable[] = []) => scope.postMessage(event, transfer);
 
-let segmenter: Segmenter | null = null;
-let model: Silero | null = null;
-let framesPort: MessagePort | null = null;
-let closed = false;
-let failed = false;
+let session: Promise<ort.InferenceSession> | null = null;
+const streams = new Map<number, Stream>();
+/** All streams share one session; its runs go one at a time, in arrival order. */
+let chain: Promise<unknown> = Promise.resolve();
 
 scope.onmessage = (event) => {
   const cmd = event.data;
   switch (cmd.type) {
-    case 'init':
-      void init(cmd);
+    case 'load':
+      session ??= load(cmd);
+      session.catch((err: unknown) => post(toError(err)));
+      break;
+    case 'open':
+      open(cmd.stream, cmd.options, cmd.frames);
       break;
     case 'configure':
-      segmenter?.setOptions(cmd.options);
+      streams.get(cmd.stream)?.segmenter?.setOptions(cmd.options);
       break;
     case 'reset':
-      segmenter?.reset();
+      streams.get(cmd.stream)?.segmenter?.reset();
       break;
     case 'close':
-      closed = true;
-      framesPort?.close();
-      void model?.release().catch(() => undefined);
-      post({ type: 'closed' });
+      closeStream(cmd.stream);
+      break;
+    case 'shutdown':
+      for (const id of [...streams.keys()]) closeStream(id);
+      void session?.then((s) => s.release()).catch(() => undefined);
       scope.close();
       break;
   }
 };
 
-async function init(cmd: Extract<VadWorkerCommand, { type: 'init' }>): Promise<void> {
-  framesPort = cmd.frames;
-  // Frames that arrive while the model loads wait in this chain, so no audio is lost
-  // and timestamps stay exact; they are processed in a burst once the model is ready.
-  let chain: Promise<unknown> = load(cmd).catch(fail);
-  framesPort.onmessage = (e: MessageEvent<{ type: 'frame'; index: number; samples: Float32Array }>) => {
-    const { index, samples } = e.data;
-    chain = chain.then(() => step(samples, index)).catch(fail);
-  };
-}
-
-async function load(cmd: Extract<VadWorkerCommand, { type: 'init' }>): Promise<void> {
-  const t0 = performance.now();
+async function load(cmd: Extract<VadWorkerCommand, { type: 'load' }>): Promise<ort.InferenceSession> {
+  const phases: Record<string, number> = {};
+  const mark = (name: string) => (phases[name] = Math.round(performance.now()));
   ort.env.logLevel = 'error';
   // One thread: threads need cross-origin isolation, which a library cannot impose on
   // its host page, and they make Silero slower anyway (toolchain §5, P9).
   ort.env.wasm.numThreads = 1;
-  ort.env.wasm.wasmPaths = { mjs: cmd.ortGlueUrl, wasm: cmd.ortWasmUrl };
-  const [wasm, modelBytes] = await Promise.all([
-    fetchAsset(cmd.ortWasmUrl, (p) => post({ type: 'progress', asset: 'wasm', ...p })),
-    fetchAsset(cmd.modelUrl, (p) => post({ type: 'progress', asset: 'model', ...p }), cmd.cacheModel ? `earshot:model:${cmd.modelUrl}` : undefined),
+  ort.env.wasm.wasmPaths = { mjs: cmd.ortGlueUrl };
+  // The three files load side by side; each is checked before ORT sees it.
+  const [module, modelBytes] = await Promise.all([
+    compileOrtWasm(cmd.ortWasmUrl, ort.env.versions.web ?? 'unknown', (p) => post({ type: 'progress', asset: 'wasm', ...p })).then((m) => (mark('wasmCompiled'), m)),
+    fetchAsset('model', cmd.modelUrl, (p) => post({ type: 'progress', asset: 'model', ...p }), cmd.cacheModel ? `earshot:model:${cmd.modelUrl}` : undefined).then((b) => (mark('modelFetched'), b)),
+    checkGlue(cmd.ortGlueUrl).then(() => mark('glueChecked')),
   ]);
-  ort.env.wasm.wasmBinary = wasm;
-  let session: ort.InferenceSession;
+  usePrecompiledWasm(ort.env.wasm, module);
+  let created: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelBytes);
+    created = await ort.InferenceSession.create(modelBytes);
   } catch (cause) {
     throw new AssetLoadError(cmd.modelUrl, `Could not start the VAD model: ${String(cause)}`, { cause });
   }
-  // Constructed directly rather than through Silero.new, which logs to the console.
-  model = new Silero(session, new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]), new ort.Tensor('int64', [16000n]), ort);
-  segmenter = new Segmenter(model, cmd.options as VadOptions);
-  post({ type: 'ready', loadMs: performance.now() - t0 });
+  mark('sessionCreated');
+  post({ type: 'loaded', loadMs: performance.now(), phases });
+  return created;
 }
 
-async function step(samples: Float32Array, index: number): Promise<void> {
-  if (closed || failed || !segmenter) return;
+/** ORT imports its glue itself; a wrong file would only show as "no available backend". */
+async function checkGlue(url: string): Promise<void> {
+  const res = await fetchChecked('glue', url);
+  const head = new Uint8Array((await res.arrayBuffer()).slice(0, 64));
+  checkHead('glue', url, head, { status: res.status, contentType: res.headers.get('content-type') });
+}
+
+function open(id: number, options: VadOptions, port: MessagePort): void {
+  const stream: Stream = { id, port, segmenter: null, runMs: 0, closed: false, failed: false };
+  streams.set(id, stream);
+  // Frames that arrive while the model loads wait in the chain, so no audio is lost and
+  // timestamps stay exact; they are processed in a burst once the model is ready.
+  const ready = (session ?? Promise.reject(new Error('open before load'))).then((s) => {
+    stream.segmenter = new Segmenter(timedModel(s, stream), options);
+  });
+  ready.catch((err: unknown) => fail(stream, err));
+  port.onmessage = (e: MessageEvent<{ type: 'frame'; index: number; samples: Float32Array<ArrayBuffer> }>) => {
+    const { index, samples } = e.data;
+    // The segmenter keeps frames (pre-speech pad, the utterance's audio): it gets a copy,
+    // and the buffer goes back to the capture worklet, which then allocates no frames.
+    const own = samples.slice();
+    port.postMessage({ type: 'recycle', samples }, [samples.buffer]);
+    chain = chain.then(() => ready).then(() => step(stream, own, index)).catch((err: unknown) => fail(stream, err));
+  };
+}
+
+/** vad-web's Silero on the shared session, with each `session.run` timed. */
+function timedModel(s: ort.InferenceSession, stream: Stream): Silero {
+  const timed = {
+    run: async (feeds: ort.InferenceSession.FeedsType) => {
+      const t0 = performance.now();
+      const out = await s.run(feeds);
+      stream.runMs = performance.now() - t0;
+      return out;
+    },
+    release: async () => undefined, // the session outlives each stream
+  } as unknown as ort.InferenceSession;
+  // Constructed directly rather than through Silero.new, which logs to the console.
+  return new Silero(timed, new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]), new ort.Tensor('int64', [16000n]), ort);
+}
+
+async function step(stream: Stream, samples: Float32Array, index: number): Promise<void> {
+  if (stream.closed || stream.failed || !stream.segmenter) return;
   const t0 = performance.now();
-  const events = await segmenter.process(samples, index);
+  const events = await stream.segmenter.process(samples, index);
   const inferenceMs = performance.now() - t0;
   for (const e of events) {
-    if (e.type === 'frame') post({ ...e, inferenceMs });
-    else if (e.type === 'speech_ended') post(e, [e.audio.buffer]);
-    else post(e);
+    if (e.type === 'frame') post({ stream: stream.id, ...e, inferenceMs, runMs: stream.runMs });
+    else if (e.type === 'speech_ended') post({ stream: stream.id, ...e }, [e.audio.buffer]);
+    else post({ stream: stream.id, ...e });
   }
 }
 
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
+function closeStream(id: number): void {
+  const stream = streams.get(id);
+  if (!stream) return;
+  stream.closed = true;
+  stream.port.onmessage = null;
+  stream.port.close();
+  streams.delete(id);
+  post({ stream: id, type: 'closed' });
+}
+
+function toError(err: unknown): VadErrorEvent {
   if (err instanceof AssetLoadError) {
-    post({ type: 'error', code: 'asset-load-failed', message: err.message, url: err.url, ...(err.status !== undefined ? { status: err.status } : {}) });
-  } else {
-    post({ type: 'error', code: 'vad-failed', message: err instanceof Error ? err.message : String(err) });
+    return {
+      type: 'error', code: 'asset-load-failed', message: err.message, url: err.url,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      ...(err.contentType !== undefined ? { contentType: err.contentType } : {}),
+    };
   }
+  return { type: 'error', code: 'vad-failed', message: err instanceof Error ? err.message : String(err) };
+}
+
+function fail(stream: Stream, err: unknown): void {
+  if (stream.failed || stream.closed) return;
+  stream.failed = true;
+  post({ stream: stream.id, ...toError(err) });
   // After a failure, later frames must not pile up behind a rejected chain: stop listening.
-  if (framesPort) framesPort.onmessage = null;
+  stream.port.onmessage = null;
 }

@@ -40,12 +40,16 @@ export function gainToDb(g: number): number {
  */
 export class LevelMeter {
   /** Samples per report (may be fractional). */
-  readonly intervalSamples: number;
+  readonly intervalSamples: number = 0;
   private sumSq = 0;
   private peak = 0;
   private count = 0;
   /** Samples left until the next report is due (carries the fractional remainder). */
-  private untilNext: number;
+  // Initialised to a number here (not undefined, as a bare class field is) so that V8
+  // keeps it an unboxed double: a tagged double field allocates on every store.
+  private untilNext = 0;
+  /** The report object, reused: an audio thread must not allocate per block. */
+  private readonly level: Level = { rms: 0, peak: 0 };
 
   /**
    * @param sampleRate Sample rate in Hz.
@@ -62,7 +66,8 @@ export class LevelMeter {
 
   /**
    * Adds a block; returns the level since the previous report when an interval has elapsed,
-   * else `null`. A block spanning several intervals yields a single report.
+   * else `null`. A block spanning several intervals yields a single report. The returned
+   * object is reused: read it before the next push.
    */
   push(block: Float32Array): Level | null {
     let sum = 0;
@@ -84,7 +89,9 @@ export class LevelMeter {
       // reporting them late.
       this.untilNext = this.intervalSamples - (-this.untilNext % this.intervalSamples);
     }
-    const level: Level = { rms: this.count > 0 ? Math.sqrt(this.sumSq / this.count) : 0, peak };
+    const level = this.level;
+    level.rms = this.count > 0 ? Math.sqrt(this.sumSq / this.count) : 0;
+    level.peak = peak;
     this.sumSq = 0;
     this.peak = 0;
     this.count = 0;

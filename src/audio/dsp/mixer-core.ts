@@ -20,8 +20,10 @@ export const DEFAULT_MIXER_OPTIONS: MixerOptions = {
 
 /** A linear ramp toward a target, advanced one sample at a time. */
 class Ramp {
-  value: number;
-  target: number;
+  // Numbers from the start (a bare class field starts as undefined): V8 then stores
+  // them as unboxed doubles instead of allocating a heap number per store.
+  value = 0;
+  target = 0;
   #step = 0;
   /** Steps left; the last one lands exactly on `target` (summing steps can miss it by an ulp). */
   #remaining = 0;
@@ -40,6 +42,29 @@ class Ramp {
       this.#step = (target - this.value) / samples;
       this.#remaining = samples;
     }
+  }
+  /** True while not ramping: every next value is `value`. */
+  get steady(): boolean {
+    return this.#remaining === 0;
+  }
+  /**
+   * Writes the next `into.length` values into `into`: the per-sample loop of next() in
+   * one call, because a number returned from a call that is not inlined is a heap
+   * allocation on the audio thread.
+   */
+  fill(into: Float32Array): void {
+    let value = this.value;
+    let remaining = this.#remaining;
+    const step = this.#step;
+    for (let i = 0; i < into.length; i++) {
+      if (remaining > 0) {
+        remaining--;
+        value = remaining === 0 ? this.target : value + step;
+      }
+      into[i] = value;
+    }
+    this.value = value;
+    this.#remaining = remaining;
   }
   next(): number {
     if (this.#remaining > 0) {
@@ -77,6 +102,11 @@ interface Bus {
   gain: Ramp;
 }
 
+type StatusEvent = Extract<MixerEvent, { type: 'status' }>;
+/** Status events kept for reuse at most (a fixed stack: an array's pop/push can reallocate). */
+const STATUS_POOL_MAX = 16;
+type Playing = StatusEvent['playing'][number];
+
 /**
  * The mixer's signal path, free of Web Audio so it runs in Node tests and in the
  * AudioWorklet alike: buses of sequential sources, per-bus gain ramps, background
@@ -87,20 +117,40 @@ export class MixerCore {
   readonly sampleRate: number;
   #opts: MixerOptions;
   readonly #buses = new Map<BusName, Bus>();
+  /** The same buses as an array: iterating a Map allocates an iterator. */
+  readonly #busList: Bus[] = [];
+  /** Status events that {@link flushEvents} posted, for reuse (a structured clone was sent). */
+  readonly #statusPool: (StatusEvent | null)[] = new Array<StatusEvent | null>(STATUS_POOL_MAX).fill(null);
+  #statusPooled = 0;
   readonly #duck = new Ramp(1);
+  /**
+   * Events not yet drained: the first `#eventCount` slots. The array is never truncated,
+   * since `length = 0` drops its storage and the next push would allocate it again.
+   */
   readonly #events: MixerEvent[] = [];
+  #eventCount = 0;
   #meter: LevelMeter;
   #lastCreatedId = -1;
   #underruns = 0;
   /** Context frame at the end of the last rendered block, to time-stamp command effects. */
   #now = 0;
-  readonly #scratch = new Float32Array(128);
+  #scratch = new Float32Array(128);
+  /** dbToGain(duckDb), kept: a number returned by a call is a heap allocation unless inlined. */
+  #duckGain = 1;
+  /** Per-sample gains of a ramping bus and of the duck, for one quantum. */
+  #gains = new Float32Array(128);
+  #duckGains = new Float32Array(128);
 
   constructor(sampleRate: number, options: Partial<MixerOptions> = {}) {
     this.sampleRate = sampleRate;
     this.#opts = { ...DEFAULT_MIXER_OPTIONS, ...options };
     this.#meter = new LevelMeter(sampleRate, this.#opts.statusIntervalMs);
-    for (const name of BUSES) this.#buses.set(name, { sources: [], gain: new Ramp(1) });
+    this.#duckGain = dbToGain(this.#opts.duckDb);
+    for (const name of BUSES) {
+      const bus: Bus = { sources: [], gain: new Ramp(1) };
+      this.#buses.set(name, bus);
+      this.#busList.push(bus);
+    }
   }
 
   /** Underrun episodes so far: a started stream ran dry before its end was signalled. */
@@ -130,7 +180,7 @@ export class MixerCore {
         this.#create(cmd.id, cmd.bus, cmd.samples, cmd.loop);
         return;
       case 'stop': {
-        for (const bus of this.#buses.values()) {
+        for (const bus of this.#busList) {
           const i = bus.sources.findIndex((s) => s.id === cmd.id);
           if (i === 0) this.#fadeOut(bus, 'stopped');
           else if (i > 0) this.#remove(bus, i, 'stopped', this.#now);
@@ -148,6 +198,7 @@ export class MixerCore {
         return;
       case 'configure':
         this.#opts = { ...this.#opts, ...cmd.options };
+        this.#duckGain = dbToGain(this.#opts.duckDb);
         if (cmd.options.statusIntervalMs !== undefined) {
           this.#meter = new LevelMeter(this.sampleRate, this.#opts.statusIntervalMs);
         }
@@ -162,11 +213,17 @@ export class MixerCore {
   render(out: Float32Array, frame: number): void {
     out.fill(0);
     const n = out.length;
-    const scratch = n <= this.#scratch.length ? this.#scratch.subarray(0, n) : new Float32Array(n);
+    if (this.#scratch.length !== n) {
+      // Only if the quantum size changes.
+      this.#scratch = new Float32Array(n);
+      this.#gains = new Float32Array(n);
+      this.#duckGains = new Float32Array(n);
+    }
+    const scratch = this.#scratch;
     const voiceActive = this.#renderBus(this.#bus('voice'), scratch, frame);
     this.#mixBus(this.#bus('voice'), scratch, out, null);
 
-    const duckGain = dbToGain(this.#opts.duckDb);
+    const duckGain = this.#duckGain;
     const rampMs = voiceActive ? this.#opts.duckAttackMs : this.#opts.duckReleaseMs;
     const target = voiceActive ? duckGain : 1;
     if (this.#duck.target !== target) this.#duck.to(target, Math.round((rampMs / 1000) * this.sampleRate));
@@ -178,18 +235,60 @@ export class MixerCore {
 
     this.#now = frame + n;
     const level = this.#meter.push(out);
-    if (level) {
-      const playing: { id: number; bus: BusName; rendered: number }[] = [];
-      for (const bus of this.#buses.values()) {
-        for (const s of bus.sources) if (s.everStarted) playing.push({ id: s.id, bus: s.bus, rendered: s.rendered });
+    if (level) this.#emitEvent(this.#status(frame + n, level.rms, level.peak));
+  }
+
+  /** A status event, from the pool when there is one (no allocation in steady state). */
+  #status(frame: number, rms: number, peak: number): StatusEvent {
+    const pooled = this.#statusPooled > 0 ? this.#statusPool[--this.#statusPooled]! : null;
+    const e = pooled ?? { type: 'status', frame: 0, rms: 0, peak: 0, underruns: 0, playing: [] };
+    e.frame = frame;
+    e.rms = rms;
+    e.peak = peak;
+    e.underruns = this.#underruns;
+    const playing = e.playing;
+    let count = 0;
+    for (let b = 0; b < this.#busList.length; b++) {
+      const sources = this.#busList[b]!.sources;
+      for (let i = 0; i < sources.length; i++) {
+        const s = sources[i]!;
+        if (!s.everStarted) continue;
+        const p: Playing = playing[count] ?? (playing[count] = { id: 0, bus: s.bus, rendered: 0 });
+        p.id = s.id;
+        p.bus = s.bus;
+        p.rendered = s.rendered;
+        count++;
       }
-      this.#events.push({ type: 'status', frame: frame + n, rms: level.rms, peak: level.peak, underruns: this.#underruns, playing });
     }
+    playing.length = count;
+    return e;
   }
 
   /** Events produced since the last call, oldest first. */
   drainEvents(): MixerEvent[] {
-    return this.#events.splice(0, this.#events.length);
+    const out = this.#events.slice(0, this.#eventCount);
+    this.#eventCount = 0;
+    return out;
+  }
+
+  /**
+   * Hands each event since the last call to `post`, oldest first, then reuses the status
+   * events: `post` must copy what it keeps (a `postMessage` does). The audio thread's way
+   * of draining, with no allocation.
+   */
+  flushEvents(post: (event: MixerEvent) => void): void {
+    const events = this.#events;
+    const count = this.#eventCount;
+    this.#eventCount = 0;
+    for (let i = 0; i < count; i++) {
+      const e = events[i]!;
+      post(e);
+      if (e.type === 'status' && this.#statusPooled < STATUS_POOL_MAX) this.#statusPool[this.#statusPooled++] = e;
+    }
+  }
+
+  #emitEvent(e: MixerEvent): void {
+    this.#events[this.#eventCount++] = e;
   }
 
   #bus(name: BusName): Bus {
@@ -197,7 +296,7 @@ export class MixerCore {
   }
 
   #find(id: number): Source | undefined {
-    for (const bus of this.#buses.values()) {
+    for (const bus of this.#busList) {
       for (const s of bus.sources) if (s.id === id) return s;
     }
     return undefined;
@@ -229,8 +328,12 @@ export class MixerCore {
   }
 
   #remove(bus: Bus, index: number, reason: SourceEndReason, frame: number): void {
-    const [src] = bus.sources.splice(index, 1);
-    if (src) this.#events.push({ type: 'ended', id: src.id, bus: src.bus, rendered: src.rendered, frame, reason });
+    const src = bus.sources[index];
+    if (!src) return;
+    // A hand-written removal: splice() allocates the array of removed items.
+    for (let i = index; i < bus.sources.length - 1; i++) bus.sources[i] = bus.sources[i + 1]!;
+    bus.sources.length--;
+    this.#emitEvent({ type: 'ended', id: src.id, bus: src.bus, rendered: src.rendered, frame, reason });
   }
 
   /** Fills `buf` with the bus's sources, in order. Returns whether any sample was produced. */
@@ -269,7 +372,7 @@ export class MixerCore {
       src.flowing = true;
       if (!src.everStarted) {
         src.everStarted = true;
-        this.#events.push({ type: 'started', id: src.id, bus: src.bus, frame: frame + offset });
+        this.#emitEvent({ type: 'started', id: src.id, bus: src.bus, frame: frame + offset });
       }
     }
     let i = offset;
@@ -307,16 +410,27 @@ export class MixerCore {
       // again before resuming, so a slow stream plays in bursts rather than crackles.
       src.flowing = false;
       this.#underruns++;
-      this.#events.push({ type: 'underrun', id: src.id, bus: src.bus, frame: frame + i });
+      this.#emitEvent({ type: 'underrun', id: src.id, bus: src.bus, frame: frame + i });
     }
     return i - offset;
   }
 
   #mixBus(bus: Bus, buf: Float32Array, out: Float32Array, duck: Ramp | null): void {
     const gain = bus.gain;
-    for (let i = 0; i < out.length; i++) {
-      const g = duck ? gain.next() * duck.next() : gain.next();
-      out[i]! += buf[i]! * g;
+    const n = out.length;
+    if (gain.steady && (!duck || duck.steady)) {
+      const g = duck ? gain.value * duck.value : gain.value;
+      for (let i = 0; i < n; i++) out[i]! += buf[i]! * g;
+      return;
+    }
+    const gains = this.#gains;
+    gain.fill(gains);
+    if (duck) {
+      const duckGains = this.#duckGains;
+      duck.fill(duckGains);
+      for (let i = 0; i < n; i++) out[i]! += buf[i]! * gains[i]! * duckGains[i]!;
+    } else {
+      for (let i = 0; i < n; i++) out[i]! += buf[i]! * gains[i]!;
     }
   }
 }

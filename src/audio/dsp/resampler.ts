@@ -133,15 +133,39 @@ export class StreamResampler {
   }
 
   /**
+   * The most outputs {@link processInto} can write for an input of `inputLength` samples:
+   * size the output buffer with it once, up front.
+   */
+  maxOutputFor(inputLength: number): number {
+    return Math.ceil(((inputLength + 1) * this.toRate) / this.fromRate) + 1;
+  }
+
+  /**
    * Consumes `input` and returns every output sample that became computable (possibly none).
    * Returns a new array; `input` is not retained. Equal rates return a copy of `input`.
+   * On the audio thread use {@link processInto}, which allocates nothing.
    */
   process(input: Float32Array): Float32Array<ArrayBuffer> {
     if (this.identity) return input.slice();
+    const out = new Float32Array(this.maxOutputFor(input.length));
+    return out.slice(0, this.processInto(input, out));
+  }
+
+  /**
+   * Consumes `input`, writes the outputs that became computable to the start of `out`
+   * and returns how many. Allocates nothing once the history buffer has grown to the
+   * largest input seen. `out` needs {@link maxOutputFor}(input.length) samples.
+   */
+  processInto(input: Float32Array, out: Float32Array): number {
+    if (this.identity) {
+      if (out.length < input.length) throw new RangeError(`StreamResampler: out has ${out.length} samples, need ${input.length}`);
+      out.set(input);
+      return input.length;
+    }
     this.append(input);
     this.budget += input.length * this.L;
     const count = this.budget > 0 ? Math.ceil(this.budget / this.M) : 0;
-    const out = new Float32Array(count);
+    if (out.length < count) throw new RangeError(`StreamResampler: out has ${out.length} samples, need ${count}`);
     const K2 = 2 * this.tapsPerSide;
     const { table, buf, L, M, stepInt, stepRem, phases, exact } = this;
     let n = this.n;
@@ -181,7 +205,7 @@ export class StreamResampler {
     this.phase = phase;
     this.budget -= count * M;
     this.discardBefore(n - this.tapsPerSide + 1);
-    return out;
+    return count;
   }
 
   private append(input: Float32Array): void {

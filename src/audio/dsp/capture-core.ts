@@ -1,0 +1,70 @@
+import { Framer } from './framer';
+import { LevelMeter, type Level } from './level';
+import { downmixToMono } from './pcm';
+import { StreamResampler } from './resampler';
+
+/** Frames kept for reuse at most: a consumer that returns them faster does not grow it. */
+const POOL_MAX = 8;
+
+/**
+ * The capture worklet's signal path, free of Web Audio so it runs in Node tests: downmix,
+ * resample to the target rate, cut fixed frames, meter the input. Nothing is allocated
+ * per render quantum; each frame's array comes from a pool of frames the consumer gave
+ * back with {@link recycle} (the VAD worker does), or is new when the pool is empty.
+ */
+export class CaptureCore {
+  readonly #resampler: StreamResampler;
+  readonly #framer: Framer;
+  readonly #meter: LevelMeter | null;
+  /** A fixed stack (pop/push on an array can shrink and regrow its storage). */
+  readonly #pool: (Float32Array<ArrayBuffer> | null)[] = new Array<Float32Array<ArrayBuffer> | null>(POOL_MAX).fill(null);
+  #pooled = 0;
+  readonly #frameSize: number;
+  #mono = new Float32Array(128);
+  #silence = new Float32Array(128);
+  #resampled: Float32Array;
+  /** Frames allocated because the pool was empty. */
+  framesAllocated = 0;
+
+  constructor(inputRate: number, targetRate: number, frameSize: number, levelIntervalMs: number) {
+    this.#frameSize = frameSize;
+    this.#resampler = new StreamResampler(inputRate, targetRate);
+    this.#resampled = new Float32Array(this.#resampler.maxOutputFor(128));
+    this.#framer = new Framer(frameSize, () => this.#takeFrame());
+    this.#meter = levelIntervalMs > 0 ? new LevelMeter(inputRate, levelIntervalMs) : null;
+  }
+
+  /**
+   * Processes one render quantum. `onFrame` gets each completed frame (the callee owns
+   * it: transfer it, then hand it back with {@link recycle} when done); `onLevel` gets
+   * the input level when one is due (the object is reused: read it at once).
+   */
+  process(channels: readonly Float32Array[], onFrame: (frame: Float32Array<ArrayBuffer>) => void, onLevel: (level: Level) => void): void {
+    // No channels while the source is (re)connecting: count silence so audio time stays continuous.
+    const n = channels.length === 0 ? this.#silence.length : channels[0]!.length;
+    if (channels.length === 0 && this.#silence.length !== n) this.#silence = new Float32Array(n);
+    if (this.#mono.length !== n) this.#mono = new Float32Array(n); // only if the quantum size changes
+    const block = channels.length === 0 ? this.#silence : channels.length === 1 ? channels[0]! : downmixToMono(channels, this.#mono);
+    if (this.#meter) {
+      const level = this.#meter.push(block);
+      if (level) onLevel(level);
+    }
+    const need = this.#resampler.maxOutputFor(block.length);
+    if (this.#resampled.length < need) this.#resampled = new Float32Array(need);
+    const count = this.#resampler.processInto(block, this.#resampled);
+    this.#framer.push(this.#resampled, onFrame, count);
+  }
+
+  /** Takes back a frame the consumer is done with (a transferred-back array), for reuse. */
+  recycle(frame: Float32Array<ArrayBuffer>): void {
+    if (frame.length >= this.#frameSize && this.#pooled < POOL_MAX) this.#pool[this.#pooled++] = frame;
+  }
+
+  #takeFrame(): Float32Array<ArrayBuffer> {
+    const frame = this.#pooled > 0 ? this.#pool[--this.#pooled]! : null;
+    if (frame) this.#pool[this.#pooled] = null;
+    if (frame) return frame.length === this.#frameSize ? frame : new Float32Array(frame.buffer, 0, this.#frameSize);
+    this.framesAllocated++;
+    return new Float32Array(this.#frameSize);
+  }
+}
