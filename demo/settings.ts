@@ -1,6 +1,7 @@
 // The demo's provider settings: each stage on the built-in local server by default, or on
 // any OpenAI-compatible endpoint with a key (kept in memory only) or a token URL.
-import { OpenAILLM, OpenAISTT, OpenAITTS, type LLM, type STT, type TTS } from '../src/index';
+import type { LLM, STT, TTS } from '../src/index';
+import { OpenAILLM, OpenAISTT, OpenAITTS } from '../src/openai/index';
 
 type Stage = 'stt' | 'llm' | 'tts';
 const DEFAULT_MODELS: Record<Stage, string> = { stt: 'gpt-4o-mini-transcribe', llm: 'gpt-4o-mini', tts: 'gpt-4o-mini-tts' };

@@ -36,9 +36,7 @@ export type { TurnMetrics } from './telemetry/turn-metrics';
 export { functionTool, type FunctionTool, type FunctionToolDef, type ToolContext, type ZodSchemaLike, type ParseResult } from './tools/function-tool';
 export type { ToolResult } from './tools/tool-runner';
 
-// Providers (OpenAI-compatible: OpenAI, Groq, Together, Ollama, vLLM, …)
-export { OpenAILLM } from './providers/llm/openai';
-export { OpenAISTT } from './providers/stt/openai';
-export { OpenAITTS } from './providers/tts/openai';
+// Provider contract and errors. The providers themselves have their own entry points
+// (`earshot/openai`, …) so the core stays small.
 export { ProviderError, type ProviderErrorCode } from './providers/errors';
 export type { LLM, STT, TTS, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';

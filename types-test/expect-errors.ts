@@ -10,9 +10,6 @@ import {
   MicrophoneError,
   Mixer,
   MixerStream,
-  OpenAILLM,
-  OpenAISTT,
-  OpenAITTS,
   Pipeline,
   ProviderError,
   SileroVAD,
@@ -25,6 +22,7 @@ import {
   type ProviderErrorCode,
   type ToolContext,
 } from 'earshot';
+import { OpenAILLM, OpenAISTT, OpenAITTS } from 'earshot/openai';
 
 const getToken = async () => 'token';
 const agent = new Agent({ instructions: 'Be brief.' });

@@ -1,8 +1,10 @@
 // The bench page's helpers (window.B): an AgentSession against the local provider server
 // with recorders on an independent clock (the AudioContext's frames), taps on the mic and
 // the output, and in-page analysis so only summaries cross to Node. Bench-only code.
-import * as E from '/src/index.ts';
+import * as Core from '/src/index.ts';
+import * as OpenAI from '/src/openai/index.ts';
 
+const E = { ...Core, ...OpenAI };
 window.E = E;
 const B = {};
 window.B = B;

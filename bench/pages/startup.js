@@ -1,7 +1,10 @@
 // Figure 5's page: the built bundle (a private snapshot of dist/, served at /bench-dist/
 // with ordinary caching), start() to listening. Bench-only code.
 // A runtime URL: Vite must not resolve (or transform) the bundle.
-const E = await import(/* @vite-ignore */ new URL('/bench-dist/earshot.js', location.href).href);
+const E = {
+  ...(await import(/* @vite-ignore */ new URL('/bench-dist/earshot.js', location.href).href)),
+  ...(await import(/* @vite-ignore */ new URL('/bench-dist/openai.js', location.href).href)),
+};
 window.E = E;
 
 window.startOnce = async ({ preload = false } = {}) => {

@@ -1,8 +1,11 @@
 // Page side of the cross-engine runner (e2e/engines/run.mjs): each test runs in the page,
 // from src/ through the Vite dev server, and returns plain JSON for the runner to assert.
 // The mic is earshot/testing's fake microphone: the engines' own fake devices differ.
-import * as E from '../../src/index';
+import * as Core from '../../src/index';
+import * as OpenAI from '../../src/openai/index';
 import * as T from '../../src/testing/index';
+
+const E = { ...Core, ...OpenAI };
 
 const FIXTURES = '/e2e/fixtures/generated/';
 
@@ -41,7 +44,7 @@ async function micError() {
     await engine.start();
     return { ok: true };
   } catch (err) {
-    const e = err as E.EarshotError & { cause?: { name?: string; message?: string } };
+    const e = err as Core.EarshotError & { cause?: { name?: string; message?: string } };
     return { ok: false, name: e.name, code: e.code, isMic: e instanceof E.MicrophoneError, causeName: e.cause?.name, causeMessage: e.cause?.message };
   }
 }

@@ -21,7 +21,7 @@ const engines = process.argv.slice(2).length ? process.argv.slice(2) : ['firefox
 const fixture = (name) => JSON.parse(readFileSync(resolve(root, 'e2e/fixtures/generated', `${name}.json`), 'utf8'));
 
 for (const e of engines) if (!LAUNCHERS[e]) throw new Error(`unknown engine ${e} (firefox, webkit)`);
-for (const f of ['dist/earshot.js', 'dist/earshot.iife.js', 'e2e/fixtures/generated/utt-en-gb.wav']) {
+for (const f of ['dist/earshot.js', 'dist/earshot.iife.js', 'dist/openai.js', 'dist/openai.iife.js', 'e2e/fixtures/generated/utt-en-gb.wav']) {
   if (!existsSync(resolve(root, f))) throw new Error(`${f} is missing: run npm run build && npm run fixtures`);
 }
 

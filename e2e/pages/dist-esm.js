@@ -1,2 +1,3 @@
-import * as Earshot from './earshot/earshot.js';
-window.EarshotESM = Earshot;
+import * as Core from './earshot/earshot.js';
+import * as OpenAI from './earshot/openai.js';
+window.EarshotESM = { ...Core, ...OpenAI };

@@ -65,7 +65,7 @@ describe('OpenAITTS', () => {
     expect(r.samples.length).toBe(raw.length);
     expect(r.samples).toEqual(int16ToFloat32(raw));
     expect(raw.length / 24000).toBeGreaterThan(2); // plausible speech length at 24 kHz
-  });
+  }, 20_000); // two espeak-ng syntheses: seconds on a loaded 2-core machine, not a timing check
 
   it('has a 24 kHz sample rate and a label', () => {
     expect(tts().sampleRate).toBe(24000);
