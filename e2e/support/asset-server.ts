@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { runtimeFiles } from '../../scripts/runtime-files.mjs';
 
-const RUNTIME = resolve(import.meta.dirname, '../../public/runtime');
+const RUNTIME = runtimeFiles(); // name -> path in node_modules
 const FILES: Record<string, { kind: string; type: string }> = {
   'silero_vad_v5.onnx': { kind: 'model', type: 'application/octet-stream' },
   'ort-wasm-simd-threaded.wasm': { kind: 'wasm', type: 'application/wasm' },
@@ -37,7 +37,7 @@ export async function startAssetServer(): Promise<AssetServer> {
     if (hit && fault === '404') return void res.writeHead(404, { ...cors, 'content-type': 'text/plain' }).end('Not Found');
     if (hit && fault === 'junk') return void res.writeHead(200, { ...cors, 'content-type': file.type }).end(SPA_PAGE);
     const type = hit && fault === 'octet' ? 'application/octet-stream' : file.type;
-    res.writeHead(200, { ...cors, 'content-type': type }).end(readFileSync(resolve(RUNTIME, m[3]!)));
+    res.writeHead(200, { ...cors, 'content-type': type }).end(readFileSync(RUNTIME[m[3]!]!));
   });
   // Port 0: a free port, so parallel checkouts never collide.
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
