@@ -109,16 +109,20 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    * first `await`, as Safari requires. Called without one, audio starts on the user's
    * next gesture (see {@link waitingForGesture}). Rejects with a typed error; what was
    * built is torn down.
+   * @param options.beforeMic Awaited (its rejection ignored) before the mic opens, after
+   *   the gesture-bound steps: e.g. the VAD's `preload()`, so audio time 0 is when the VAD
+   *   can hear. Frames captured during a slow model load would otherwise be processed
+   *   seconds late in a burst, while the level meters run live.
    */
-  start(): Promise<void> {
-    this.#starting ??= this.#start().catch((err: unknown) => {
+  start(options: { beforeMic?: PromiseLike<unknown> } = {}): Promise<void> {
+    this.#starting ??= this.#start(options.beforeMic).catch((err: unknown) => {
       this.close();
       throw err;
     });
     return this.#starting;
   }
 
-  async #start(): Promise<void> {
+  async #start(beforeMic?: PromiseLike<unknown>): Promise<void> {
     const o = this.#options;
     const generation = this.#generation;
     // close() during start(): stop at the next step instead of building on a closed context.
@@ -173,6 +177,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       this.emit('microphone_ended', { deviceId: track.getSettings().deviceId, label: track.label }),
     );
     this.#mic = mic;
+    if (beforeMic) await Promise.resolve(beforeMic).catch(() => undefined);
+    check();
     try {
       await mic.open();
     } catch (err) {

@@ -113,12 +113,13 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   async #start(check: () => void): Promise<void> {
     this.#states.setAgent('starting', 'start');
-    // The VAD (worker, ORT, model) loads while the mic and worklets open; a load error
-    // surfaces from vad.start() below.
-    this.pipeline.vad.preload().catch(() => undefined);
+    // The VAD (worker, ORT, model) loads while the worklets load; the mic opens once it
+    // is ready, so the VAD hears the user live rather than seconds behind after a slow
+    // load. A load error surfaces from vad.start() below.
+    const vadReady = this.pipeline.vad.preload();
     const engine = new AudioEngine(this.pipeline.audio);
     this.#engine = engine;
-    await engine.start();
+    await engine.start({ beforeMic: vadReady });
     check();
     await engine.unlock();
     check();
