@@ -4,7 +4,7 @@
 // they are an order of magnitude above the expected value.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { launch } from './support/browser';
-import { control, events, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
+import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 
 // Generous: a loaded 2-core machine takes tens of seconds to start a session (VAD wasm);
 // each test's own waits guard against hangs.
@@ -13,11 +13,7 @@ test.describe.configure({ timeout: 240_000 });
 let browser: Browser;
 let page: Page;
 test.afterEach(async ({ baseURL }, info) => {
-  if (info.status !== info.expectedStatus && page) {
-    const ev = await page.evaluate(() => (window as any).R?.events.map((e: any) => `${e.t.toFixed(0)} ${e.name} ${e.state ?? e.text ?? e.code ?? e.reason ?? ''}`)).catch(() => []);
-    const log = ((await control(baseURL!, 'log').catch(() => ({ requests: [] }))).requests as any[]).map((r) => `${r.route} ${r.status}${r.aborted ? ' aborted' : ''}`);
-    console.log(`events:\n  ${(ev ?? []).join('\n  ')}\nrequests:\n  ${log.join('\n  ')}`);
-  }
+  if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
   await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
   await browser?.close();
 });

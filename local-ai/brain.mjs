@@ -45,14 +45,3 @@ export function demoBrain(body) {
   return { text: `I heard: "${said}". I'm only a rule-based demo brain; plug in a real LLM in the settings.`, toolCalls: [] };
 }
 
-/** A small seeded PRNG (mulberry32): the same "random" bytes on every run. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

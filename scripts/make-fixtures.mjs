@@ -18,7 +18,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { activeRegions, readWavMono, toSec } from './wav-bounds.mjs';
-import { writeWav16 as writeWav } from './wav.mjs';
+import { mulberry32, writeWav16 as writeWav } from './wav.mjs';
 
 const writeWav16 = (path, samples, sampleRate = SR) => writeWav(path, samples, sampleRate);
 
@@ -136,17 +136,6 @@ async function speak(tmp, name, { voice, speed, text }) {
   while (b > a && Math.abs(samples[b - 1]) <= LSB) b--;
   if (a === b) throw new Error(`espeak-ng produced silence for "${text}" (voice ${voice})`);
   return samples.subarray(a, b);
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const silence = (sec) => new Float32Array(Math.round(sec * SR));

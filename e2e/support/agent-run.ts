@@ -73,3 +73,10 @@ export async function waitForEvents(page: Page, name: string, count: number, tim
 export async function events(page: Page): Promise<any[]> {
   return page.evaluate(() => (window as any).R.events);
 }
+
+/** After a failed test: prints what the session and the provider server saw, to tell a flake from a bug. */
+export async function logFailure(page: Page, baseURL: string): Promise<void> {
+  const ev = await page.evaluate(() => (window as any).R?.events.map((e: any) => `${e.t.toFixed(0)} ${e.name} ${e.state ?? e.text ?? e.code ?? e.reason ?? ''}`)).catch(() => []);
+  const log = ((await control(baseURL, 'log').catch(() => ({ requests: [] }))).requests as any[]).map((r) => `${r.route} ${r.status}${r.aborted ? ' aborted' : ''}`);
+  console.log(`events:\n  ${(ev ?? []).join('\n  ')}\nrequests:\n  ${log.join('\n  ')}`);
+}

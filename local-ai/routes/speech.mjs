@@ -1,7 +1,7 @@
 // POST /v1/audio/speech (protocols.md §3.1): espeak-ng PCM (or WAV), paced, with faults.
 import { TTS_RATE } from '../espeak.mjs';
 import { hang, openAiError, sendStatusFault } from '../faults.mjs';
-import { mulberry32 } from '../brain.mjs';
+import { mulberry32 } from '../../scripts/wav.mjs';
 import { parseJson, readBody, sleep, startSse } from '../http.mjs';
 
 /** @param {{ state(): any, authorized(ctx: any): boolean, espeak(text: string, voice: string, speed: number): Promise<Buffer>, chunkBytes: number }} env */
