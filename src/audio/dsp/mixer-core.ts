@@ -6,7 +6,7 @@ import {
   type MixerOptions,
   type SourceEndReason,
 } from '../worklet-protocol';
-import { LevelMeter, dbToGain } from './level';
+import { type Level, LevelMeter, dbToGain } from './level';
 
 /** Defaults of the mixer; every field can be overridden at creation or by `configure`. */
 export const DEFAULT_MIXER_OPTIONS: MixerOptions = {
@@ -235,16 +235,18 @@ export class MixerCore {
 
     this.#now = frame + n;
     const level = this.#meter.push(out);
-    if (level) this.#emitEvent(this.#status(frame + n, level.rms, level.peak));
+    if (level) this.#emitEvent(this.#status(frame + n, level));
   }
 
   /** A status event, from the pool when there is one (no allocation in steady state). */
-  #status(frame: number, rms: number, peak: number): StatusEvent {
+  // Takes the meter's Level object, not its numbers: doubles passed as arguments to a call
+  // V8 does not inline are boxed, i.e. two heap numbers allocated per status.
+  #status(frame: number, level: Level): StatusEvent {
     const pooled = this.#statusPooled > 0 ? this.#statusPool[--this.#statusPooled]! : null;
     const e = pooled ?? { type: 'status', frame: 0, rms: 0, peak: 0, underruns: 0, playing: [] };
     e.frame = frame;
-    e.rms = rms;
-    e.peak = peak;
+    e.rms = level.rms;
+    e.peak = level.peak;
     e.underruns = this.#underruns;
     const playing = e.playing;
     let count = 0;
