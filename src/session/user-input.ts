@@ -5,13 +5,11 @@ import { concatFloat32 } from '../audio/dsp/pcm';
 import type { EventHub } from '../events';
 import { TurnClock } from '../telemetry/turn-metrics';
 import type { BargeInDetector } from '../turn/barge-in';
+import { EchoPath } from '../turn/echo-path';
 import type { Turn } from '../turn/turn';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
-
-/** How long the output level is held for the echo gate: covers output latency plus room echo, ms. */
-const ECHO_HOLD_MS = 300;
 
 interface UserInputDeps {
   states: SessionStates;
@@ -25,8 +23,8 @@ interface UserInputDeps {
 
 /**
  * The user's side: VAD events become user states, utterances become turns, and frames
- * over the agent's voice go through duck-then-confirm barge-in with an echo gate fed by
- * the mic and output levels.
+ * over the agent's voice go through duck-then-confirm barge-in behind an echo gate that
+ * compares each mic frame with the output that could have echoed into it, in audio time.
  */
 export class UserInput {
   /** False until `onEnter` has run and after close: user speech is ignored. */
@@ -37,8 +35,9 @@ export class UserInput {
   readonly #barge: BargeInDetector;
   readonly #deps: UserInputDeps;
   readonly #offs: (() => void)[] = [];
-  #micRms = 0;
-  #outRms = 0;
+  readonly #echo: EchoPath;
+  /** Context time (s) of capture's audio time 0: puts mic frames on the output's clock. */
+  #captureOffset: number | null = null;
   /** Some speech frame of the current utterance rose above the echo gate: it is the user's. */
   #heardUser = false;
   /** A `waitForPlayback` reply: utterances during it wait here until it has played. */
@@ -53,14 +52,16 @@ export class UserInput {
     this.#pipeline = pipeline;
     this.#barge = barge;
     this.#deps = deps;
+    this.#echo = new EchoPath({ priorGain: pipeline.interrupt.echoRatio });
+    void engine.captureStartFrame.then(
+      (frame) => (this.#captureOffset = frame / engine.context.sampleRate),
+      () => undefined, // capture never started: no frames will come
+    );
     const vad = pipeline.vad;
     this.#offs.push(
-      engine.on('input_level_measured', (e) => {
-        this.#micRms = e.rms;
-        hub.emit('input_level_measured', e);
-      }),
+      engine.on('input_level_measured', (e) => hub.emit('input_level_measured', e)),
       engine.on('output_level_measured', (e) => {
-        this.#outputLevel(e.rms);
+        this.#echo.pushOutput(e.at, e.rms);
         hub.emit('output_level_measured', e);
       }),
       engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
@@ -71,7 +72,7 @@ export class UserInput {
         this.#heardUser = false;
         this.#settleUser(true);
       }),
-      vad.on('vad_frame', (e) => this.#frame(e.at, e.probability)),
+      vad.on('vad_frame', (e) => this.#frame(e.at, e.probability, e.rms)),
     );
   }
 
@@ -141,24 +142,6 @@ export class UserInput {
     this.#deps.onUtterance(audio, clock);
   }
 
-  /**
-   * The echo reaches the mic one output latency (and room delay) after it was played, so
-   * the gate compares the mic with the loudest output of the last {@link ECHO_HOLD_MS}.
-   */
-  #outputLevel(rms: number): void {
-    const now = performance.now();
-    this.#outHistory.push([now, rms]);
-    while (this.#outHistory.length > 0 && this.#outHistory[0]![0] < now - ECHO_HOLD_MS) this.#outHistory.shift();
-    this.#outRms = this.#outHistory.reduce((m, [, r]) => Math.max(m, r), 0);
-  }
-
-  readonly #outHistory: [number, number][] = [];
-
-  #isEcho(): boolean {
-    const ratio = this.#pipeline.interrupt.echoRatio;
-    return ratio > 0 && this.#outRms > 0.001 && this.#micRms < ratio * this.#outRms;
-  }
-
   /** The user stopped; `agentToo`: no turn follows, so a listening agent goes idle. */
   #settleUser(agentToo: boolean): void {
     const agent = this.#deps.states.agent;
@@ -167,12 +150,15 @@ export class UserInput {
     this.#deps.onSilence();
   }
 
-  #frame(at: number, probability: number): void {
-    if (probability >= this.#pipeline.vad.options.positiveSpeechThreshold && !this.#isEcho()) this.#heardUser = true;
+  #frame(at: number, probability: number, rms: number): void {
+    const vadOptions = this.#pipeline.vad.options;
+    // Before capture's start is known no output can be matched: the frame is the user's.
+    const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold).user;
+    if (probability >= vadOptions.positiveSpeechThreshold && user) this.#heardUser = true;
     const turn = this.#deps.currentTurn();
     const active = this.accepting && turn !== null && !turn.handle.done && !turn.handle.interrupted;
     const interruptible = active && turn!.handle.interruptible && !(this.#held && this.#held === turn!.handle);
-    const action = this.#barge.update({ at, probability, agentActive: active, interruptible, micRms: this.#micRms, outRms: this.#outRms });
+    const action = this.#barge.update({ at, probability, agentActive: active, interruptible, user });
     const mixer = this.#engine.mixer;
     if (action === 'duck') {
       mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);

@@ -13,9 +13,9 @@ function frameAt(i: number, t0 = 10): number {
   return t0 + (i + 1) * FRAME;
 }
 
-/** Defaults: agent active, interruptible, no playback level (echo gate off). */
+/** Defaults: agent active, interruptible, the echo gate gives the frame to the user. */
 function input(at: number, probability: number, extra: Partial<BargeInInput> = {}): BargeInInput {
-  return { at, probability, agentActive: true, interruptible: true, micRms: 0, outRms: 0, ...extra };
+  return { at, probability, agentActive: true, interruptible: true, user: true, ...extra };
 }
 
 /** Feeds one frame per probability, starting at frame index `from`; returns the actions. */
@@ -217,58 +217,48 @@ describe('BargeInDetector: release', () => {
   });
 });
 
-describe('BargeInDetector: echo gate', () => {
-  it('a speech frame with mic level < 0.5 × output level does not duck (echoRatio 0.5)', () => {
-    const d = detector({ echoRatio: 0.5 });
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.05 }))).toBeNull();
+describe("BargeInDetector: the echo gate's verdicts", () => {
+  it('a speech frame the gate calls echo does not duck', () => {
+    const d = detector();
+    expect(d.update(input(frameAt(0), 0.95, { user: false }))).toBeNull();
     expect(d.pending).toBe(false);
   });
 
-  it('just below the default ratio (0.3) is gated, at the ratio is not', () => {
-    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.0599 }))).toBeNull();
-    expect(detector().update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.06 }))).toBe('duck');
-  });
-
-  it('a speech frame with mic level 0.2 over output 0.2 ducks', () => {
+  it('echo frames, then the user: ducks on the first frame of the user', () => {
     const d = detector();
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.2 }))).toBe('duck');
+    expect(feed(d, [0.95, 0.95], { user: false })).toEqual([null, null]);
+    expect(d.update(input(frameAt(2), 0.95))).toBe('duck');
   });
 
-  it('echoRatio 0 disables the gate', () => {
-    const d = detector({ echoRatio: 0 });
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.05 }))).toBe('duck');
-  });
-
-  it('a higher echoRatio gates louder mic levels', () => {
-    const d = detector({ echoRatio: 2 });
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.3 }))).toBeNull();
-    expect(d.update(input(frameAt(1), 0.95, { outRms: 0.2, micRms: 0.41 }))).toBe('duck');
-  });
-
-  it('outRms <= 0.001 counts as no playback: the gate is off', () => {
+  it('a run mostly of echo is released once a whole window holds nothing of the user, never confirmed', () => {
     const d = detector();
-    expect(d.update(input(frameAt(0), 0.95, { outRms: 0.001, micRms: 0 }))).toBe('duck');
-    // Just above the floor the gate applies.
-    const e = detector();
-    expect(e.update(input(frameAt(0), 0.95, { outRms: 0.0011, micRms: 0 }))).toBeNull();
-  });
-
-  it('a candidate mostly below the gate is released at the deadline, not confirmed (echo)', () => {
-    const d = detector();
-    const actions: BargeInAction[] = [d.update(input(frameAt(0), 0.95, { outRms: 0.2, micRms: 0.2 }))];
-    for (let k = 1; k <= 9; k++) actions.push(d.update(input(frameAt(k), 0.95, { outRms: 0.2, micRms: 0.02 })));
+    const actions: BargeInAction[] = [d.update(input(frameAt(0), 0.95))];
+    for (let k = 1; k <= 12; k++) actions.push(d.update(input(frameAt(k), 0.95, { user: false })));
     expect(actions[0]).toBe('duck');
-    expect(actions.slice(1, 9)).toEqual(Array(8).fill(null)); // echo frames neither confirm nor release early
-    expect(actions[9]).toBe('release');
+    expect(actions).not.toContain('confirm');
+    // 300 ms after the user's frame ended (frame 0 ends at 32 ms; frame 10 at 352 ms).
+    expect(actions.indexOf('release')).toBe(10);
     expect(d.pending).toBe(false);
   });
 
-  it('a candidate above the gate on half its frames or more is confirmed (the user over the echo)', () => {
+  it("the user's frames on half the run or more confirm it (the user over the echo)", () => {
     const d = detector();
     const actions: BargeInAction[] = [];
-    for (let k = 0; k <= 9; k++) actions.push(d.update(input(frameAt(k), 0.95, { outRms: 0.2, micRms: k % 2 === 0 ? 0.2 : 0.02 })));
+    for (let k = 0; k <= 9; k++) actions.push(d.update(input(frameAt(k), 0.95, { user: k % 2 === 0 })));
     expect(actions[0]).toBe('duck');
     expect(actions[9]).toBe('confirm');
+  });
+
+  it('an echo-started run does not delay the user: the window counts from their first frame', () => {
+    const d = detector();
+    // One stray frame given to the user, then echo, then the user speaks for real at frame 9.
+    const verdicts = [true, ...Array(8).fill(false), ...Array(12).fill(true)];
+    const actions = verdicts.map((user, k) => d.update(input(frameAt(k), 0.95, { user })));
+    // Frame 9 starts at 288 ms; 300 ms later is the end of frame 18. (The stray frame may
+    // make it sooner: half the frames since it are the user's by frame 15.)
+    const at = actions.indexOf('confirm');
+    expect(at).toBeGreaterThan(9);
+    expect(at).toBeLessThanOrEqual(18);
   });
 });
 

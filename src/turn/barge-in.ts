@@ -12,9 +12,11 @@ export interface InterruptConfig {
   /** How far the agent's voice is ducked while an interruption is unconfirmed, dB. Default −12. */
   duckDb: number;
   /**
-   * Echo gate: during agent playback, mic level must exceed this fraction of the recent
-   * output level for speech to count as the user's: to start a suspicion, and on most
-   * frames until it is confirmed. Default 0.3 (about −10 dB; with the browser's echo
+   * Echo gate. While the agent speaks, speech counts as the user's only when the mic holds
+   * more than the agent's echo explains: to start a suspicion, and on most frames until it
+   * is confirmed. The echo path (gain and delay from the output to the mic) is learned
+   * while the agent speaks and the user is silent; until then this linear gain is assumed
+   * over the last 400 ms of output. Default 0.3 (about −10 dB; with the browser's echo
    * canceller on, echo usually sits 20 dB or more below). 0 disables the gate.
    */
   echoRatio: number;
@@ -40,9 +42,8 @@ export interface BargeInInput {
   agentActive: boolean;
   /** The current utterance may be interrupted. */
   interruptible: boolean;
-  /** Recent mic and output RMS (linear), for the echo gate. */
-  micRms: number;
-  outRms: number;
+  /** The echo gate's verdict on this frame: the mic holds more than the agent's echo. */
+  user: boolean;
 }
 
 export type BargeInAction = 'duck' | 'release' | 'confirm' | null;
@@ -50,19 +51,22 @@ export type BargeInAction = 'duck' | 'release' | 'confirm' | null;
 const FRAME_SEC = 0.032;
 
 /**
- * Duck-then-confirm barge-in. The first speech frame over the agent ducks its voice
- * (within one VAD frame); speech lasting `minInterruptionMs` confirms the interruption;
- * a blip (cough, click) releases the duck and playback carries on, nothing lost.
+ * Duck-then-confirm barge-in. The first speech frame over the agent that the echo gate
+ * gives to the user ducks its voice (within one VAD frame); the interruption is confirmed
+ * once the user's speech has lasted `minInterruptionMs`, counted from a frame of the user's
+ * with at least half the frames since then the user's too (syllables of the user's voice
+ * over the agent's echo pass the gate on some frames and not on others). A blip (cough,
+ * click) or a stretch of echo releases the duck and playback carries on, nothing lost.
  */
 export class BargeInDetector {
   #config: InterruptConfig;
   readonly #positive: number;
   readonly #negative: number;
-  #candidateStart = -1;
+  /** The current run of speech frames over the agent: end time and the gate's verdict. */
+  #runAt: number[] = [];
+  #runUser: boolean[] = [];
   #silentFrames = 0;
-  /** Speech frames of the candidate, and how many of them rose above the echo gate. */
-  #frames = 0;
-  #userFrames = 0;
+  #ducked = false;
 
   constructor(config: InterruptConfig, thresholds: { positive: number; negative: number }) {
     this.#config = config;
@@ -72,45 +76,78 @@ export class BargeInDetector {
 
   /** True while an interruption is suspected but not yet confirmed (the voice is ducked). */
   get pending(): boolean {
-    return this.#candidateStart >= 0;
+    return this.#ducked;
   }
 
   /** Feeds one VAD frame; returns what to do now. */
   update(f: BargeInInput): BargeInAction {
     const c = this.#config;
     if (c.mode === 'STT_ONLY' || !f.agentActive || !f.interruptible) return this.reset();
-    const echo = c.echoRatio > 0 && f.outRms > 0.001 && f.micRms < c.echoRatio * f.outRms;
-    if (this.#candidateStart < 0) {
-      if (f.probability >= this.#positive && !echo) {
-        this.#candidateStart = f.at - FRAME_SEC;
-        this.#silentFrames = 0;
-        this.#frames = this.#userFrames = 1;
-        return 'duck';
-      }
+    if (f.probability < this.#negative || (this.#runAt.length === 0 && f.probability < this.#positive)) {
+      if (this.#runAt.length > 0 && ++this.#silentFrames >= c.releaseFrames) return this.reset();
       return null;
     }
-    if (f.probability < this.#negative) {
-      if (++this.#silentFrames >= c.releaseFrames) return this.reset();
-      return null;
-    }
-    // The user's voice over the agent's echo passes the gate on some frames and not on
-    // others (syllables vs the agent's loud ones): judge the majority, at confirmation.
     this.#silentFrames = 0;
-    this.#frames++;
-    if (!echo) this.#userFrames++;
-    if ((f.at - this.#candidateStart) * 1000 >= c.minInterruptionMs) {
-      const user = this.#userFrames >= this.#frames / 2;
-      this.#candidateStart = -1;
-      return user ? 'confirm' : 'release';
+    this.#runAt.push(f.at);
+    this.#runUser.push(f.user);
+    const windowSec = c.minInterruptionMs / 1000;
+    // Windows longer than two minimum ones are not looked at: bounds the work per frame
+    // while the agent's echo keeps the VAD firing for a whole answer.
+    let old = 0;
+    while (old < this.#runAt.length && this.#runAt[old]! < f.at - 2 * windowSec - FRAME_SEC) old++;
+    if (old > 0) {
+      this.#runAt.splice(0, old);
+      this.#runUser.splice(0, old);
+    }
+    if (this.#confirmed(f.at, windowSec)) {
+      this.#clear();
+      return 'confirm';
+    }
+    if (!this.#ducked) {
+      if (!f.user) return null;
+      this.#ducked = true;
+      return 'duck';
+    }
+    // Ducked, but nothing of the user's for a whole window: the agent's own echo.
+    if (!this.#userSince(f.at - windowSec)) {
+      this.#ducked = false;
+      return 'release';
     }
     return null;
   }
 
-  /** Forgets a pending candidate; returns 'release' if one was pending (so the duck is undone). */
+  /** Forgets the current run; returns 'release' if the voice was ducked (so the duck is undone). */
   reset(): BargeInAction {
-    const was = this.#candidateStart >= 0;
-    this.#candidateStart = -1;
-    this.#silentFrames = 0;
+    const was = this.#ducked;
+    this.#clear();
     return was ? 'release' : null;
+  }
+
+  #clear(): void {
+    this.#runAt = [];
+    this.#runUser = [];
+    this.#silentFrames = 0;
+    this.#ducked = false;
+  }
+
+  /**
+   * A frame of the user's, at least `windowSec` of speech ago (from its start), with at
+   * least half the frames from it to now the user's.
+   */
+  #confirmed(now: number, windowSec: number): boolean {
+    const n = this.#runAt.length;
+    let user = 0;
+    // Walk back from now: `user` counts the user's frames from i to the end.
+    for (let i = n - 1; i >= 0; i--) {
+      if (this.#runUser[i]) user++;
+      const long = now - (this.#runAt[i]! - FRAME_SEC) >= windowSec - 1e-6;
+      if (long && this.#runUser[i] && user * 2 >= n - i) return true;
+    }
+    return false;
+  }
+
+  #userSince(t: number): boolean {
+    for (let i = this.#runAt.length - 1; i >= 0 && this.#runAt[i]! > t; i--) if (this.#runUser[i]) return true;
+    return false;
   }
 }

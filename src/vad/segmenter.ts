@@ -1,5 +1,6 @@
 import { FrameProcessor, type FrameProcessorEvent } from '@ricky0123/vad-web/dist/frame-processor.js';
 import { Message } from '@ricky0123/vad-web/dist/messages.js';
+import { rms } from '../audio/dsp/level';
 import { EnergyTrail } from './energy-trail';
 import { VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadOptions } from './options';
 
@@ -11,7 +12,8 @@ export interface SpeechModel {
 
 /** Events in audio time: seconds since capture start (frame index × 32 ms). */
 export type SegmenterEvent =
-  | { type: 'frame'; at: number; probability: number }
+  /** `rms`: the frame's level (linear), for the echo gate: the same audio time as the probability. */
+  | { type: 'frame'; at: number; probability: number; rms: number }
   /** `at`: onset (start of the first confirming frame); `confirmedAt`: when it was confirmed. */
   | { type: 'speech_started'; at: number; confirmedAt: number }
   /** `at`: when the silence reached `redemptionMs`; `lastSpeechAt`: estimated end of speech. */
@@ -85,10 +87,11 @@ export class Segmenter {
     const fpEvents: FrameProcessorEvent[] = [];
     await this.#fp.process(frame, (e) => fpEvents.push(e));
     let probability = 0;
+    const level = rms(frame);
     for (const e of fpEvents) {
       if (e.msg === Message.FrameProcessed) {
         probability = e.probs.isSpeech;
-        out.push({ type: 'frame', at: end, probability });
+        out.push({ type: 'frame', at: end, probability, rms: level });
         this.#trackOnset(probability, index, out);
       } else if (e.msg === Message.SpeechEnd || e.msg === Message.VADMisfire) {
         // FrameProcessor's own (longer) redemption ran out. Its SpeechStart/SpeechRealStart

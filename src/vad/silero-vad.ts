@@ -19,9 +19,10 @@ export interface VadEvents {
   speech_misfired: { at: number; startedAt: number };
   /**
    * Every 32 ms frame. `inferenceMs`: the frame's whole processing time in the worker
-   * (model and segmentation); `runMs`: ONNX Runtime's `session.run` alone.
+   * (model and segmentation); `runMs`: ONNX Runtime's `session.run` alone; `rms`: the
+   * frame's level (linear, full scale 1). `at`: audio time of the frame's end, s.
    */
-  vad_frame: { at: number; probability: number; inferenceMs: number; runMs: number };
+  vad_frame: { at: number; probability: number; rms: number; inferenceMs: number; runMs: number };
   error: { error: AnyEarshotError };
 }
 
@@ -125,7 +126,7 @@ export class SileroVAD extends EventHub<VadEvents> {
     this.#stream = rt.open(this.#options, channel.port2, (ev) => {
       switch (ev.type) {
         case 'frame':
-          this.emit('vad_frame', { at: ev.at, probability: ev.probability, inferenceMs: ev.inferenceMs ?? 0, runMs: ev.runMs ?? 0 });
+          this.emit('vad_frame', { at: ev.at, probability: ev.probability, rms: ev.rms, inferenceMs: ev.inferenceMs ?? 0, runMs: ev.runMs ?? 0 });
           break;
         case 'speech_started':
           this.emit('speech_started', { at: ev.at, confirmedAt: ev.confirmedAt });
