@@ -15,7 +15,7 @@ import { watchMicrophone } from './mic-recovery';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
-import { transcribe } from './transcribe';
+import { UserTurns } from './user-turn';
 import { UserInput } from './user-input';
 import { turnHooks } from './turn-hooks';
 import { WakeUpTimer } from './wake-up';
@@ -339,22 +339,20 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#report(error, 'session'));
   }
 
-  async #userTurn(audio: Float32Array, clock: TurnClock): Promise<void> {
+  #userTurn(audio: Float32Array, clock: TurnClock): void {
     const handle = new UtteranceHandle();
     this.#clock = clock;
-    this.#schedule(handle, async (turn) => {
-      this.#states.setAgent('thinking', 'transcribing');
-      const text = await transcribe(this.pipeline.stt, audio, handle.signal, this.pipeline.timeouts.sttMs, {
-        delta: (t) => this.emit('user_transcript', { text: t, final: false }),
-        error: (error) => this.#report(error, 'stt'),
-      });
-      clock.sttDone = performance.now();
-      if (!text) return turn.say('', { addToChat: false });
-      this.agent.chatContext.addMessage('user', text);
-      this.emit('user_transcript', { text, final: true });
-      return turn.generate();
-    });
+    this.#schedule(handle, (turn) => this.#userTurns.run(turn, handle.signal, audio, clock));
   }
+
+  readonly #userTurns = new UserTurns({
+    stt: () => this.pipeline.stt,
+    sttTimeoutMs: () => this.pipeline.timeouts.sttMs,
+    chat: () => this.agent.chatContext,
+    transcript: (text, final) => this.emit('user_transcript', { text, final }),
+    sttError: (error) => this.#report(error, 'stt'),
+    thinking: () => this.#states.setAgent('thinking', 'transcribing'),
+  });
 
   #turnDeps(): TurnDeps {
     const engine = this.#engine!;
