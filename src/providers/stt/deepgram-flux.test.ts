@@ -90,6 +90,16 @@ describe('DeepgramFluxSTT', () => {
     await vi.waitFor(() => expect(log()[0]!.body).toMatchObject({ closedBy: 'client', closeCode: 1000 }));
   });
 
+  it('silence between turns is no stall: Flux says nothing then, and the stall limit waits for a turn', async () => {
+    script(pitch());
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // After the turn ends, 20 frames of silence over ~400 ms of wall time, with a 150 ms stall limit.
+    const quiet = Array.from({ length: 20 }, (_, i) => (i % 2 ? silence(32) : () => pause(40)));
+    const r = await collect(flux({ stallTimeoutMs: 150 }).stream({ audio: feed([words([0], 1000), ...quiet]), signal: open() }));
+    expect(r.error).toBeUndefined();
+    expect(r.of('end_of_turn').map((e) => e.text)).toEqual(['Book']);
+  });
+
   it('finalize() is a no-op: Flux has no Finalize message', async () => {
     script(pitch());
     const s = flux().stream({ audio: feed([words([0], 0), silence(1000)]), signal: open() });

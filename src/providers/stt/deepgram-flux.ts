@@ -106,4 +106,8 @@ class FluxStream extends DeepgramStream {
   protected sendFinalize(): boolean {
     return false;
   }
+
+  protected override expectsResults(): boolean {
+    return this.open !== undefined; // between turns Flux says nothing, however long the silence
+  }
 }

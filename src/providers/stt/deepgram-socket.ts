@@ -21,6 +21,10 @@ export interface DeepgramSocketOptions extends ProviderAuth {
   tokenScheme?: 'bearer' | 'token';
   /** Hz of the audio frames given to `stream()`; sent as `sample_rate`. Default 16000. */
   sampleRate?: number;
+  /** Sent as the subprotocol pair `['token', apiKey]`. In a page prefer `getToken`. */
+  apiKey?: string;
+  /** Called before each connection (a reconnect too); its JWT goes as `['bearer', jwt]`. */
+  getToken?: () => Promise<string>;
   /** Default `globalThis.WebSocket`. Node 20 has none: pass `ws`'s. */
   WebSocket?: WebSocketConstructor;
   /** ms from `getToken()` to the socket being open. Default 10000. */
@@ -97,6 +101,10 @@ export abstract class DeepgramStream implements STTStream {
   protected abstract onEnd(): void;
   /** Sends Finalize if the protocol has it; true when sent. */
   protected abstract sendFinalize(send: (msg: object) => void): boolean;
+  /** Whether audio sent now must bring a message (the stall limit runs only then). Nova answers silence too; Flux only speaks during a turn. */
+  protected expectsResults(): boolean {
+    return true;
+  }
 
   constructor(label: string, url: string, options: DeepgramSocketOptions, request: STTStreamRequest) {
     this.label = label;
@@ -214,7 +222,7 @@ export abstract class DeepgramStream implements STTStream {
 
   private sendAudio(chunk: Chunk): void {
     this.ws?.send(chunk.bytes);
-    this.armStall();
+    if (this.expectsResults()) this.armStall();
     this.armKeepAlive();
   }
 

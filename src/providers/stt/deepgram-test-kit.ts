@@ -14,11 +14,11 @@ export const SENTENCE = 'Book a table for two.';
 export const words = (indices: number[], tailMs = 0, leadMs = 100): Float32Array => toneWords(indices, { tailMs, leadMs });
 export const silence = (ms: number): Float32Array => new Float32Array(Math.round(ms * 16));
 
-/** Yields the arrays in 512-sample frames (32 ms, as the capture worklet posts them); awaits promises between them. */
-export async function* feed(parts: (Float32Array | Promise<unknown>)[]): AsyncGenerator<Float32Array> {
+/** Yields the arrays in 512-sample frames (32 ms, as the capture worklet posts them); awaits promises (or thunks' promises) between them. */
+export async function* feed(parts: (Float32Array | Promise<unknown> | (() => Promise<unknown>))[]): AsyncGenerator<Float32Array> {
   for (const part of parts) {
     if (!(part instanceof Float32Array)) {
-      await part;
+      await (typeof part === 'function' ? part() : part);
       continue;
     }
     for (let i = 0; i < part.length; i += 512) yield part.slice(i, i + 512);

@@ -44,7 +44,8 @@ export class DeepgramSTT implements StreamingSTT {
    * Opens the socket when iterated. Faults end it with a ProviderError: `provider-auth` (a
    * refused handshake where the status is visible; in a page it is `provider-network`),
    * `provider-timeout` (connect or stall limit), `provider-protocol` (a malformed frame),
-   * `provider-server` / `provider-network` (a close that a reconnect did not mend).
+   * `provider-server` / `provider-network` (a close that a reconnect did not mend). `status`
+   * is the HTTP status of a refused handshake when visible, else the socket's close code.
    */
   stream(request: STTStreamRequest): STTStream {
     const o = this.options;
