@@ -116,11 +116,14 @@ export abstract class DeepgramStream implements STTStream {
   }
 
   finalize(): void {
+    // Wanted until answered: a socket reopened before the answer sends it again.
     this.finalizeWanted = true;
-    if (this.opened && !this.closeSent && this.sendFinalize((m) => this.sendJson(m))) {
-      this.finalizeWanted = false;
-      this.armStall();
-    }
+    if (this.opened && !this.closeSent && this.sendFinalize((m) => this.sendJson(m))) this.armStall();
+  }
+
+  /** The subclass saw the answer to Finalize. */
+  protected finalized(): void {
+    this.finalizeWanted = false;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<STTStreamEvent> {

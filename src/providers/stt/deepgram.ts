@@ -126,6 +126,7 @@ class NovaStream extends DeepgramStream {
       if (this.inTurn) this.emit({ type: 'interim', turn: this.turn, ...this.turnSoFar(text, words) });
       return;
     }
+    if (msg.from_finalize === true) this.finalized();
     const start = num(msg.start);
     const duration = num(msg.duration);
     if (start !== undefined && duration !== undefined) this.settle(start + duration);
