@@ -24,15 +24,22 @@ const optimizeDeps = {
 // The local OpenAI look-alike (local-ai/server.mjs) under /local-ai, so the demo
 // and Playwright talk to `${location.origin}/local-ai/v1` with no second server or CORS.
 // Mounted before Vite's own middlewares; paths outside /v1 and /__control fall through.
+// Its WebSockets (Deepgram `/v1/listen`, `/v2/listen`) hook the HTTP server's upgrades;
+// Vite's HMR socket (subprotocol `vite-hmr`) is on another path and is left alone.
 function localAiProvider(): Plugin {
+  const mount = (server: { middlewares: { use(path: string, fn: ReturnType<typeof createProviderHandler>): unknown }; httpServer: import('node:http').Server | import('node:http2').Http2SecureServer | null }) => {
+    const handler = createProviderHandler();
+    server.middlewares.use('/local-ai', handler);
+    server.httpServer?.on('upgrade', (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      if (!req.url?.startsWith('/local-ai/')) return;
+      req.url = req.url.slice('/local-ai'.length);
+      if (!handler.upgrade(req, socket, head)) socket.destroy();
+    });
+  };
   return {
     name: 'earshot-local-ai',
-    configureServer(server) {
-      server.middlewares.use('/local-ai', createProviderHandler());
-    },
-    configurePreviewServer(server) {
-      server.middlewares.use('/local-ai', createProviderHandler());
-    },
+    configureServer: mount,
+    configurePreviewServer: mount,
   };
 }
 

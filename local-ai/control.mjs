@@ -5,21 +5,22 @@ import { maskSecret, readBody } from './http.mjs';
 /** @param {{ state(): any, reset(): void }} env */
 export function createControl(env) {
   const control = {
-    /** @param {{ llm?: object[], tts?: object[], stt?: object[], append?: boolean }} s */
+    /** @param {{ llm?: object[], tts?: object[], stt?: object[], listen?: object[], append?: boolean }} s */
     script(s) {
       const state = env.state();
-      for (const k of /** @type {const} */ (['llm', 'tts', 'stt'])) {
+      for (const k of /** @type {const} */ (['llm', 'tts', 'stt', 'listen'])) {
         if (s[k] !== undefined && !Array.isArray(s[k])) throw new Error(`${k} must be an array`);
         if (s[k]) state[k] = s.append ? [...state[k], ...s[k]] : [...s[k]];
       }
-      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length };
+      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length };
     },
-    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null }} c */
+    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, listenIdleMs?: number }} c */
     configure(c) {
       const config = env.state().config;
       if (c.requireKey !== undefined) config.requireKey = c.requireKey || null;
       if (c.ttsBytesPerSecond !== undefined) config.ttsBytesPerSecond = c.ttsBytesPerSecond || null;
-      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond };
+      if (c.listenIdleMs !== undefined) config.listenIdleMs = c.listenIdleMs;
+      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond, listenIdleMs: config.listenIdleMs };
     },
     reset() { env.reset(); },
     log() { return { requests: env.state().log }; },

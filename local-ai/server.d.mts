@@ -1,5 +1,6 @@
 // Types for server.mjs (plain JS so Node and Vite load it without a build step).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export type StatusFault = {
   kind: 'status';
@@ -52,6 +53,50 @@ export interface SttEntry {
   delayMs?: number;
   fault?: StatusFault | { kind: 'cut'; afterChars?: number } | { kind: 'hang' };
 }
+/** One scripted `/v1/listen` (Nova) or `/v2/listen` (Flux) connection. */
+export interface ListenEntry {
+  /** The transcript's words; absent: each burst of speech is reported as "(0.8 s of speech)". */
+  text?: string | null;
+  /**
+   * How audio picks words (listen-audio.mjs): `pitch`, each tone burst is the script word its
+   * pitch names (see {@link toneWords}); `sequential` (default), one word per `wordMs` of voiced audio.
+   */
+  wordCode?: 'pitch' | 'sequential';
+  /** Sequential: voiced ms per word (default 300). */
+  wordMs?: number;
+  /** v1: an is_final (not speech_final) result after this many words of a segment. */
+  finalEveryWords?: number;
+  /** ms before the upgrade is accepted. */
+  connectDelayMs?: number;
+  /** ms before each message sent (order kept). */
+  resultDelayMs?: number;
+  /**
+   * `auth`: HTTP 401 INVALID_AUTH at the handshake (as a bad key gets); a status fault: that
+   * status at the handshake; `hang`: the upgrade is never answered; after `afterWords` words:
+   * `close` (default 1011 NET-0000), `malformed` (a text frame that is not JSON, or `frame`),
+   * `stall` (nothing more is sent, the socket stays open, CloseStream is ignored).
+   */
+  fault?:
+    | { kind: 'auth' }
+    | StatusFault
+    | { kind: 'hang' }
+    | { kind: 'close'; afterWords: number; code?: number; reason?: string }
+    | { kind: 'malformed'; afterWords: number; frame?: string }
+    | { kind: 'stall'; afterWords: number };
+}
+/** `body` of a listen connection's log entry. */
+export interface ListenLogBody {
+  query: Record<string, string>;
+  /** The auth scheme offered as subprotocol, lower case. */
+  protocol: 'token' | 'bearer' | null;
+  audioBytes: number;
+  /** Zero-length binary frames (a client must never send one). */
+  emptyFrames: number;
+  received: { KeepAlive: number; Finalize: number; CloseStream: number; Configure: number };
+  closeCode: number | null;
+  closeReason: string | null;
+  closedBy: 'client' | 'server' | null;
+}
 export interface LogEntry {
   id: string;
   route: string;
@@ -72,20 +117,28 @@ export interface ProviderServerOptions {
   ttsChunkBytes?: number;
   /** Default `espeak-ng`. */
   espeakCommand?: string;
+  /** A listen socket with neither audio nor KeepAlive for this long is closed 1011 NET-0001 (default 10000). */
+  listenIdleMs?: number;
 }
 export interface ScriptRequest {
   llm?: LlmEntry[];
   tts?: TtsEntry[];
   stt?: SttEntry[];
+  listen?: ListenEntry[];
   append?: boolean;
 }
 export interface ProviderHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
-  script(s: ScriptRequest): { llm: number; tts: number; stt: number };
-  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null }): {
+  script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number };
+  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; listenIdleMs?: number }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
+    listenIdleMs: number;
   };
+  /** Handles a WebSocket upgrade for `/v1/listen` or `/v2/listen` (relative to the mount point); false when the path is not ours. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Drops every WebSocket (server shutdown). */
+  closeSockets(): void;
   reset(): void;
   log(): { requests: LogEntry[] };
 }
@@ -98,6 +151,13 @@ export interface ProviderServer {
 
 export function createProviderHandler(options?: ProviderServerOptions): ProviderHandler;
 export function startProviderServer(options?: { port?: number; host?: string } & ProviderServerOptions): Promise<ProviderServer>;
+export const TONE_BASE_HZ: number;
+export const TONE_STEP_HZ: number;
+/**
+ * Test audio in the pitch code: script word `i` is a tone burst at TONE_BASE_HZ + i × TONE_STEP_HZ.
+ * leadMs (100) of silence, each word wordMs (250) then gapMs (80), then tailMs (0) of silence.
+ */
+export function toneWords(indices: number[], options?: { rate?: number; wordMs?: number; gapMs?: number; leadMs?: number; tailMs?: number; amplitude?: number }): Float32Array;
 export function maskSecret(secret: string | null | undefined): string;
 export function demoBrain(body: unknown): { text: string; toolCalls: ScriptToolCall[] };
 export function parseWav(buf: Buffer): {

@@ -5,9 +5,11 @@
 //   POST /v1/chat/completions      SSE chunks, or a scripted fault; else the demo brain
 //   POST /v1/audio/speech          s16le 24 kHz PCM synthesized by espeak-ng, odd-sized chunks
 //   POST /v1/audio/transcriptions  multipart WAV upload; honest "(1.4 s of speech)" by default
+//   GET  /v1/listen, /v2/listen    Deepgram live STT (Nova) and Flux over WebSocket (ws.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
-// Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs.
-// No dependencies beyond node: builtins. CLI: node local-ai/server.mjs --port 8787
+// Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
+// ws.mjs + listen-audio.mjs (the WebSocket endpoints). Dependencies: node: builtins and `ws`
+// (the WebSocket endpoints). CLI: node local-ai/server.mjs --port 8787
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -18,10 +20,12 @@ import { CORS_HEADERS, begin, maskSecret } from './http.mjs';
 import { chatCompletions } from './routes/chat.mjs';
 import { speech } from './routes/speech.mjs';
 import { transcriptions } from './routes/transcriptions.mjs';
+import { createUpgradeHandler } from './ws.mjs';
 
 export { maskSecret } from './http.mjs';
 export { demoBrain } from './brain.mjs';
 export { parseWav } from '../scripts/wav.mjs';
+export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
 
 /**
  * @typedef {{ kind: 'status', status: number, body?: object, headers?: Record<string, string | number>,
@@ -52,6 +56,15 @@ export { parseWav } from '../scripts/wav.mjs';
  * @property {string} [text] The transcript (default: the honest duration report).
  * @property {number} [delayMs]
  * @property {StatusFault | { kind: 'cut', afterChars?: number } | { kind: 'hang' }} [fault]
+ * @typedef {object} ListenEntry One scripted `/v1/listen` or `/v2/listen` connection (see server.d.mts).
+ * @property {string | null} [text] The transcript; absent: each burst is reported as "(0.8 s of speech)".
+ * @property {'pitch' | 'sequential'} [wordCode] How audio picks words (listen-audio.mjs); default sequential.
+ * @property {number} [wordMs] Sequential: voiced ms per word (default 300).
+ * @property {number} [finalEveryWords] v1: an is_final (not speech_final) after this many words of a segment.
+ * @property {number} [connectDelayMs] Wait before accepting the upgrade.
+ * @property {number} [resultDelayMs] Wait before each message sent (order kept).
+ * @property {{ kind: 'auth' } | StatusFault | { kind: 'hang' } | { kind: 'close', afterWords: number, code?: number, reason?: string }
+ *   | { kind: 'malformed', afterWords: number, frame?: string } | { kind: 'stall', afterWords: number }} [fault]
  * @typedef {object} LogEntry
  * @property {string} id The `x-request-id` sent back.
  * @property {string} route e.g. `/v1/chat/completions`.
@@ -68,6 +81,7 @@ export { parseWav } from '../scripts/wav.mjs';
  * @property {number | null} [ttsBytesPerSecond] Initial config: default TTS pace (null = as fast as possible).
  * @property {number} [ttsChunkBytes] Size of each binary TTS write (default 4801, odd on purpose).
  * @property {string} [espeakCommand] Default `espeak-ng`.
+ * @property {number} [listenIdleMs] Initial config: a listen socket with neither audio nor KeepAlive for this long is closed 1011 NET-0001 (default 10000).
  */
 
 const ROUTES = new Set(['/v1/chat/completions', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
@@ -80,8 +94,9 @@ const ROUTES = new Set(['/v1/chat/completions', '/v1/audio/speech', '/v1/audio/t
 export function createProviderHandler(options = {}) {
   const fresh = () => ({
     llm: /** @type {LlmEntry[]} */ ([]), tts: /** @type {TtsEntry[]} */ ([]), stt: /** @type {SttEntry[]} */ ([]),
+    listen: /** @type {ListenEntry[]} */ ([]),
     log: /** @type {LogEntry[]} */ ([]),
-    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null },
+    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
   let state = fresh();
   const env = {
@@ -131,7 +146,9 @@ export function createProviderHandler(options = {}) {
       ctx.json(e?.status ?? 500, openAiError(`Local provider server error: ${e?.message ?? e}`, 'server_error'));
     });
   }
-  return Object.assign(handler, control);
+  // WebSocket upgrades (paths relative to the mount point); false when not ours.
+  const { upgrade, closeAll } = createUpgradeHandler(env);
+  return Object.assign(handler, control, { upgrade, closeSockets: closeAll });
 }
 
 /**
@@ -141,6 +158,9 @@ export function createProviderHandler(options = {}) {
 export async function startProviderServer({ port = 0, host = '127.0.0.1', ...options } = {}) {
   const handler = createProviderHandler(options);
   const server = createServer((req, res) => handler(req, res));
+  server.on('upgrade', (req, socket, head) => {
+    if (!handler.upgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(undefined));
@@ -153,6 +173,7 @@ export async function startProviderServer({ port = 0, host = '127.0.0.1', ...opt
     handler,
     close: () => new Promise((resolve) => {
       server.closeAllConnections(); // keep-alive sockets would hold close() open
+      handler.closeSockets(); // and so would WebSockets, which it does not see
       server.close(() => resolve(undefined));
     }),
   };

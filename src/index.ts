@@ -40,3 +40,4 @@ export type { ToolResult } from './tools/tool-runner';
 // (`earshot/openai`, …) so the core stays small.
 export { ProviderError, type ProviderErrorCode } from './providers/errors';
 export type { LLM, STT, TTS, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
+export type { StreamingSTT, STTStream, STTStreamEvent, STTStreamRequest, STTWord } from './providers/types';

@@ -23,6 +23,8 @@ import {
   type ToolContext,
 } from 'earshot';
 import { OpenAILLM, OpenAISTT, OpenAITTS } from 'earshot/openai';
+import { DeepgramFluxSTT, DeepgramSTT } from 'earshot/deepgram';
+import type { StreamingSTT, STTStreamEvent } from 'earshot';
 
 const getToken = async () => 'token';
 const agent = new Agent({ instructions: 'Be brief.' });
@@ -147,6 +149,21 @@ new OpenAILLM({ model: 'gpt-4o-mini', getToken, modell: 'x' });
 session.say(42);
 // @ts-expect-error TS2561 misspelled say() option
 session.say('hi', { interuptible: false });
+
+// --- streaming STT: one contract, events narrowed by `type` ------------------------------------
+const streamingSTTs: StreamingSTT[] = [new DeepgramSTT({ getToken, endpointingMs: false }), new DeepgramFluxSTT({ apiKey: 'k', eagerEotThreshold: 0.5 })];
+void streamingSTTs;
+const onSTTEvent = (e: STTStreamEvent): string => {
+  if (e.type === 'end_of_turn') return `${e.turn} ${e.reason} ${e.words.map((w) => w.start ?? 0).join()}`;
+  if (e.type === 'interim') return e.text;
+  // @ts-expect-error TS2339 only some events carry text
+  return e.text;
+};
+void onSTTEvent;
+// @ts-expect-error TS2322 endpointingMs is ms or false
+new DeepgramSTT({ endpointingMs: '300' });
+// @ts-expect-error TS2353 Flux has no endpointing option
+new DeepgramFluxSTT({ endpointingMs: 300 });
 
 // --- @internal members are not in the published types ----------------------------------------
 declare const handle: UtteranceHandle;

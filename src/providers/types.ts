@@ -67,6 +67,74 @@ export interface STT {
   transcribe(request: STTRequest): AsyncIterable<STTChunk>;
 }
 
+/** One recognized word. Times are seconds from the first sample of the stream's `audio`. */
+export interface STTWord {
+  /** As displayed: punctuated and cased when the provider formats (`smart_format`). */
+  text: string;
+  /** Seconds; absent when the provider gives no word timings (Deepgram Flux). */
+  start?: number;
+  end?: number;
+  /** 0–1. */
+  confidence?: number;
+}
+
+export interface STTStreamRequest {
+  /**
+   * Mono frames at the provider's `sampleRate`, from speech onset (pre-roll included). Ending
+   * the iterable ends the stream: the provider flushes what it heard, then the events end.
+   */
+  audio: AsyncIterable<Float32Array>;
+  /** Aborting ends the events quietly and closes the connection. */
+  signal: AbortSignal;
+  /** ISO-639-1 hint. */
+  language?: string;
+}
+
+/**
+ * What a streaming STT reports, uniform across providers. A turn runs `start_of_turn` →
+ * `interim`… (→ `eager_end_of_turn` → `turn_resumed`…) → `end_of_turn`; `turn` counts turns
+ * from 0 for the stream's life. `text` of `interim`, `eager_end_of_turn` and `end_of_turn`
+ * is the whole turn so far (replace, never append); `final` is one settled segment of it.
+ */
+export type STTStreamEvent =
+  /** The provider heard speech begin (Flux `StartOfTurn`; Deepgram `SpeechStarted` or a first word). */
+  | { type: 'start_of_turn'; turn: number }
+  /** Provisional transcript of the turn; later events may revise it. */
+  | { type: 'interim'; turn: number; text: string; words: STTWord[] }
+  /** A segment the provider will not revise (Deepgram `is_final`); its text is part of the turn. */
+  | { type: 'final'; turn: number; text: string; words: STTWord[] }
+  /** Probably the end of the turn (Flux `EagerEndOfTurn`): a reply may be prepared, not yet committed. */
+  | { type: 'eager_end_of_turn'; turn: number; text: string; words: STTWord[] }
+  /** Speech went on after `eager_end_of_turn` (Flux `TurnResumed`): drop what was prepared. */
+  | { type: 'turn_resumed'; turn: number }
+  /**
+   * The turn is over; `text` is its whole transcript. `reason`: the provider's endpointing
+   * (`speech_final`, Flux `EndOfTurn`), `utterance_end` (a word gap without an endpoint),
+   * `finalize` (after {@link STTStream.finalize}), `stream_end` (the audio ended mid-turn).
+   */
+  | { type: 'end_of_turn'; turn: number; text: string; words: STTWord[]; reason: 'endpoint' | 'utterance_end' | 'finalize' | 'stream_end' }
+  /** A gap of `utterance_end_ms` after the last word (Deepgram `UtteranceEnd`); a hint, may come after `end_of_turn`. */
+  | { type: 'utterance_end'; lastWordEnd: number | undefined };
+
+/** The events of one stream, plus a way to settle the turn early. */
+export interface STTStream extends AsyncIterable<STTStreamEvent> {
+  /**
+   * Asks the provider to settle what it has heard now (Deepgram `Finalize`), e.g. when the local
+   * VAD ends the turn before the provider's endpointing does; the turn then ends with reason
+   * `finalize`. No-op where the provider has no such message (Flux decides turns itself).
+   */
+  finalize(): void;
+}
+
+/** Speech to text over a live connection: audio goes up while transcripts come back. */
+export interface StreamingSTT {
+  readonly label: string;
+  /** Hz of the `audio` frames it takes. */
+  readonly sampleRate: number;
+  /** Opens the connection when iterated. Faults end the iteration with a `ProviderError`. */
+  stream(request: STTStreamRequest): STTStream;
+}
+
 export interface TTSRequest {
   text: string;
   signal: AbortSignal;
