@@ -147,6 +147,20 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     expect(r.confirmedAt! - r.userAt).toBeLessThanOrEqual((DEFAULT_INTERRUPT_CONFIG.minInterruptionMs + 64) / 1000);
   });
 
+  it('judges a frame the VAD ran late (1.5 s behind the output reports) against its own time', () => {
+    const path = new EchoPath({ priorGain: 0.3 });
+    const agent = envelope(4, db(-12), 9);
+    const echo = (end: number) => db(-14) * rmsOver(agent, end - 0.032 - 0.08, end - 0.08);
+    for (let next = 0.033; next <= 4; next += 0.033) path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+    // Every frame up to 2.5 s, judged after all the reports up to 4 s have arrived.
+    const verdicts: boolean[] = [];
+    for (let end = 0.032; end <= 2.5; end += 0.032) verdicts.push(path.frame(end, echo(end), false).user);
+    expect(path.estimate?.delaySec).toBeCloseTo(0.08, 1);
+    // Without the history the late frames would find no output and all go to the user;
+    // with it, at most a stray frame (which ducks but cannot confirm) does.
+    expect(verdicts.slice(20).filter(Boolean).length).toBeLessThanOrEqual(1);
+  });
+
   it('priorGain 0 turns the gate off', () => {
     const path = new EchoPath({ priorGain: 0 });
     path.pushOutput(0.033, 0.5);

@@ -30,8 +30,12 @@ const MIN_TRAINED = 24;
 const QUANTILE = 0.9;
 /** Output below this RMS (−50 dBFS) teaches nothing and explains nothing. */
 const OUTPUT_FLOOR = 0.003;
-/** Output level history kept, s: the longest delay plus the frame and slack. */
-const HISTORY_SEC = 0.6;
+/**
+ * Output level history kept, s. Far more than the longest delay: mic frames are judged
+ * when the VAD worker has run them, which on a busy machine can be a second or more after
+ * the mixer reported the output that echoed into them.
+ */
+const HISTORY_SEC = 5;
 
 export interface EchoPathOptions {
   /**
