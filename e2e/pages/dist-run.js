@@ -7,15 +7,18 @@ async function runEarshot(Earshot) {
   vad.on('vad_load_progress', () => out.progress++);
   vad.on('speech_started', (e) => out.events.push({ type: 'speech_started', at: e.at }));
   try {
-    await engine.start();
+    // Load the VAD while the engine starts, and open the mic once it is ready (as
+    // AgentSession does), so the VAD hears the fixture live, not after a slow model load.
+    const loaded = vad.preload();
+    await engine.start({ beforeMic: loaded });
+    await loaded;
     await new Promise((resolve, reject) => {
       vad.on('speech_ended', (e) => {
         out.events.push({ type: 'speech_ended', at: e.at, audioSec: e.audio.length / 16000 });
         resolve();
       });
       vad.on('error', (e) => reject(e.error));
-      vad.start(engine).catch(reject);
-      setTimeout(() => reject(new Error('no speech_ended within 15 s')), 15000);
+      vad.start(engine).then(() => setTimeout(() => reject(new Error('no speech_ended within 15 s of the VAD starting')), 15000), reject);
     });
     return out;
   } finally {
