@@ -32,6 +32,24 @@ const unmarkViteIgnore = {
   },
 };
 
+const coreSrc = join(ROOT, entries.find((e) => e.subpath === '.').src);
+let coreSet = null;
+/** Ids of the modules the core entry reaches through static imports (memoised per build). */
+function coreModules(getModuleInfo) {
+  if (coreSet) return coreSet;
+  coreSet = new Set();
+  const stack = [coreSrc];
+  while (stack.length) {
+    const id = stack.pop();
+    if (coreSet.has(id)) continue;
+    const info = getModuleInfo(id);
+    if (!info) continue;
+    coreSet.add(id);
+    stack.push(...info.importedIds);
+  }
+  return coreSet;
+}
+
 await build({
   ...common,
   plugins: [unmarkViteIgnore],
@@ -50,6 +68,12 @@ await build({
         // Flat: every chunk sits beside runtime/ and assets/, which src/assets.ts and the
         // worklet URLs reach as './runtime/…' and 'assets/…'.
         chunkFileNames: '[name]-[hash].js',
+        // Everything the core imports lives in earshot.js itself: the other entries import
+        // it from there. Left to Rollup, code shared by different sets of entries is split
+        // into several chunks, and each costs the core page a request and its own gzip frame.
+        manualChunks(id, { getModuleInfo }) {
+          return coreModules(getModuleInfo).has(id) ? 'earshot' : undefined;
+        },
       },
     },
   },

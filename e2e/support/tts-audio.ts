@@ -1,4 +1,4 @@
-import { int16ToFloat32 } from '../../src/audio/dsp/pcm';
+import { int16ToFloat32 } from '../../src/audio/dsp/pcm16';
 
 /** The exact PCM the local server speaks for `text` (what OpenAITTS receives), at 24 kHz. */
 export async function ttsSamples(baseURL: string, text: string): Promise<Float32Array> {

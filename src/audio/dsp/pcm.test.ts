@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PcmS16Decoder, downmixToMono, float32ToInt16, int16ToFloat32 } from './pcm';
+import { downmixToMono } from './pcm';
+import { PcmS16Decoder, float32ToInt16, int16ToFloat32 } from './pcm16';
 
 /** Known samples and their little-endian bytes, including the extremes and sign boundary. */
 const SAMPLES = [0, 1, -1, 32767, -32768, 256, -256, 0x1234, -0x1234, 255, -255, 12345];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WavFormatError, decodeWav, encodeWav } from './wav';
+import { WavFormatError, decodeWav } from './wav';
+import { encodeWav } from './wav-encode';
 
 /** Little-endian byte writer for hand-built files. */
 function bytes(...parts: Array<string | number[] | Uint8Array>): Uint8Array {

@@ -2,7 +2,7 @@
  * `POST /v1/audio/transcriptions` (spec/protocols.md §3.2) on one VAD-segmented utterance.
  */
 
-import { encodeWav } from '../../audio/dsp/wav';
+import { encodeWav } from '../../audio/dsp/wav-encode';
 import { ProviderError } from '../errors';
 import { fetchWithRetry } from '../http';
 import { readServerSentEvents } from '../sse';

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startProviderServer, type LogEntry, type TtsEntry } from '../../../local-ai/server.mjs';
-import { int16ToFloat32 } from '../../audio/dsp/pcm';
+import { int16ToFloat32 } from '../../audio/dsp/pcm16';
 import { ProviderError } from '../errors';
 import { OpenAITTS, type OpenAITTSOptions } from './openai';
 import { useProviderServer } from '../test-server';

@@ -3,7 +3,7 @@
  * s16le mono 24 kHz, played as it streams in.
  */
 
-import { PcmS16Decoder } from '../../audio/dsp/pcm';
+import { PcmS16Decoder } from '../../audio/dsp/pcm16';
 import { ProviderError } from '../errors';
 import { fetchWithRetry } from '../http';
 import { SNIFF_BYTES, implausiblePcm, nonPcmContentType } from './pcm-check';
