@@ -61,13 +61,20 @@ async function startServer(args: string[], url: string): Promise<void> {
   servers.push(child);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  for (let i = 0; i < 300; i++) {
+  // A guard, not a goal: Vite's first start in a fresh app scans and pre-bundles its
+  // dependencies, which takes a minute or more on the 2-core CI machine.
+  const until = Date.now() + 180_000;
+  let last = 'no answer';
+  while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${stderr}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
+      (r) => ((last = `HTTP ${r.status}`), r.ok),
+      (e: Error) => ((last = e.message), false),
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url} did not answer within 60 s: ${stderr}`);
+  throw new Error(`${url} did not answer within 180 s (last: ${last}): ${stderr}`);
 }
 
 /** Plain static server: /<app>/* -> <dir>/<app>/dist/*, as any host would serve the build. */

@@ -11,6 +11,9 @@ import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
 
+/** Speech frames the echo gate must give to the user for an utterance to be theirs (≈ 100 ms). */
+const USER_FRAMES = 3;
+
 interface UserInputDeps {
   states: SessionStates;
   currentTurn(): Turn | null;
@@ -38,8 +41,12 @@ export class UserInput {
   readonly #echo: EchoPath;
   /** Context time (s) of capture's audio time 0: puts mic frames on the output's clock. */
   #captureOffset: number | null = null;
-  /** Some speech frame of the current utterance rose above the echo gate: it is the user's. */
-  #heardUser = false;
+  /**
+   * Speech frames of the current utterance the echo gate gave to the user. A few are needed
+   * for it to be the user's: the gate lets a stray frame of the agent's echo through now
+   * and then, and a whole echo utterance must not become a turn for it.
+   */
+  #userFrames = 0;
   /** A `waitForPlayback` reply: utterances during it wait here until it has played. */
   #held: UtteranceHandle | null = null;
   #pending: { audio: Float32Array; clock: TurnClock }[] = [];
@@ -69,7 +76,7 @@ export class UserInput {
       vad.on('speech_started', (e) => this.#speechStarted(e.at)),
       vad.on('speech_ended', (e) => this.#speechEnded(e.at, e.lastSpeechAt, e.startedAt, e.audio)),
       vad.on('speech_misfired', () => {
-        this.#heardUser = false;
+        this.#userFrames = 0;
         this.#settleUser(true);
       }),
       vad.on('vad_frame', (e) => this.#frame(e.at, e.probability, e.rms)),
@@ -114,8 +121,8 @@ export class UserInput {
     clock.endpoint = now;
     clock.speechEnd = now - (at - lastSpeechAt) * 1000;
     this.#hub.emit('user_speech_ended', { at, durationSec: lastSpeechAt - startedAt });
-    const real = this.#heardUser;
-    this.#heardUser = false;
+    const real = this.#userFrames >= USER_FRAMES;
+    this.#userFrames = 0;
     // Only the agent's own voice coming back (never above the echo gate): not a turn.
     this.#settleUser(!real);
     if (!real) return;
@@ -154,7 +161,7 @@ export class UserInput {
     const vadOptions = this.#pipeline.vad.options;
     // Before capture's start is known no output can be matched: the frame is the user's.
     const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold).user;
-    if (probability >= vadOptions.positiveSpeechThreshold && user) this.#heardUser = true;
+    if (probability >= vadOptions.positiveSpeechThreshold && user) this.#userFrames++;
     const turn = this.#deps.currentTurn();
     const active = this.accepting && turn !== null && !turn.handle.done && !turn.handle.interrupted;
     const interruptible = active && turn!.handle.interruptible && !(this.#held && this.#held === turn!.handle);

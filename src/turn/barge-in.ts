@@ -12,12 +12,12 @@ export interface InterruptConfig {
   /** How far the agent's voice is ducked while an interruption is unconfirmed, dB. Default −12. */
   duckDb: number;
   /**
-   * Echo gate. While the agent speaks, speech counts as the user's only when the mic holds
-   * more than the agent's echo explains: to start a suspicion, and on most frames until it
-   * is confirmed. The echo path (gain and delay from the output to the mic) is learned
-   * while the agent speaks and the user is silent; until then this linear gain is assumed
-   * over the last 400 ms of output. Default 0.3 (about −10 dB; with the browser's echo
-   * canceller on, echo usually sits 20 dB or more below). 0 disables the gate.
+   * Echo gate. While the agent speaks, a speech frame counts as the user's only when the
+   * mic holds more than this linear gain × the loudest output of the last 400 ms, and
+   * more than twice the echo of the path learned while the agent speaks (gain and delay
+   * from the output to the mic): to start a suspicion, and on half the frames until it is
+   * confirmed. Default 0.3 (about −10 dB; with the browser's echo canceller on, echo
+   * usually sits 20 dB or more below). 0 disables the gate.
    */
   echoRatio: number;
   /** Silent VAD frames (32 ms) that end an unconfirmed interruption. Default 2. */
