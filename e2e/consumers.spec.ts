@@ -16,7 +16,8 @@ import { fixture, launch } from './support/browser';
 // wall time down; what is tested per bundler is how it resolves and emits the package's
 // assets, not npm.
 const ROOT = resolve(import.meta.dirname, '..');
-const PORT = Number(process.env.E2E_CONSUMER_PORT ?? 4190); // +0 vite dev, +1 vite preview, +2 static
+// Not 4190: fetch and Chromium refuse it (ManageSieve, on the Fetch standard's bad-port list).
+const PORT = Number(process.env.E2E_CONSUMER_PORT ?? 4290); // +0 vite dev, +1 vite preview, +2 static
 const WAV = 'utt-en-gb';
 
 const MAIN_JS = `import { AudioEngine, SileroVAD } from 'earshot';
@@ -57,10 +58,11 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 /** Starts a long-running server and resolves once `url` answers. */
 async function startServer(args: string[], url: string): Promise<void> {
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout!.on('data', (d) => (stderr += d));
   // A guard, not a goal: Vite's first start in a fresh app scans and pre-bundles its
   // dependencies, which takes a minute or more on the 2-core CI machine.
   const until = Date.now() + 180_000;
@@ -69,7 +71,7 @@ async function startServer(args: string[], url: string): Promise<void> {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${stderr}`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
       (r) => ((last = `HTTP ${r.status}`), r.ok),
-      (e: Error) => ((last = e.message), false),
+      (e: Error) => ((last = `${e.message} ${String((e.cause as Error | undefined)?.message ?? '')}`), false),
     );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
