@@ -203,6 +203,8 @@ const CONVERSATIONS = {
   'story-then-stop': [1.0, 'Tell me a story.', 4.5, 'Wait, stop. I have a question.', 3.0],
   'story-then-cough': [1.0, 'Tell me a story.', 4.0, 'cough', 7.0],
   'story-then-silence': [1.0, 'Tell me a story.', 9.0],
+  // A backchannel over the agent's story (issue 8: it must not interrupt with a streaming STT).
+  'story-then-okay': [1.0, 'Tell me a story.', 4.5, 'Okay.', 5.0],
   'hello-then-silence': [1.0, 'Hello there.', 12.0],
   'late-hello': [5.0, 'Hello there.', 10.0],
   // Benchmarks (bench/): 20 short questions for the voice-to-voice split; a story request

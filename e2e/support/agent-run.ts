@@ -23,6 +23,8 @@ export interface StartAgentOptions {
   wakeUpSay?: string;
   interrupt?: Record<string, unknown>;
   thinking?: boolean;
+  /** A streaming STT instead of the batch OpenAISTT: Deepgram Nova on the local server, with these options. */
+  deepgram?: Record<string, unknown>;
   /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
   pipeline?: Record<string, unknown>;
   /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
@@ -42,7 +44,9 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
     if (o.toolsSource) tools.push(...fromSource(o.toolsSource)(E));
     const agent = new E.Agent({ instructions: 'You are a terse voice assistant.', tools });
     const pipeline = new E.Pipeline({
-      stt: new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),
+      stt: o.deepgram
+        ? new E.DeepgramSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-test-key', ...o.deepgram })
+        : new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),
       llm: new E.OpenAILLM({ baseURL: base, apiKey: 'sk-local-test-key', model: 'local-test' }),
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),

@@ -15,7 +15,7 @@ import { watchMicrophone } from './mic-recovery';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
-import { UserTurns } from './user-turn';
+import { UserTurns, type UserUtterance } from './user-turn';
 import { UserInput } from './user-input';
 import { turnHooks } from './turn-hooks';
 import { WakeUpTimer } from './wake-up';
@@ -129,7 +129,8 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#input = new UserInput(this, engine, this.pipeline, barge, {
       states: this.#states,
       currentTurn: () => this.#current,
-      onUtterance: (audio, clock) => this.#userTurn(audio, clock),
+      onUtterance: (utterance, clock) => this.#userTurn(utterance, clock),
+      sttError: (error) => this.#report(error, 'stt'),
       onUserSpeech: () => this.#wake?.userSpoke(),
       onSilence: () => this.#armWakeUp(),
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
@@ -339,14 +340,17 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#report(error, 'session'));
   }
 
-  #userTurn(audio: Float32Array, clock: TurnClock): void {
+  #userTurn(utterance: UserUtterance, clock: TurnClock): void {
     const handle = new UtteranceHandle();
-    this.#clock = clock;
-    this.#schedule(handle, (turn) => this.#userTurns.run(turn, handle.signal, audio, clock));
+    this.#schedule(handle, (turn) => {
+      this.#clock = clock;
+      return this.#userTurns.run(turn, handle.signal, utterance, clock);
+    });
   }
 
   readonly #userTurns = new UserTurns({
-    stt: () => this.pipeline.stt,
+    stt: () => this.pipeline.batchStt,
+    backchannels: () => this.pipeline.interrupt.backchannels,
     sttTimeoutMs: () => this.pipeline.timeouts.sttMs,
     chat: () => this.agent.chatContext,
     transcript: (text, final) => this.emit('user_transcript', { text, final }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors';
-import type { LLM, STT, TTS } from '../providers/types';
+import type { LLM, STT, StreamingSTT, TTS } from '../providers/types';
 import { DEFAULT_INTERRUPT_CONFIG } from '../turn/barge-in';
 import { SileroVAD } from '../vad/silero-vad';
 import { DEFAULT_EOU_CONFIG, Pipeline, type PipelineOptions } from './pipeline';
@@ -113,7 +113,7 @@ describe('Pipeline: defaults and merging', () => {
 
   it('merges a partial eou override over the defaults', () => {
     const p = make({ eou: { minMaxSpeechWaitTimeout: [0.2, 1.5] } });
-    expect(p.eou).toEqual({ mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0.2, 1.5], eouCertaintyThreshold: 0.75 });
+    expect(p.eou).toEqual({ endpointing: 'vad', mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0.2, 1.5], eouCertaintyThreshold: 0.75 });
     const q = make({ eou: { mode: 'ADAPTIVE' } });
     expect(q.eou.mode).toBe('ADAPTIVE');
     expect(q.eou.minMaxSpeechWaitTimeout).toEqual([0, 0.8]);
@@ -163,5 +163,38 @@ describe('Pipeline: validation', () => {
   it('accepts minConfidence at the bounds', () => {
     expect(make({ interrupt: { minConfidence: 0 } }).interrupt.minConfidence).toBe(0);
     expect(make({ interrupt: { minConfidence: 1 } }).interrupt.minConfidence).toBe(1);
+  });
+});
+
+describe('Pipeline: batch or streaming STT, and who ends the turn', () => {
+  const streaming: StreamingSTT = {
+    label: 'fake:stream',
+    sampleRate: 16000,
+    stream: () => Object.assign((async function* () {})(), { finalize: () => undefined }),
+  };
+
+  it('tells a batch STT from a streaming one', () => {
+    const b = make();
+    expect(b.batchStt).toBe(stt);
+    expect(b.streamingStt).toBeNull();
+    const s = make({ stt: streaming });
+    expect(s.streamingStt).toBe(streaming);
+    expect(s.batchStt).toBeNull();
+  });
+
+  it("endpointing 'stt' needs a streaming STT; 'vad' is the default", () => {
+    expect(make().eou.endpointing).toBe('vad');
+    expect(make({ stt: streaming, eou: { endpointing: 'stt' } }).eou.endpointing).toBe('stt');
+    expect(configError(() => make({ eou: { endpointing: 'stt' } })).message).toMatch(/streaming STT/);
+    configError(() => make({ eou: { endpointing: 'silence' as 'vad' } }));
+  });
+
+  it('rejects an STT with neither transcribe() nor stream(), and bad interrupt settings', () => {
+    expect(configError(() => make({ stt: { label: 'x' } as unknown as STT })).message).toMatch(/transcribe\(\) \(batch\) or stream\(\)/);
+    configError(() => make({ interrupt: { mode: 'STT' as 'STT_ONLY' } }));
+    configError(() => make({ interrupt: { minWords: -1 } }));
+    configError(() => make({ interrupt: { minWords: 1.5 } }));
+    configError(() => make({ interrupt: { backchannels: 'yeah' as unknown as string[] } }));
+    expect(make({ interrupt: { minWords: 2, backchannels: ['ja'] } }).interrupt).toMatchObject({ minWords: 2, backchannels: ['ja'] });
   });
 });

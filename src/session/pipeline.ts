@@ -1,11 +1,20 @@
 import { ConfigError } from '../errors';
 import type { AudioEngineOptions } from '../audio/engine';
-import type { LLM, STT, TTS } from '../providers/types';
+import type { LLM, STT, StreamingSTT, TTS } from '../providers/types';
 import { SileroVAD } from '../vad/silero-vad';
 import { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from '../turn/barge-in';
 
 /** End-of-utterance settings (the seed's `EOUConfig`). */
 export interface EOUConfig {
+  /**
+   * Who says the user stopped. `'vad'` (default): the VAD's end of speech (its
+   * `redemptionMs` of silence) plus the wait below; a streaming STT is then asked to
+   * settle its transcript (Deepgram `Finalize`). `'stt'`: the streaming STT's own end of
+   * turn (Deepgram endpointing, Flux EndOfTurn), usually sooner; if the VAD has ended and
+   * the STT has not within the max wait, the transcript is settled then. `'stt'` needs a
+   * streaming STT.
+   */
+  endpointing: 'vad' | 'stt';
   /** `DEFAULT` or `ADAPTIVE`; with no turn detector both end the turn at the VAD's end of speech. */
   mode: 'DEFAULT' | 'ADAPTIVE';
   /**
@@ -18,7 +27,7 @@ export interface EOUConfig {
   eouCertaintyThreshold: number;
 }
 
-export const DEFAULT_EOU_CONFIG: EOUConfig = { mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0, 0.8], eouCertaintyThreshold: 0.75 };
+export const DEFAULT_EOU_CONFIG: EOUConfig = { endpointing: 'vad', mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0, 0.8], eouCertaintyThreshold: 0.75 };
 
 /**
  * Time limits, all in ms (0 or `Infinity`: no limit). A limit that fires ends that step
@@ -43,7 +52,8 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { sttMs: 15_000, llmFirstTokenMs: 15_000, llmStallMs: 10_000, ttsFirstByteMs: 10_000, ttsStallMs: 10_000, toolMs: 30_000 };
 
 export interface PipelineOptions {
-  stt: STT;
+  /** Batch (`OpenAISTT`: one request per utterance) or streaming (`DeepgramSTT`, `DeepgramFluxSTT`). */
+  stt: STT | StreamingSTT;
   llm: LLM;
   tts: TTS;
   /** Default: a `SileroVAD` with its defaults. */
@@ -68,7 +78,7 @@ export interface PipelineOptions {
  * for a cascade. (A realtime speech-to-speech model is a later addition.)
  */
 export class Pipeline {
-  readonly stt: STT;
+  readonly stt: STT | StreamingSTT;
   readonly llm: LLM;
   readonly tts: TTS;
   readonly vad: SileroVAD;
@@ -79,6 +89,16 @@ export class Pipeline {
   readonly timeouts: Timeouts;
   readonly ttsLeadSec: number;
 
+  /** The STT if it streams (has `stream()`), else null. */
+  get streamingStt(): StreamingSTT | null {
+    return 'stream' in this.stt && typeof this.stt.stream === 'function' ? this.stt : null;
+  }
+
+  /** The STT if it transcribes whole utterances (has `transcribe()`), else null. */
+  get batchStt(): STT | null {
+    return 'transcribe' in this.stt && typeof this.stt.transcribe === 'function' ? this.stt : null;
+  }
+
   constructor(options: PipelineOptions) {
     const { stt, llm, tts } = options;
     if (!stt || !llm || !tts) {
@@ -86,13 +106,19 @@ export class Pipeline {
       throw new ConfigError(`Pipeline: a cascade needs stt, llm and tts (missing: ${missing})`);
     }
     this.stt = stt;
+    if (!this.streamingStt && !this.batchStt) throw new ConfigError('Pipeline: stt needs transcribe() (batch) or stream() (streaming)');
     this.llm = llm;
     this.tts = tts;
     this.vad = options.vad ?? new SileroVAD();
     this.eou = { ...DEFAULT_EOU_CONFIG, ...options.eou };
     const [min, max] = this.eou.minMaxSpeechWaitTimeout;
     if (!(min >= 0 && max >= min)) throw new ConfigError('eou.minMaxSpeechWaitTimeout must be [min, max] with 0 ≤ min ≤ max');
+    if (this.eou.endpointing !== 'vad' && this.eou.endpointing !== 'stt') throw new ConfigError("eou.endpointing must be 'vad' or 'stt'");
+    if (this.eou.endpointing === 'stt' && !this.streamingStt) throw new ConfigError("eou.endpointing 'stt' needs a streaming STT (one with stream(), e.g. DeepgramSTT)");
     this.interrupt = { ...DEFAULT_INTERRUPT_CONFIG, ...options.interrupt };
+    if (!['HYBRID', 'VAD_ONLY', 'STT_ONLY'].includes(this.interrupt.mode)) throw new ConfigError("interrupt.mode must be 'HYBRID', 'VAD_ONLY' or 'STT_ONLY'");
+    if (!(Number.isInteger(this.interrupt.minWords) && this.interrupt.minWords >= 0)) throw new ConfigError('interrupt.minWords must be a whole number ≥ 0');
+    if (!Array.isArray(this.interrupt.backchannels) || !this.interrupt.backchannels.every((b) => typeof b === 'string')) throw new ConfigError('interrupt.backchannels must be an array of strings');
     if (!(this.interrupt.minInterruptionMs > 0)) throw new ConfigError('interrupt.minInterruptionMs must be positive');
     if (!(this.interrupt.minConfidence >= 0 && this.interrupt.minConfidence <= 1)) throw new ConfigError('interrupt.minConfidence must be between 0 and 1');
     this.audio = options.audio ?? {};

@@ -1,12 +1,24 @@
 import type { ChatContext } from '../agent/chat-context';
 import { concatFloat32 } from '../audio/dsp/pcm';
 import type { STT } from '../providers/types';
+import { substantiveWords } from '../turn/backchannel';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { Turn, TurnOutcome } from '../turn/turn';
 import { transcribe } from './transcribe';
 
+/** What the user said, as the session hands it to a turn. */
+export interface UserUtterance {
+  /** 16 kHz mono, pre-roll included (the batch STT transcribes it). */
+  audio: Float32Array;
+  /** The transcript, when a streaming STT already has it (or is settling it). */
+  text?: Promise<string>;
+  /** Said over the agent without interrupting it: answered only if it is more than a backchannel. */
+  overAgent: boolean;
+}
+
 interface UserTurnDeps {
-  stt: () => STT;
+  stt: () => STT | null;
+  backchannels: () => readonly string[];
   sttTimeoutMs: () => number;
   chat: () => ChatContext;
   transcript(text: string, final: boolean): void;
@@ -24,6 +36,8 @@ export class UserTurns {
   readonly #deps: UserTurnDeps;
   /** Audio of an utterance whose transcription was aborted: it leads the next one. */
   #unheard: Float32Array | null = null;
+  /** The same for a streaming transcript that was still settling. */
+  #unheardText: Promise<string> | null = null;
   /** A user message whose answer was cut before anything was heard: the next text joins it. */
   #unanswered: string | null = null;
 
@@ -31,18 +45,14 @@ export class UserTurns {
     this.#deps = deps;
   }
 
-  async run(turn: Turn, signal: AbortSignal, utterance: Float32Array, clock: TurnClock): Promise<TurnOutcome> {
+  async run(turn: Turn, signal: AbortSignal, utterance: UserUtterance, clock: TurnClock): Promise<TurnOutcome> {
     const d = this.#deps;
     d.thinking();
-    const audio = this.#unheard ? concatFloat32([this.#unheard, utterance]) : utterance;
-    this.#unheard = null;
-    const text = await transcribe(d.stt(), audio, signal, d.sttTimeoutMs(), { delta: (t) => d.transcript(t, false), error: (e) => d.sttError(e) });
+    const text = utterance.text ? await this.#streamed(utterance.text, signal) : await this.#batch(utterance.audio, signal);
     clock.sttDone = performance.now();
-    if (!text) {
-      // Cut while transcribing: the words were not heard yet, so they lead the next utterance.
-      if (signal.aborted) this.#unheard = audio;
-      return turn.say('', { addToChat: false });
-    }
+    // No words (or cut while transcribing: they lead the next utterance), or only a
+    // backchannel said over the agent: no answer.
+    if (!text || (utterance.overAgent && substantiveWords(text, d.backchannels()) === 0)) return turn.say('', { addToChat: false });
     const chat = d.chat();
     const joined = this.#unanswered !== null && nothingAnsweredSince(chat, this.#unanswered);
     let id: string;
@@ -62,6 +72,43 @@ export class UserTurns {
     if (outcome.interrupted && outcome.speech.heardText.trim() === '') this.#unanswered = id;
     return outcome;
   }
+
+  async #batch(utterance: Float32Array, signal: AbortSignal): Promise<string> {
+    const d = this.#deps;
+    const stt = d.stt();
+    if (!stt) return '';
+    const audio = this.#unheard ? concatFloat32([this.#unheard, utterance]) : utterance;
+    this.#unheard = null;
+    const text = await transcribe(stt, audio, signal, d.sttTimeoutMs(), { delta: (t) => d.transcript(t, false), error: (e) => d.sttError(e) });
+    if (!text && signal.aborted) this.#unheard = audio;
+    return text;
+  }
+
+  /** A streaming transcript (already settling): it arrives even if this turn is cut, and then leads the next. */
+  async #streamed(text: Promise<string>, signal: AbortSignal): Promise<string> {
+    const earlier = this.#unheardText;
+    this.#unheardText = null;
+    const both = Promise.all([earlier ?? '', text]).then((parts) => parts.map((p) => p.trim()).filter(Boolean).join(' '));
+    const got = await unlessAborted(both, signal);
+    if (got === undefined) {
+      this.#unheardText = both;
+      return '';
+    }
+    return got;
+  }
+}
+
+/** Resolves with `promise`'s value, or undefined once `signal` aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      () => (signal.removeEventListener('abort', onAbort), resolve(undefined)),
+    );
+  });
 }
 
 /** Only empty, interrupted assistant messages follow the user message `id`. */

@@ -1,3 +1,4 @@
+import { DEFAULT_BACKCHANNELS } from './backchannel';
 import { describe, expect, it } from 'vitest';
 import { BargeInDetector, DEFAULT_INTERRUPT_CONFIG, type BargeInAction, type BargeInInput, type InterruptConfig } from './barge-in';
 
@@ -27,6 +28,8 @@ describe('DEFAULT_INTERRUPT_CONFIG', () => {
   it('has the documented defaults', () => {
     expect(DEFAULT_INTERRUPT_CONFIG).toEqual({
       mode: 'HYBRID',
+      minWords: 0,
+      backchannels: DEFAULT_BACKCHANNELS,
       minInterruptionMs: 300,
       minConfidence: 0,
       duckDb: -12,

@@ -1,10 +1,25 @@
+import { DEFAULT_BACKCHANNELS } from './backchannel';
+
 /** Barge-in settings (the seed's `InterruptConfig`, in camelCase, tuned for duck-then-confirm). */
 export interface InterruptConfig {
   /**
-   * `VAD_ONLY` and `HYBRID` (default) act on VAD frames; `STT_ONLY` leaves barge-in to
-   * transcripts (only final ones here: the cascade transcribes whole utterances).
+   * What decides an interruption. `VAD_ONLY`: speech frames (behind the echo gate), for
+   * `minInterruptionMs`. `STT_ONLY`: words: `minWords` (at least 1) that are not
+   * backchannels, from a streaming STT's interim text as it comes, or from the batch
+   * transcript of the utterance; the voice is not ducked. `HYBRID` (default): the VAD
+   * decides, and with a streaming STT its words must agree: speech whose transcript so far
+   * is only backchannels does not interrupt (no words after {@link STT_WAIT_MS}: the VAD's
+   * decision stands, so a slow STT never makes the agent deaf).
    */
   mode: 'HYBRID' | 'VAD_ONLY' | 'STT_ONLY';
+  /** Words (not backchannels) needed to interrupt, where transcripts decide (`STT_ONLY`, `HYBRID` with a streaming STT). Default 0 (`STT_ONLY`: 1). */
+  minWords: number;
+  /**
+   * Phrases that acknowledge rather than interrupt ("mm-hm", "yeah", "okay", "right"…; see
+   * `DEFAULT_BACKCHANNELS`). Where transcripts decide, they never interrupt; said alone
+   * over the agent they do not become a turn either.
+   */
+  backchannels: readonly string[];
   /** Speech this long over the agent confirms an interruption, ms. Default 300 (seed: 500). */
   minInterruptionMs: number;
   /** Minimum VAD probability to count toward an interruption (0–1). Default 0: the VAD's own threshold. */
@@ -26,12 +41,20 @@ export interface InterruptConfig {
 
 export const DEFAULT_INTERRUPT_CONFIG: InterruptConfig = {
   mode: 'HYBRID',
+  minWords: 0,
+  backchannels: DEFAULT_BACKCHANNELS,
   minInterruptionMs: 300,
   minConfidence: 0,
   duckDb: -12,
   echoRatio: 0.3,
   releaseFrames: 2,
 };
+
+/**
+ * `HYBRID` with a streaming STT: how long after the VAD's decision the words may take to
+ * arrive before the VAD's decision stands alone, ms.
+ */
+export const STT_WAIT_MS = 400;
 
 /** What the detector sees with each VAD frame. */
 export interface BargeInInput {

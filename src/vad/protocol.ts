@@ -24,6 +24,8 @@ export type VadWorkerCommand =
     }
   | { type: 'configure'; stream: number; options: VadOptions }
   | { type: 'reset'; stream: number }
+  /** On: every frame of the stream is also posted back as `audio` (for a streaming STT). */
+  | { type: 'tap'; stream: number; on: boolean }
   | { type: 'close'; stream: number }
   /** Release ORT and end the worker. */
   | { type: 'shutdown' };
@@ -49,5 +51,7 @@ export type VadWorkerEvent =
   | ({ stream: number } & (
       | (SegmenterEvent & { inferenceMs?: number; runMs?: number })
       | VadErrorEvent
+      /** A tapped frame as it arrived (before inference). `at`: audio time of its start, s. */
+      | { type: 'audio'; at: number; samples: Float32Array }
       | { type: 'closed' }
     ));

@@ -23,6 +23,11 @@ export interface VadEvents {
    * frame's level (linear, full scale 1). `at`: audio time of the frame's end, s.
    */
   vad_frame: { at: number; probability: number; rms: number; inferenceMs: number; runMs: number };
+  /**
+   * Each 32 ms frame's samples (16 kHz mono) while {@link SileroVAD.tapAudio} is on, as
+   * they arrive (before inference). `at`: audio time of the frame's start, s.
+   */
+  vad_audio: { at: number; samples: Float32Array };
   error: { error: AnyEarshotError };
 }
 
@@ -74,6 +79,7 @@ export class SileroVAD extends EventHub<VadEvents> {
   #unhold: (() => void) | null = null;
   #stream: number | null = null;
   #ready: Promise<void> | null = null;
+  #tap = false;
 
   constructor(options: SileroVADOptions = {}) {
     super();
@@ -143,10 +149,14 @@ export class SileroVAD extends EventHub<VadEvents> {
         case 'fatal':
           settle(ev.error);
           break;
+        case 'audio':
+          this.emit('vad_audio', { at: ev.at, samples: ev.samples });
+          break;
         case 'closed':
           break;
       }
     });
+    if (this.#tap) rt.send({ type: 'tap', stream: this.#stream, on: true });
     rt.loaded.then(
       () => {
         if (this.#runtime !== rt || settled) return;
@@ -162,6 +172,12 @@ export class SileroVAD extends EventHub<VadEvents> {
   setOptions(update: Partial<VadOptions>): void {
     this.#options = validate({ ...this.#options, ...stripUndefined(update) });
     if (this.#stream !== null) this.#runtime?.send({ type: 'configure', stream: this.#stream, options: this.#options });
+  }
+
+  /** Turns the `vad_audio` events (every frame's samples) on or off. Off by default. */
+  tapAudio(on: boolean): void {
+    this.#tap = on;
+    if (this.#stream !== null) this.#runtime?.send({ type: 'tap', stream: this.#stream, on });
   }
 
   /** Drops the utterance in progress, if any (e.g. while the mic is muted). */

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { AssetLoadError } from '../errors';
 import { checkHead } from './asset-check';
 import { fetchAsset, fetchChecked } from './fetch-asset';
-import type { VadOptions } from './options';
+import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadOptions } from './options';
 import { compileOrtWasm, usePrecompiledWasm } from './ort-wasm';
 import type { VadErrorEvent, VadWorkerCommand, VadWorkerEvent } from './protocol';
 import { Segmenter } from './segmenter';
@@ -26,6 +26,8 @@ interface Stream {
   runMs: number;
   closed: boolean;
   failed: boolean;
+  /** Post each frame back to the main thread (a streaming STT listens). */
+  tap: boolean;
 }
 
 const scope = self as unknown as WorkerScope;
@@ -52,6 +54,11 @@ scope.onmessage = (event) => {
     case 'reset':
       streams.get(cmd.stream)?.segmenter?.reset();
       break;
+    case 'tap': {
+      const stream = streams.get(cmd.stream);
+      if (stream) stream.tap = cmd.on;
+      break;
+    }
     case 'close':
       closeStream(cmd.stream);
       break;
@@ -97,7 +104,7 @@ async function checkGlue(url: string): Promise<void> {
 }
 
 function open(id: number, options: VadOptions, port: MessagePort): void {
-  const stream: Stream = { id, port, segmenter: null, runMs: 0, closed: false, failed: false };
+  const stream: Stream = { id, port, segmenter: null, runMs: 0, closed: false, failed: false, tap: false };
   streams.set(id, stream);
   // Frames that arrive while the model loads wait in the chain, so no audio is lost and
   // timestamps stay exact; they are processed in a burst once the model is ready.
@@ -111,6 +118,11 @@ function open(id: number, options: VadOptions, port: MessagePort): void {
     // and the buffer goes back to the capture worklet, which then allocates no frames.
     const own = samples.slice();
     port.postMessage({ type: 'recycle', samples }, [samples.buffer]);
+    // Tapped frames go out at once, not after inference: the STT must not wait on the model.
+    if (stream.tap) {
+      const copy = own.slice();
+      post({ stream: id, type: 'audio', at: (index * VAD_FRAME_SAMPLES) / VAD_SAMPLE_RATE, samples: copy }, [copy.buffer]);
+    }
     chain = chain.then(() => ready).then(() => step(stream, own, index)).catch((err: unknown) => fail(stream, err));
   };
 }

@@ -1,0 +1,78 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { control, events, logFailure, startAgent, waitForEvents } from './support/agent-run';
+import { launch, openHarness } from './support/browser';
+
+// The session with a streaming STT (DeepgramSTT against the local server's `/v1/listen`):
+// the mic's frames go up while the user speaks, the transcript comes back as they speak,
+// and no batch transcription request is made. The local "recognizer" reveals the scripted
+// words one per `wordMs` of voiced audio it receives, so a transcript needs the audio.
+let browser: Browser;
+let page: Page;
+
+test.afterEach(async ({ baseURL }, info) => {
+  if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
+  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
+  await browser?.close();
+});
+
+async function open(wav: string, baseURL: string): Promise<void> {
+  browser = await launch({ wav });
+  page = await openHarness(browser, baseURL);
+}
+
+const requests = async (baseURL: string) => (await control(baseURL, 'log')).requests as any[];
+const history = () => page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
+
+for (const endpointing of ['vad', 'stt'] as const) {
+  test(`a turn heard through a streaming STT, endpointing '${endpointing}': interim then final transcripts, no batch request`, async ({ baseURL }) => {
+    await control(baseURL!, 'reset', {});
+    await control(baseURL!, 'script', { listen: [{ text: 'Hello there.', wordMs: 100 }], llm: [{ text: 'Hi! How can I help?' }] });
+    await open('hello-then-silence', baseURL!);
+    // 'vad' with Deepgram's endpointing off: only the session's Finalize can end the turn.
+    await startAgent(page, { deepgram: { endpointingMs: endpointing === 'vad' ? false : 300 }, pipeline: { eou: { endpointing } } });
+    await waitForEvents(page, 'agent_transcript', 1, 30_000);
+    expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+    const ev = await events(page);
+    const transcripts = ev.filter((e) => e.name === 'user_transcript');
+    expect(transcripts.filter((e) => !e.final).length).toBeGreaterThan(0);
+    expect(transcripts.filter((e) => e.final).map((e) => e.text)).toEqual(['Hello there.']);
+    expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+    const log = await requests(baseURL!);
+    expect(log.filter((r) => r.route.includes('transcriptions'))).toEqual([]);
+    const listens = log.filter((r) => r.route.endsWith('/listen'));
+    expect(listens).toHaveLength(1);
+    // 'vad': the VAD's end of speech asks Deepgram to settle (Finalize); 'stt': Deepgram's
+    // own endpointing (300 ms) ends the turn, before the VAD's 560 ms of silence has passed.
+    const finalize = listens[0].body.received.Finalize ?? 0;
+    if (endpointing === 'vad') expect(finalize).toBe(1);
+    else {
+      expect(finalize).toBe(0);
+      const order = ev.filter((e) => e.name === 'user_speech_ended' || (e.name === 'user_transcript' && e.final)).map((e) => e.name);
+      expect(order).toEqual(['user_transcript', 'user_speech_ended']);
+    }
+  });
+}
+
+for (const mode of ['HYBRID', 'VAD_ONLY'] as const) {
+  test(`"Okay." over the agent's story ${mode === 'HYBRID' ? 'is a backchannel: the agent carries on, and it is not a turn' : 'interrupts it with VAD_ONLY (control)'}`, async ({ baseURL }) => {
+    await control(baseURL!, 'reset', {});
+    const story = Array.from({ length: 6 }, (_, i) => `This is sentence number ${i + 1} of a long story.`).join(' ');
+    await control(baseURL!, 'script', { listen: [{ text: 'Tell me a story.', wordMs: 100 }, { text: 'Okay.', wordMs: 100 }], llm: [{ text: story }, { text: 'Sure.' }] });
+    await open('story-then-okay', baseURL!);
+    await startAgent(page, { deepgram: {}, interrupt: { mode } });
+    if (mode === 'VAD_ONLY') {
+      await waitForEvents(page, 'turn_interrupted', 1, 30_000);
+      return;
+    }
+    // The VAD heard enough speech to interrupt (suspected), the words were a backchannel.
+    await waitForEvents(page, 'interruption_cancelled', 1, 30_000);
+    await waitForEvents(page, 'agent_transcript', 1, 60_000);
+    const ev = await events(page);
+    expect(ev.filter((e) => e.name === 'turn_interrupted')).toEqual([]);
+    expect(ev.filter((e) => e.name === 'interruption_suspected').length).toBeGreaterThan(0);
+    expect(await history()).toEqual(['user: Tell me a story.', `assistant: ${story}`]);
+    // The backchannel was transcribed, but never answered.
+    expect(ev.filter((e) => e.name === 'user_transcript' && !e.final).map((e) => e.text)).toContain('Okay.');
+    expect((await requests(baseURL!)).filter((r) => r.route.includes('chat'))).toHaveLength(1);
+  });
+}
