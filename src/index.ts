@@ -13,8 +13,8 @@ export type { TappedBlock } from './audio/capture';
 export { BUSES, type BusName, type MixerOptions, type MixerEvent } from './audio/worklet-protocol';
 export { DEFAULT_MIXER_OPTIONS } from './audio/dsp/mixer-core';
 export { StreamResampler } from './audio/dsp/resampler';
-// 16-bit PCM and the WAV encoder are in `earshot/dsp`: the core does not use them.
-export { decodeWav, WavFormatError, type DecodedAudio } from './audio/dsp/wav';
+// 16-bit PCM and WAV (decode, encode) are in `earshot/dsp`: the core does not use them.
+export type { DecodedAudio } from './audio/dsp/wav';
 
 export { SileroVAD, type SileroVADOptions, type VadEvents, type FrameSource } from './vad/silero-vad';
 export { DEFAULT_VAD_OPTIONS, type VadOptions } from './vad/options';

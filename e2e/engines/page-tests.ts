@@ -2,10 +2,11 @@
 // from src/ through the Vite dev server, and returns plain JSON for the runner to assert.
 // The mic is earshot/testing's fake microphone: the engines' own fake devices differ.
 import * as Core from '../../src/index';
+import * as Dsp from '../../src/dsp/index';
 import * as OpenAI from '../../src/openai/index';
 import * as T from '../../src/testing/index';
 
-const E = { ...Core, ...OpenAI };
+const E = { ...Core, ...Dsp, ...OpenAI };
 
 const FIXTURES = '/e2e/fixtures/generated/';
 

@@ -1,11 +1,12 @@
 import { AssetLoadError } from '../errors';
-import { decodeWav, type DecodedAudio } from './dsp/wav';
+import type { DecodedAudio } from './dsp/wav';
 
 /**
- * Fetches and decodes an audio file. WAV is decoded here (exact samples, no context
- * needed); other formats go through `decodeAudioData` of `context` (required then).
+ * Fetches and decodes an audio file (any format the browser decodes: WAV, MP3, Ogg, …)
+ * with `context.decodeAudioData`, at the context's rate. `decodeWav` in `earshot/dsp`
+ * decodes a WAV without a context, at its own rate.
  */
-export async function loadAudioFile(url: string | URL, context?: BaseAudioContext, signal?: AbortSignal): Promise<DecodedAudio> {
+export async function loadAudioFile(url: string | URL, context: BaseAudioContext, signal?: AbortSignal): Promise<DecodedAudio> {
   const href = String(url);
   let res: Response;
   try {
@@ -15,11 +16,7 @@ export async function loadAudioFile(url: string | URL, context?: BaseAudioContex
   }
   if (!res.ok) throw new AssetLoadError(href, `HTTP ${res.status} while fetching the audio file`, { status: res.status });
   const bytes = await res.arrayBuffer();
-  const head = new Uint8Array(bytes, 0, Math.min(12, bytes.byteLength));
-  const isWav = String.fromCharCode(...head.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...head.subarray(8, 12)) === 'WAVE';
   try {
-    if (isWav) return decodeWav(bytes);
-    if (!context) throw new Error('not a WAV file, and no AudioContext was given to decode it');
     const buffer = await context.decodeAudioData(bytes);
     const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c).slice());
     return { sampleRate: buffer.sampleRate, channels };

@@ -1,3 +1,5 @@
+import type { StreamingInputFactory } from '../session/streaming';
+
 /**
  * The provider contract. Every stage is a small interface over async iterables, takes
  * an AbortSignal (an aborted turn ends the iteration quietly: it is not an error), and
@@ -129,6 +131,12 @@ export interface STTStream extends AsyncIterable<STTStreamEvent> {
 /** Speech to text over a live connection: audio goes up while transcripts come back. */
 export interface StreamingSTT {
   readonly label: string;
+  /**
+   * How an AgentSession listens with this STT: `streamingUserInput` from `earshot/streaming`
+   * (Earshot's providers set it). It is carried here so the core stays small for apps with
+   * a batch STT, and no import has to be remembered for a side effect.
+   */
+  readonly userInput?: StreamingInputFactory;
   /** Hz of the `audio` frames it takes. */
   readonly sampleRate: number;
   /** Opens the connection when iterated. Faults end the iteration with a `ProviderError`. */

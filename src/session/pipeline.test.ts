@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import type { LLM, STT, StreamingSTT, TTS } from '../providers/types';
 import { DEFAULT_INTERRUPT_CONFIG } from '../turn/barge-in';
 import { SileroVAD } from '../vad/silero-vad';
+import { streamingUserInput } from '../streaming/index';
 import { DEFAULT_EOU_CONFIG, Pipeline, type PipelineOptions } from './pipeline';
 
 const stt: STT = {
@@ -171,6 +172,7 @@ describe('Pipeline: batch or streaming STT, and who ends the turn', () => {
     label: 'fake:stream',
     sampleRate: 16000,
     stream: () => Object.assign((async function* () {})(), { finalize: () => undefined }),
+    userInput: streamingUserInput,
   };
 
   it('tells a batch STT from a streaming one', () => {
@@ -187,6 +189,9 @@ describe('Pipeline: batch or streaming STT, and who ends the turn', () => {
     expect(make({ stt: streaming, eou: { endpointing: 'stt' } }).eou.endpointing).toBe('stt');
     expect(configError(() => make({ eou: { endpointing: 'stt' } })).message).toMatch(/streaming STT/);
     configError(() => make({ eou: { endpointing: 'silence' as 'vad' } }));
+    expect(configError(() => make({ stt: { ...streaming, sampleRate: 8000 } })).message).toMatch(/16 kHz/);
+    // A custom streaming STT must say how the session listens with it.
+    expect(configError(() => make({ stt: { ...streaming, userInput: undefined } })).message).toMatch(/streamingUserInput from 'earshot\/streaming'/);
   });
 
   it('rejects an STT with neither transcribe() nor stream(), and bad interrupt settings', () => {

@@ -107,6 +107,11 @@ export class Pipeline {
     }
     this.stt = stt;
     if (!this.streamingStt && !this.batchStt) throw new ConfigError('Pipeline: stt needs transcribe() (batch) or stream() (streaming)');
+    if (this.streamingStt && typeof this.streamingStt.userInput !== 'function') {
+      throw new ConfigError(`Pipeline: ${this.streamingStt.label} streams, but has no userInput: set it to streamingUserInput from 'earshot/streaming'`);
+    }
+    // The VAD's frames go up as they are (16 kHz): no resampler in the page for the rare other rate.
+    if (this.streamingStt && this.streamingStt.sampleRate !== 16000) throw new ConfigError(`Pipeline: a streaming STT must take 16 kHz audio (the VAD's frames); ${this.streamingStt.label} takes ${this.streamingStt.sampleRate} Hz`);
     this.llm = llm;
     this.tts = tts;
     this.vad = options.vad ?? new SileroVAD();

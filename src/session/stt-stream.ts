@@ -1,4 +1,3 @@
-import { StreamResampler } from '../audio/dsp/resampler';
 import { ProviderError } from '../providers/errors';
 import type { STTStream, STTStreamEvent, STTWord, StreamingSTT } from '../providers/types';
 
@@ -211,10 +210,8 @@ class Live {
   readonly #queue: Float32Array[] = [];
   #wake: (() => void) | null = null;
   #ended = false;
-  readonly #resampler: StreamResampler | null;
 
   constructor(stt: StreamingSTT, onEvent: (e: STTStreamEvent) => void, onError: (err: unknown) => void) {
-    this.#resampler = stt.sampleRate === 16000 ? null : new StreamResampler(16000, stt.sampleRate);
     const stream = stt.stream({ audio: this.#frames(), signal: this.#abort.signal });
     this.stream = stream;
     void (async () => {
@@ -234,7 +231,7 @@ class Live {
       this.#sent = true;
       this.baseAt = at;
     }
-    this.#queue.push(this.#resampler ? this.#resampler.process(samples) : samples);
+    this.#queue.push(samples);
     this.#wake?.();
   }
 

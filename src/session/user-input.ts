@@ -5,13 +5,13 @@ import { concatFloat32 } from '../audio/dsp/pcm';
 import type { EventHub } from '../events';
 import { TurnClock } from '../telemetry/turn-metrics';
 import { substantiveWords } from '../turn/backchannel';
-import { STT_WAIT_MS, type BargeInDetector } from '../turn/barge-in';
+import type { BargeInDetector } from '../turn/barge-in';
 import { EchoPath } from '../turn/echo-path';
 import type { Turn } from '../turn/turn';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
-import { StreamTranscriber } from './stt-stream';
+import type { StreamingHost, StreamingInput } from './streaming';
 import { transcribe } from './transcribe';
 import type { UserUtterance } from './user-turn';
 
@@ -58,20 +58,13 @@ export class UserInput {
   /** An utterance waiting out the EOU extra wait, merged with more speech if it comes. */
   #eou: { audio: Float32Array; clock: TurnClock; timer: ReturnType<typeof setTimeout> } | null = null;
   /** The streaming STT's side, when the pipeline's STT streams. */
-  readonly #stt: StreamTranscriber | null = null;
+  readonly #stream: StreamingInput | null = null;
   /** Batch transcriptions started early (speech over the agent); aborted on dispose. */
   readonly #abort = new AbortController();
-  /** Audio time of the current utterance's onset, and of its first frame the echo gate gave to the user. */
-  #onsetAt = 0;
+  /** Audio time of the current utterance's first frame the echo gate gave to the user. */
   #userAt: number | null = null;
   /** The current utterance began while the agent was speaking or about to. */
   #overAgent = false;
-  /** `endpointing: 'stt'`: the provider ended a turn during this utterance (its text is settled). */
-  #sttCommitted = false;
-  /** `endpointing: 'stt'`: the VAD ended but the provider has not; settle after the max wait. */
-  #sttFallback: ReturnType<typeof setTimeout> | null = null;
-  /** HYBRID with a streaming STT: the VAD confirmed; waiting for words that are not backchannels. */
-  #wordGate: { turn: Turn; at: number } | null = null;
 
   constructor(hub: EventHub<AgentSessionEvents>, engine: AudioEngine, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
     this.#hub = hub;
@@ -85,19 +78,9 @@ export class UserInput {
       () => undefined, // capture never started: no frames will come
     );
     const vad = pipeline.vad;
-    const streaming = pipeline.streamingStt;
-    if (streaming) {
-      this.#stt = new StreamTranscriber({
-        stt: streaming,
-        preRollSec: vad.options.preSpeechPadMs / 1000,
-        settleTimeoutMs: pipeline.timeouts.sttMs,
-        onInterim: (text) => this.#interim(text),
-        onEndOfTurn: () => this.#providerEndOfTurn(),
-        onError: (error) => deps.sttError(error),
-      });
-      vad.tapAudio(true);
-      this.#offs.push(vad.on('vad_audio', (e) => this.#stt?.push(e.at, e.samples)), () => vad.tapAudio(false));
-    }
+    // Pipeline checked that a streaming STT carries its user input.
+    const streaming = pipeline.streamingStt?.userInput;
+    if (streaming) this.#stream = streaming(this.#host());
     this.#offs.push(
       engine.on('input_level_measured', (e) => hub.emit('input_level_measured', e)),
       engine.on('output_level_measured', (e) => {
@@ -134,8 +117,7 @@ export class UserInput {
     for (const off of this.#offs) off();
     if (this.#eou) clearTimeout(this.#eou.timer);
     this.#eou = null;
-    if (this.#sttFallback) clearTimeout(this.#sttFallback);
-    this.#stt?.close();
+    this.#stream?.dispose();
     this.#abort.abort();
     this.accepting = false;
   }
@@ -143,13 +125,9 @@ export class UserInput {
   #speechStarted(at: number): void {
     if (!this.accepting) return;
     if (this.#eou) clearTimeout(this.#eou.timer); // more speech: the turn is not over yet
-    if (this.#sttFallback) clearTimeout(this.#sttFallback);
-    this.#sttFallback = null;
-    this.#onsetAt = at;
     this.#userAt = null;
     this.#overAgent = this.#activeTurn() !== null;
-    this.#sttCommitted = false;
-    this.#stt?.speechStarted(at);
+    this.#stream?.speechStarted(at);
     this.#deps.states.setUser('speaking', 'vad');
     const agent = this.#deps.states.agent;
     if (agent !== 'speaking' && agent !== 'thinking') this.#deps.states.setAgent('listening', 'user speaking');
@@ -164,51 +142,20 @@ export class UserInput {
     clock.endpoint = now;
     clock.speechEnd = now - (at - lastSpeechAt) * 1000;
     this.#hub.emit('user_speech_ended', { at, durationSec: lastSpeechAt - startedAt });
-    this.#stt?.speechEnded();
     const real = this.#userFrames >= USER_FRAMES;
     this.#userFrames = 0;
-    if (this.#wordGate) this.#cancelWordGate(at);
-    // Only the agent's own voice coming back (never above the echo gate): not a turn, and
-    // what a streaming STT made of it is dropped.
+    // Only the agent's own voice coming back (never above the echo gate) is not a turn.
     this.#settleUser(!real);
-    if (!real) {
-      if (this.#stt && !this.#sttCommitted) void this.#stt.settle();
-      return;
-    }
-    const since = this.#since();
-    if (this.#pipeline.eou.endpointing === 'stt') {
-      // The provider decides; if it has not within the max wait after the VAD's end, settle.
-      const maxMs = this.#pipeline.eou.minMaxSpeechWaitTimeout[1] * 1000;
-      this.#sttFallback = setTimeout(() => {
-        this.#sttFallback = null;
-        this.#sttCommitted = true;
-        this.#commit({ audio, text: this.#stt!.settle(since), overAgent: this.#overAgent }, clock);
-      }, maxMs);
-      return;
-    }
+    if (this.#stream?.speechEnded(real, at, audio, clock) || !real) return;
     const merged = this.#eou ? concatFloat32([this.#eou.audio, audio]) : audio;
     this.#eou = null;
     const overAgent = this.#overAgent;
-    const commit = () => this.#commit({ audio: merged, ...(this.#stt ? { text: this.#stt.settle(since) } : {}), overAgent }, clock);
+    const since = this.#since();
+    const commit = () => this.#commit({ audio: merged, ...(this.#stream ? { text: this.#stream.settle(since) } : {}), overAgent }, clock);
     const waitMs = this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
     if (waitMs > 0) {
       this.#eou = { audio: merged, clock, timer: setTimeout(() => ((this.#eou = null), commit()), waitMs) };
     } else commit();
-  }
-
-  /** `endpointing: 'stt'`: the provider ended the user's turn (before or after the VAD did). */
-  #providerEndOfTurn(): void {
-    if (!this.accepting || this.#pipeline.eou.endpointing !== 'stt') return;
-    // Only the user's speech makes a turn (the provider also hears the agent's echo): new
-    // frames of theirs since the last turn, or an utterance the VAD already ended.
-    if (this.#userFrames < USER_FRAMES && this.#sttFallback === null) return;
-    if (this.#sttFallback) clearTimeout(this.#sttFallback);
-    this.#sttFallback = null;
-    this.#userFrames = 0;
-    this.#sttCommitted = true;
-    const clock = new TurnClock();
-    clock.endpoint = clock.speechEnd = performance.now();
-    this.#commit({ audio: new Float32Array(0), text: this.#stt!.settle(this.#since()), overAgent: this.#overAgent }, clock);
   }
 
   /** Where the user's words begin: over the agent, at the first frame the echo gate gave them (words before are echo). */
@@ -229,7 +176,7 @@ export class UserInput {
       // more than a backchannel (decided once transcribed). In STT_ONLY its words may still
       // interrupt: a batch STT transcribes it now rather than after the turn.
       const text = utterance.text ?? this.#transcribeNow(utterance.audio);
-      void text.then((t) => this.#wordsOverAgent(t, turn, true));
+      if (!utterance.text) void text.then((t) => this.#wordsOverAgent(t, turn));
       this.#deps.onUtterance({ ...utterance, text, overAgent: true }, clock);
       return;
     }
@@ -244,43 +191,36 @@ export class UserInput {
     return transcribe(stt, audio, this.#abort.signal, this.#pipeline.timeouts.sttMs, { delta: () => undefined, error: (e) => this.#deps.sttError(e) });
   }
 
-  /** A streaming STT's transcript so far. */
-  #interim(text: string): void {
-    if (!this.accepting) return;
-    this.#hub.emit('user_transcript', { text, final: false });
-    const turn = this.#activeTurn();
-    if (!turn) return;
-    if (this.#wordGate) this.#checkWordGate(this.#wordGate.at);
-    else if (this.#userAt !== null) this.#wordsOverAgent(this.#stt!.text(this.#since()), turn, false);
-  }
-
-  /** STT_ONLY: enough words that are not backchannels, over an interruptible turn, interrupt it. */
-  #wordsOverAgent(text: string, turn: Turn, final: boolean): void {
+  /** STT_ONLY with a batch STT: the transcript of speech over the agent may interrupt it. */
+  #wordsOverAgent(text: string, turn: Turn): void {
     const c = this.#pipeline.interrupt;
-    if (c.mode !== 'STT_ONLY' || !this.#interruptible(turn)) return;
-    if (substantiveWords(text, c.backchannels) >= Math.max(1, c.minWords) && (final || this.#userAt !== null)) this.#deps.interrupt(turn);
+    if (c.mode === 'STT_ONLY' && this.#interruptible(turn) && substantiveWords(text, c.backchannels) >= Math.max(1, c.minWords)) this.#deps.interrupt(turn);
   }
 
-  /** HYBRID + streaming STT: the VAD confirmed; the words decide. */
-  #checkWordGate(at: number): void {
-    const gate = this.#wordGate;
-    if (!gate) return;
-    if (!this.#interruptible(gate.turn)) {
-      this.#wordGate = null;
-      return;
-    }
-    const c = this.#pipeline.interrupt;
-    const text = this.#stt!.text(this.#since());
-    const words = substantiveWords(text, c.backchannels);
-    // No words yet after STT_WAIT_MS: the VAD's decision stands (a slow STT never makes the agent deaf).
-    if (words >= Math.max(1, c.minWords) || (text.trim() === '' && at - gate.at >= STT_WAIT_MS / 1000)) {
-      this.#wordGate = null;
-      this.#deps.interrupt(gate.turn);
-    }
+  /** What the streaming side may use of this one. */
+  #host(): StreamingHost {
+    const input = this;
+    return {
+      pipeline: this.#pipeline,
+      get accepting() {
+        return input.accepting;
+      },
+      userFrames: () => this.#userFrames,
+      resetUserFrames: () => void (this.#userFrames = 0),
+      since: () => this.#since(),
+      overAgent: () => this.#overAgent,
+      userHeard: () => this.#userAt !== null,
+      activeTurn: () => this.#activeTurn(),
+      interruptible: (turn) => this.#interruptible(turn),
+      commit: (utterance, clock) => this.#commit(utterance, clock),
+      interrupt: (turn) => this.#deps.interrupt(turn),
+      transcript: (text) => this.#hub.emit('user_transcript', { text, final: false }),
+      release: (at) => this.#release(at),
+      sttError: (error) => this.#deps.sttError(error),
+    };
   }
 
-  #cancelWordGate(at: number): void {
-    this.#wordGate = null;
+  #release(at: number): void {
     this.#engine.mixer.setGain('voice', 1, 30);
     this.#hub.emit('interruption_cancelled', { at });
   }
@@ -314,24 +254,15 @@ export class UserInput {
     const interruptible = turn !== null && this.#interruptible(turn);
     const mode = this.#pipeline.interrupt.mode;
     const action = this.#barge.update({ at, probability, agentActive: this.accepting && turn !== null, interruptible, user });
-    const mixer = this.#engine.mixer;
-    if (this.#wordGate) {
-      if (action === 'release') this.#cancelWordGate(at);
-      else this.#checkWordGate(at);
-      return;
-    }
+    if (this.#stream?.frame(at, action)) return;
     if (action === 'duck') {
-      mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);
+      this.#engine.mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);
       this.#hub.emit('interruption_suspected', { at });
-    } else if (action === 'release') {
-      mixer.setGain('voice', 1, 30);
-      this.#hub.emit('interruption_cancelled', { at });
-    } else if (action === 'confirm' && turn) {
+    } else if (action === 'release') this.#release(at);
+    else if (action === 'confirm' && turn) {
       // HYBRID with a streaming STT: the words must agree (a backchannel does not interrupt).
-      if (mode === 'HYBRID' && this.#stt) {
-        this.#wordGate = { turn, at };
-        this.#checkWordGate(at);
-      } else this.#deps.interrupt(turn);
+      if (mode === 'HYBRID' && this.#stream) this.#stream.confirmed(turn, at);
+      else this.#deps.interrupt(turn);
     }
   }
 }

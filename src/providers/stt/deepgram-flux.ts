@@ -5,6 +5,7 @@
  * the open turn, so the stream ends it (`stream_end`) with the last Update's text.
  */
 
+import { streamingUserInput } from '../../streaming/index';
 import type { STTStream, STTStreamRequest, STTWord, StreamingSTT } from '../types';
 import { DeepgramStream, listenURL, num, str, type DeepgramSocketOptions } from './deepgram-socket';
 
@@ -25,6 +26,8 @@ export interface DeepgramFluxSTTOptions extends DeepgramSocketOptions {
 export class DeepgramFluxSTT implements StreamingSTT {
   readonly label: string;
   readonly sampleRate: number;
+  /** How a session listens with it (`earshot/streaming`). */
+  readonly userInput = streamingUserInput;
   private readonly options: DeepgramFluxSTTOptions;
 
   constructor(options: DeepgramFluxSTTOptions = {}) {

@@ -4,6 +4,7 @@
  * `UtteranceEnd` after finals, after `finalize()`, or when the audio ends.
  */
 
+import { streamingUserInput } from '../../streaming/index';
 import type { STTStream, STTStreamRequest, STTWord, StreamingSTT } from '../types';
 import { DeepgramStream, listenURL, num, str, type DeepgramSocketOptions } from './deepgram-socket';
 
@@ -32,6 +33,8 @@ export interface DeepgramSTTOptions extends DeepgramSocketOptions {
 export class DeepgramSTT implements StreamingSTT {
   readonly label: string;
   readonly sampleRate: number;
+  /** How a session listens with it (`earshot/streaming`). */
+  readonly userInput = streamingUserInput;
   private readonly options: DeepgramSTTOptions;
 
   constructor(options: DeepgramSTTOptions = {}) {
