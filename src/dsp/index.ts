@@ -6,3 +6,4 @@ export { downmixToMono, concatFloat32 } from '../audio/dsp/pcm';
 export { decodeWav, WavFormatError, type DecodedAudio } from '../audio/dsp/wav';
 export { encodeWav } from '../audio/dsp/wav-encode';
 export { StreamResampler } from '../audio/dsp/resampler';
+export { whisperLogMel, melFilterbank, hzToMel, melToHz, WHISPER_MEL } from '../audio/dsp/log-mel';
