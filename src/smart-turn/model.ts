@@ -1,12 +1,25 @@
-import type * as ortTypes from 'onnxruntime-web/wasm';
 import { AssetLoadError, TurnDetectorError } from '../errors';
 import { readProbability, smartTurnFeatures, SMART_TURN_FRAMES, type SmartTurnOutput } from './features';
 import { WHISPER_MEL } from '../audio/dsp/log-mel';
 
-/** The parts of onnxruntime-web used here; the Worker passes `onnxruntime-web/wasm`, tests too. */
+/**
+ * The parts of onnxruntime-web used here; the Worker passes `onnxruntime-web/wasm`, tests
+ * too. Declared structurally so the published types do not need ORT's.
+ */
 export interface OrtApi {
-  InferenceSession: { create(model: Uint8Array): Promise<ortTypes.InferenceSession> };
-  Tensor: typeof ortTypes.Tensor;
+  InferenceSession: { create(model: Uint8Array): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+}
+interface OrtTensor {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
 }
 
 /** The model's input name (Smart Turn v3's export). */
@@ -17,11 +30,11 @@ export const INPUT_NAME = 'input_features';
  * inside the detector's Worker (never on the page's main thread: a run takes tens of ms).
  */
 export class SmartTurnModel {
-  readonly #session: ortTypes.InferenceSession;
+  readonly #session: OrtSession;
   readonly #ort: OrtApi;
   readonly #output: SmartTurnOutput;
 
-  private constructor(ort: OrtApi, session: ortTypes.InferenceSession, output: SmartTurnOutput) {
+  private constructor(ort: OrtApi, session: OrtSession, output: SmartTurnOutput) {
     this.#ort = ort;
     this.#session = session;
     this.#output = output;
@@ -32,7 +45,7 @@ export class SmartTurnModel {
    * @throws AssetLoadError (naming `url`) when ORT cannot load the bytes or the model has no `input_features` input.
    */
   static async create(ort: OrtApi, bytes: ArrayBuffer | Uint8Array, url: string, output: SmartTurnOutput = 'auto'): Promise<SmartTurnModel> {
-    let session: ortTypes.InferenceSession;
+    let session: OrtSession;
     try {
       session = await ort.InferenceSession.create(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
     } catch (cause) {
@@ -53,7 +66,7 @@ export class SmartTurnModel {
   /** P(turn complete) for ready `input_features` ([80, 800] row-major). @throws TurnDetectorError */
   async predictFeatures(features: Float32Array): Promise<number> {
     const dims = [1, WHISPER_MEL.nMels, SMART_TURN_FRAMES];
-    let result: ortTypes.InferenceSession.ReturnType;
+    let result: Record<string, OrtTensor>;
     try {
       result = await this.#session.run({ [INPUT_NAME]: new this.#ort.Tensor('float32', features, dims) });
     } catch (cause) {
