@@ -40,7 +40,9 @@ export function smartTurnFeatures(audio: Float32Array): Float32Array {
  *   named `logits`, but the exported graph ends in the classifier's sigmoid).
  * - `logit`: apply the sigmoid.
  * - `auto` (default): a single value within 0–1 is a probability, anything else a logit.
- *   Two values are [incomplete, complete] class logits (Smart Turn v1/v2 style): softmax.
+ *
+ * Two values are the classes [incomplete, complete] (Smart Turn v1/v2 style): the softmax
+ * of logits, or the second value itself with `probability`.
  */
 export type SmartTurnOutput = 'auto' | 'probability' | 'logit';
 
@@ -51,7 +53,7 @@ export function readProbability(data: ArrayLike<number>, how: SmartTurnOutput = 
     return 1 / (1 + Math.exp(a - b)); // softmax(...)[1]
   }
   if (data.length < 1) return NaN;
-  const v = Number(data[0]);
+  const v = Number(data[data.length === 2 ? 1 : 0]);
   if (!Number.isFinite(v)) return NaN;
   if (how === 'logit' || (how === 'auto' && (v < 0 || v > 1))) return 1 / (1 + Math.exp(-v));
   return Math.min(1, Math.max(0, v));

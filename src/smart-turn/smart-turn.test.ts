@@ -77,6 +77,8 @@ describe('readProbability', () => {
     [[0.8], 'probability', 0.8],
     [[1.2], 'probability', 1],
     [[1, 3], 'auto', sigmoid(2)], // [incomplete, complete] class logits
+    [[1, 3], 'logit', sigmoid(2)],
+    [[0.3, 0.7], 'probability', 0.7], // [incomplete, complete] probabilities
     [[NaN], 'auto', NaN],
     [[], 'auto', NaN],
   ];

@@ -58,7 +58,7 @@ export interface TextTurnDetectorOptions {
   /**
    * Characters (or runs) that mark a trailing-off: comma, colon, semicolon, dashes and
    * ellipses ("…" or "..."; Whisper-style STT writes one when the speaker trails off
-   * mid-sentence). Default `, ; : - – — … ...`.
+   * mid-sentence). Default `, ; : - – — … ...` and the CJK commas `，、`.
    */
   hesitationMarks?: Iterable<string>;
   /** Override some of the answers. */
