@@ -19,6 +19,8 @@ export type EarshotErrorCode =
   | 'asset-load-failed'
   | 'worklet-failed'
   | 'vad-failed'
+  /** A turn detector (end-of-turn model) failed to load or to run. */
+  | 'turn-detector-failed'
   | 'session-failed'
   | 'tool-timeout'
   /** `earshot/testing`: an awaited event did not come in time. */
@@ -123,6 +125,14 @@ export class VadError extends EarshotError<'vad-failed'> {
   }
 }
 
+/** A turn detector failed to load its model or to predict. */
+export class TurnDetectorError extends EarshotError<'turn-detector-failed'> {
+  override name = 'TurnDetectorError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('turn-detector-failed', message, options);
+  }
+}
+
 /**
  * What `error` events carry: one of Earshot's error classes, told apart by `code` or with
  * `instanceof`. `if (error.code === 'provider-rate-limited') error.retryAfterMs` type-checks;
@@ -134,7 +144,8 @@ export type AnyEarshotError =
   | AssetLoadError
   | WorkletError
   | VadError
+  | TurnDetectorError
   | ProviderError
   | EarshotError<Exclude<EarshotErrorCode, SpecificError['code']>>;
 
-type SpecificError = ConfigError | MicrophoneError | AssetLoadError | WorkletError | VadError | ProviderError;
+type SpecificError = ConfigError | MicrophoneError | AssetLoadError | WorkletError | VadError | TurnDetectorError | ProviderError;

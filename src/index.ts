@@ -1,5 +1,5 @@
 // Public surface of Earshot. Everything exported here is also on `window.Earshot` in the IIFE build.
-export { EarshotError, ConfigError, MicrophoneError, AssetLoadError, WorkletError, VadError } from './errors';
+export { EarshotError, ConfigError, MicrophoneError, AssetLoadError, WorkletError, VadError, TurnDetectorError } from './errors';
 export type { EarshotErrorCode, MicrophoneErrorCode, AnyEarshotError } from './errors';
 export { EventHub, type Emitter } from './events';
 export { resolveAssetBase, resolveRuntimeUrls, RUNTIME_FILES, type RuntimeUrls } from './assets';
@@ -41,3 +41,8 @@ export type { ToolResult } from './tools/tool-runner';
 export { ProviderError, type ProviderErrorCode } from './providers/errors';
 export type { LLM, STT, TTS, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
 export type { StreamingSTT, STTStream, STTStreamEvent, STTStreamRequest, STTWord } from './providers/types';
+
+// End of turn: the detector contract and the wait policy (`EOUConfig`). The text heuristic
+// detector and learned pauses are in `earshot/turn`, the Smart Turn model in `earshot/smart-turn`.
+export type { TurnDetector, TurnDetectorInput } from './turn/turn-detector';
+export { eouDelaySec, validateEouConfig, type EouPolicyConfig } from './turn/eou-policy';
