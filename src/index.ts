@@ -10,10 +10,9 @@ export { Microphone, listMicrophones, type MicrophoneOptions } from './audio/mic
 export { createAudioContext, unlockAudioContext, contextState, type AudioContextStateEx } from './audio/context';
 export { loadAudioFile } from './audio/load-audio-file';
 export type { TappedBlock } from './audio/capture';
-export { BUSES, type BusName, type MixerOptions, type MixerEvent } from './audio/worklet-protocol';
-export { DEFAULT_MIXER_OPTIONS } from './audio/dsp/mixer-core';
-export { StreamResampler } from './audio/dsp/resampler';
-// 16-bit PCM and WAV (decode, encode) are in `earshot/dsp`: the core does not use them.
+export { BUSES, DEFAULT_MIXER_OPTIONS, type BusName, type MixerOptions, type MixerEvent } from './audio/worklet-protocol';
+// The resampler, 16-bit PCM and WAV (decode, encode) are in `earshot/dsp`: on the main
+// thread the core uses none of them (the worklets resample).
 export type { DecodedAudio } from './audio/dsp/wav';
 
 export { SileroVAD, type SileroVADOptions, type VadEvents, type FrameSource } from './vad/silero-vad';

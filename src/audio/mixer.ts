@@ -1,5 +1,4 @@
 import { downmixToMono } from './dsp/pcm';
-import { StreamResampler, resampleBuffer } from './dsp/resampler';
 import { type BusName, type MixerCommand, type MixerEvent, type MixerOptions, type SourceEndReason } from './worklet-protocol';
 
 /** How a played source ended, with the samples (at the context rate) that reached the output. */
@@ -22,8 +21,8 @@ interface Pending {
 }
 
 /**
- * A stream of PCM into one bus, at any source rate: it is resampled to the context rate
- * on the way in, and the mixer's jitter buffer absorbs main-thread stalls.
+ * A stream of PCM into one bus, at any source rate: the mixer worklet resamples it to the
+ * context rate as it arrives, and its jitter buffer absorbs main-thread stalls.
  */
 export class MixerStream {
   /** Resolves with the context frame of the first rendered sample; -1 if it ended without rendering any. */
@@ -33,28 +32,29 @@ export class MixerStream {
   readonly id: number;
   readonly bus: BusName;
   readonly #mixer: Mixer;
-  readonly #resampler: StreamResampler;
+  /** Hz of the samples given to `push()`. */
+  readonly sourceRate: number;
   #closed = false;
-  #pushedAny = false;
 
   // Not tagged internal: `stripInternal` would drop the constructor from the declarations,
   // which then read as a public no-argument one.
   /** Made by {@link Mixer.createStream}; not constructed by apps. */
-  constructor(mixer: Mixer, id: number, bus: BusName, sourceRate: number, contextRate: number, pending: Promise<number>, ended: Promise<PlaybackEnd>) {
+  constructor(mixer: Mixer, id: number, bus: BusName, sourceRate: number, pending: Promise<number>, ended: Promise<PlaybackEnd>) {
     this.#mixer = mixer;
     this.id = id;
     this.bus = bus;
-    this.#resampler = new StreamResampler(sourceRate, contextRate);
+    this.sourceRate = sourceRate;
     this.started = pending;
     this.ended = ended;
   }
 
-  /** Appends float samples in [-1, 1] at the stream's source rate. */
-  push(samples: Float32Array): void {
+  /**
+   * Appends float samples in [-1, 1] at `rate` Hz (default: the stream's source rate). The
+   * samples are copied: the caller keeps its array.
+   */
+  push(samples: Float32Array, rate = this.sourceRate): void {
     if (this.#closed || samples.length === 0) return;
-    this.#pushedAny = true;
-    const out = this.#resampler.process(samples);
-    if (out.length > 0) this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: out }, [out.buffer]);
+    this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples, rate });
   }
 
   /** Samples rendered so far (context rate), as last reported by the worklet (~30 Hz). */
@@ -77,12 +77,7 @@ export class MixerStream {
   end(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Flush the resampler's tail (its filter delay) so the last samples are heard. A stream
-    // that got no audio gets no tail either: it must end without ever rendering (no
-    // `started`, so no `speaking` state for a turn that said nothing).
-    const tail = this.#pushedAny ? this.#resampler.process(new Float32Array(Math.ceil(this.#resampler.fromRate / 100))) : new Float32Array(0);
-    const keep = tail.subarray(0, Math.min(tail.length, this.#resampler.latencyOutputSamples));
-    this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples: keep.slice(), end: true });
+    this.#mixer.post({ type: 'end', id: this.id });
   }
 }
 
@@ -134,7 +129,7 @@ export class Mixer {
     const { started, ended } = this.#track(id);
     // Register the source now, so it holds its place in the bus's queue from creation.
     this.post({ type: 'push', id, bus, samples: new Float32Array(0) });
-    return new MixerStream(this, id, bus, sourceRate, this.#contextRate, started, ended);
+    return new MixerStream(this, id, bus, sourceRate, started, ended);
   }
 
   /**
@@ -145,8 +140,8 @@ export class Mixer {
     const { samples, sampleRate } = 'samples' in audio ? audio : { samples: monoOf(audio), sampleRate: audio.sampleRate };
     const id = this.#nextId++;
     const handles = this.#track(id);
-    const data = sampleRate === this.#contextRate ? samples.slice() : resampleBuffer(samples, sampleRate, this.#contextRate);
-    this.post({ type: 'play', id, bus: options.bus, samples: data, loop: options.loop ?? false }, [data.buffer]);
+    const data = samples.slice();
+    this.post({ type: 'play', id, bus: options.bus, samples: data, rate: sampleRate, loop: options.loop ?? false }, [data.buffer]);
     return { id, ...handles };
   }
 

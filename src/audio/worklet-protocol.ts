@@ -60,14 +60,27 @@ export interface MixerOptions {
   statusIntervalMs: number;
 }
 
-/** Main thread → mixer worklet. Sample data is at the context rate. */
+/** Defaults of the mixer; every field can be overridden at creation or by `configure`. */
+export const DEFAULT_MIXER_OPTIONS: MixerOptions = {
+  prebufferMs: 40,
+  duckDb: -12,
+  duckAttackMs: 30,
+  duckReleaseMs: 250,
+  fadeMs: 4,
+  statusIntervalMs: 33,
+};
+
+/**
+ * Main thread → mixer worklet. Sample data is at `rate` Hz (default: the context rate); the
+ * worklet resamples, so the main thread holds no resampler and does no filtering.
+ */
 export type MixerCommand =
   /** Appends audio to stream `id` (created on first push, queued behind the bus's other sources). */
-  | { type: 'push'; id: number; bus: BusName; samples: Float32Array; end?: boolean }
+  | { type: 'push'; id: number; bus: BusName; samples: Float32Array; rate?: number; end?: boolean }
   /** No more audio will be pushed to stream `id`. */
   | { type: 'end'; id: number }
   /** Plays a whole buffer, optionally looped, on a bus. */
-  | { type: 'play'; id: number; bus: BusName; samples: Float32Array; loop: boolean }
+  | { type: 'play'; id: number; bus: BusName; samples: Float32Array; rate?: number; loop: boolean }
   /** Fades out and removes one source. */
   | { type: 'stop'; id: number }
   /** Fades out the playing source of a bus and drops everything queued on it. */

@@ -1,5 +1,4 @@
 import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
-import { resampleBuffer } from '../audio/dsp/resampler';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
 import type { TTS } from '../providers/types';
@@ -173,7 +172,7 @@ export class Speech {
     seg.start = this.#pushed;
     this.#segment = seg;
     if (job.audio) {
-      this.#push(job.audio.sampleRate === this.#tts.sampleRate ? job.audio.samples : resampleBuffer(job.audio.samples, job.audio.sampleRate, this.#tts.sampleRate));
+      this.#push(job.audio.samples, job.audio.sampleRate);
     } else if (seg.text) {
       if (!this.#synthesisStarted) {
         this.#synthesisStarted = true;
@@ -224,22 +223,27 @@ export class Speech {
 
   #segment: Segment | null = null;
 
-  #push(samples: Float32Array): void {
+  /**
+   * Sends samples at `rate` (default the TTS's) to the mixer, which resamples them. Positions
+   * (`#pushed`, segment bounds) count in TTS-rate samples, fractional for audio at another rate.
+   */
+  #push(samples: Float32Array, rate = this.#tts.sampleRate): void {
     if (samples.length === 0 || this.#stopped) return;
     const seg = this.#segment;
+    const scale = this.#tts.sampleRate / rate;
     if (seg) {
       for (let i = 0; i < samples.length; i++) {
         if (Math.abs(samples[i]!) < SOUND_FLOOR) continue;
-        if (seg.soundStart < 0) seg.soundStart = this.#pushed + i;
-        seg.soundEnd = this.#pushed + i + 1;
+        if (seg.soundStart < 0) seg.soundStart = this.#pushed + i * scale;
+        seg.soundEnd = this.#pushed + (i + 1) * scale;
       }
     }
     if (!this.#firstAudio) {
       this.#firstAudio = true;
       this.#onFirstAudio();
     }
-    this.#pushed += samples.length;
-    this.#stream.push(samples);
+    this.#pushed += samples.length * scale;
+    this.#stream.push(samples, rate);
   }
 
   #account(playback: PlaybackEnd): SpeechResult {

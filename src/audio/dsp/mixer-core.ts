@@ -1,5 +1,6 @@
 import {
   BUSES,
+  DEFAULT_MIXER_OPTIONS,
   type BusName,
   type MixerCommand,
   type MixerEvent,
@@ -7,16 +8,9 @@ import {
   type SourceEndReason,
 } from '../worklet-protocol';
 import { type Level, LevelMeter, dbToGain } from './level';
+import { StreamResampler, resampleBuffer } from './resampler';
 
-/** Defaults of the mixer; every field can be overridden at creation or by `configure`. */
-export const DEFAULT_MIXER_OPTIONS: MixerOptions = {
-  prebufferMs: 40,
-  duckDb: -12,
-  duckAttackMs: 30,
-  duckReleaseMs: 250,
-  fadeMs: 4,
-  statusIntervalMs: 33,
-};
+export { DEFAULT_MIXER_OPTIONS };
 
 /** A linear ramp toward a target, advanced one sample at a time. */
 class Ramp {
@@ -95,6 +89,8 @@ interface Source {
   /** Set when the source is being faded out; it ends when the fade reaches 0. */
   fade: Ramp | null;
   fadeReason: SourceEndReason;
+  /** Streamed audio at another rate than the context's goes through this (made on its first push). */
+  resampler: StreamResampler | null;
 }
 
 interface Bus {
@@ -164,21 +160,26 @@ export class MixerCore {
       case 'push': {
         const src = this.#find(cmd.id) ?? this.#create(cmd.id, cmd.bus, null, false);
         if (!src || src.ended) return; // late data for a flushed or finished stream
-        if (cmd.samples.length > 0) {
-          src.chunks.push(cmd.samples);
-          src.queued += cmd.samples.length;
+        const rate = cmd.rate ?? this.sampleRate;
+        if (src.resampler?.fromRate !== rate && cmd.samples.length > 0) {
+          this.#drain(src);
+          src.resampler = rate === this.sampleRate ? null : new StreamResampler(rate, this.sampleRate);
         }
-        if (cmd.end) src.ended = true;
+        // Resampled here, on arrival (not per render quantum): the main thread does no filtering.
+        this.#enqueue(src, src.resampler ? src.resampler.process(cmd.samples) : cmd.samples);
+        if (cmd.end) this.#end(src);
         return;
       }
       case 'end': {
         const src = this.#find(cmd.id);
-        if (src) src.ended = true;
+        if (src) this.#end(src);
         return;
       }
-      case 'play':
-        this.#create(cmd.id, cmd.bus, cmd.samples, cmd.loop);
+      case 'play': {
+        const rate = cmd.rate ?? this.sampleRate;
+        this.#create(cmd.id, cmd.bus, rate === this.sampleRate ? cmd.samples : resampleBuffer(cmd.samples, rate, this.sampleRate), cmd.loop);
         return;
+      }
       case 'stop': {
         for (const bus of this.#busList) {
           const i = bus.sources.findIndex((s) => s.id === cmd.id);
@@ -297,6 +298,27 @@ export class MixerCore {
     return this.#buses.get(name)!;
   }
 
+  #enqueue(src: Source, samples: Float32Array): void {
+    if (samples.length === 0) return;
+    src.chunks.push(samples);
+    src.queued += samples.length;
+  }
+
+  /** A resampler's last samples (its filter delay), so the end of its audio is heard. */
+  #drain(src: Source): void {
+    const r = src.resampler;
+    if (!r) return;
+    const tail = r.process(new Float32Array(Math.ceil(r.fromRate / 100)));
+    this.#enqueue(src, tail.subarray(0, Math.min(tail.length, r.latencyOutputSamples)));
+    src.resampler = null;
+  }
+
+  #end(src: Source): void {
+    if (src.ended) return;
+    this.#drain(src);
+    src.ended = true;
+  }
+
   #find(id: number): Source | undefined {
     for (const bus of this.#busList) {
       for (const s of bus.sources) if (s.id === id) return s;
@@ -311,7 +333,7 @@ export class MixerCore {
     this.#lastCreatedId = id;
     const src: Source = {
       id, bus: busName, chunks: [], head: 0, queued: 0, ended: buffer !== null, buffer, loop, position: 0,
-      everStarted: false, flowing: false, rendered: 0, fade: null, fadeReason: 'done',
+      everStarted: false, flowing: false, rendered: 0, fade: null, fadeReason: 'done', resampler: null,
     };
     this.#bus(busName).sources.push(src);
     return src;
