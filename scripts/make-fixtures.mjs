@@ -205,6 +205,10 @@ const CONVERSATIONS = {
   'story-then-silence': [1.0, 'Tell me a story.', 9.0],
   // A backchannel over the agent's story (issue 8: it must not interrupt with a streaming STT).
   'story-then-okay': [1.0, 'Tell me a story.', 4.5, 'Okay.', 5.0],
+  // A sentence with a pause in the middle, longer than the VAD's 560 ms (issue 8: with a
+  // slow STT, the first half must not be lost when the user resumes).
+  'pause-0.7': [1.0, 'I would like to book a table', 0.7, 'for two people tonight please.', 6.0],
+  'pause-1.2': [1.0, 'I would like to book a table', 1.2, 'for two people tonight please.', 6.0],
   'hello-then-silence': [1.0, 'Hello there.', 12.0],
   'late-hello': [5.0, 'Hello there.', 10.0],
   // Benchmarks (bench/): 20 short questions for the voice-to-voice split; a story request

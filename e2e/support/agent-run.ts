@@ -25,6 +25,8 @@ export interface StartAgentOptions {
   thinking?: boolean;
   /** A streaming STT instead of the batch OpenAISTT: Deepgram Nova on the local server, with these options. */
   deepgram?: Record<string, unknown>;
+  /** `eou.turnDetector`: a `TextTurnDetector` (earshot/turn) with its defaults. */
+  turnDetector?: 'text';
   /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
   pipeline?: Record<string, unknown>;
   /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
@@ -51,6 +53,7 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),
       ...o.pipeline,
+      ...(o.turnDetector ? { eou: { ...(o.pipeline?.eou as object | undefined), turnDetector: new E.TextTurnDetector() } } : {}),
     });
     const session = new E.AgentSession(agent, pipeline, {
       ...(o.wakeUp ? { wakeUp: o.wakeUp, onWakeUp: (s: any) => s.say(o.wakeUpSay ?? 'Are you still there?') } : {}),

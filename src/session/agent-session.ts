@@ -350,6 +350,8 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   readonly #userTurns = new UserTurns({
     stt: () => this.pipeline.batchStt,
+    eou: () => this.pipeline.eou,
+    detectorError: (error) => this.#report(error, 'turn'),
     backchannels: () => this.pipeline.interrupt.backchannels,
     sttTimeoutMs: () => this.pipeline.timeouts.sttMs,
     chat: () => this.agent.chatContext,

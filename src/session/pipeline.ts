@@ -3,6 +3,8 @@ import type { AudioEngineOptions } from '../audio/engine';
 import type { LLM, STT, StreamingSTT, TTS } from '../providers/types';
 import { SileroVAD } from '../vad/silero-vad';
 import { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from '../turn/barge-in';
+import { validateEouConfig } from '../turn/eou-policy';
+import type { TurnDetector } from '../turn/turn-detector';
 
 /** End-of-utterance settings (the seed's `EOUConfig`). */
 export interface EOUConfig {
@@ -15,15 +17,27 @@ export interface EOUConfig {
    * streaming STT.
    */
   endpointing: 'vad' | 'stt';
-  /** `DEFAULT` or `ADAPTIVE`; with no turn detector both end the turn at the VAD's end of speech. */
+  /**
+   * Says how likely the user's turn is complete, from its transcript (and audio): e.g.
+   * `TextTurnDetector` (`earshot/turn`) or `SmartTurnDetector` (`earshot/smart-turn`). With
+   * one, once the transcript is in, the session waits `eouDelaySec(probability, this)` for
+   * more speech (speech in that time joins the turn); without one, it waits `min` after the
+   * VAD's end of speech. Its failure is reported and the wait is `max`.
+   */
+  turnDetector?: TurnDetector;
+  /**
+   * How a turn detector's probability becomes a wait: `DEFAULT`, `min` if it reaches
+   * `eouCertaintyThreshold`, else `max`; `ADAPTIVE`, `min + (max − min) × (1 − p)`.
+   */
   mode: 'DEFAULT' | 'ADAPTIVE';
   /**
-   * Extra wait after the VAD's end of speech, [min, max] seconds. Default [0, 0.8]: the
-   * VAD's `redemptionMs` (560 ms) already is the silence that ends a turn, so the
-   * original's 0.5 s on top of it is dropped (it only added latency in our measurements).
+   * Extra wait for more speech, [min, max] seconds. Default [0, 0.8]: the VAD's
+   * `redemptionMs` (560 ms) already is the silence that ends a turn, so the original's
+   * 0.5 s on top of it is dropped (it only added latency in our measurements). With
+   * `endpointing: 'stt'`, `max` also bounds the wait for the provider after the VAD's end.
    */
   minMaxSpeechWaitTimeout: [number, number];
-  /** For a turn detector's probability (none ships yet). Default 0.75. */
+  /** A turn detector's probability at or above which the turn counts as complete (`DEFAULT`). Default 0.75. */
   eouCertaintyThreshold: number;
 }
 
@@ -116,8 +130,8 @@ export class Pipeline {
     this.tts = tts;
     this.vad = options.vad ?? new SileroVAD();
     this.eou = { ...DEFAULT_EOU_CONFIG, ...options.eou };
-    const [min, max] = this.eou.minMaxSpeechWaitTimeout;
-    if (!(min >= 0 && max >= min)) throw new ConfigError('eou.minMaxSpeechWaitTimeout must be [min, max] with 0 ≤ min ≤ max');
+    validateEouConfig(this.eou);
+    if (this.eou.turnDetector !== undefined && typeof this.eou.turnDetector?.predict !== 'function') throw new ConfigError('eou.turnDetector must have predict()');
     if (this.eou.endpointing !== 'vad' && this.eou.endpointing !== 'stt') throw new ConfigError("eou.endpointing must be 'vad' or 'stt'");
     if (this.eou.endpointing === 'stt' && !this.streamingStt) throw new ConfigError("eou.endpointing 'stt' needs a streaming STT (one with stream(), e.g. DeepgramSTT)");
     this.interrupt = { ...DEFAULT_INTERRUPT_CONFIG, ...options.interrupt };

@@ -53,7 +53,7 @@ export interface AgentSessionEvents {
   /** After `microphone_ended`: the default device is open and listened to. */
   microphone_recovered: { deviceId: string | undefined; label: string };
   /** A background failure; the session keeps working. */
-  error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' };
+  error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'turn' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */
   session_closed: { reason: string };
 }

@@ -152,7 +152,8 @@ export class UserInput {
     const overAgent = this.#overAgent;
     const since = this.#since();
     const commit = () => this.#commit({ audio: merged, ...(this.#stream ? { text: this.#stream.settle(since) } : {}), overAgent }, clock);
-    const waitMs = this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
+    // A turn detector waits once the transcript is in (user-turn.ts); without one, here.
+    const waitMs = this.#pipeline.eou.turnDetector ? 0 : this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
     if (waitMs > 0) {
       this.#eou = { audio: merged, clock, timer: setTimeout(() => ((this.#eou = null), commit()), waitMs) };
     } else commit();

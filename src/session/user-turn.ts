@@ -2,6 +2,8 @@ import type { ChatContext } from '../agent/chat-context';
 import { concatFloat32 } from '../audio/dsp/pcm';
 import type { STT } from '../providers/types';
 import { substantiveWords } from '../turn/backchannel';
+import { eouDelaySec } from '../turn/eou-policy';
+import type { EOUConfig } from './pipeline';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { Turn, TurnOutcome } from '../turn/turn';
 import { transcribe } from './transcribe';
@@ -18,11 +20,14 @@ export interface UserUtterance {
 
 interface UserTurnDeps {
   stt: () => STT | null;
+  eou: () => EOUConfig;
   backchannels: () => readonly string[];
   sttTimeoutMs: () => number;
   chat: () => ChatContext;
   transcript(text: string, final: boolean): void;
   sttError(error: unknown): void;
+  /** A turn detector's failure (the wait is then the longest). */
+  detectorError(error: unknown): void;
   thinking(): void;
 }
 
@@ -36,8 +41,11 @@ export class UserTurns {
   readonly #deps: UserTurnDeps;
   /** Audio of an utterance whose transcription was aborted: it leads the next one. */
   #unheard: Float32Array | null = null;
-  /** The same for a streaming transcript that was still settling. */
-  #unheardText: Promise<string> | null = null;
+  /**
+   * Text of an utterance whose turn was cut before it was answered (a streaming transcript
+   * still settling, or the user resumed during the end-of-turn wait): it leads the next.
+   */
+  #carried: Promise<string> | null = null;
   /** A user message whose answer was cut before anything was heard: the next text joins it. */
   #unanswered: string | null = null;
 
@@ -51,8 +59,12 @@ export class UserTurns {
     const text = utterance.text ? await this.#streamed(utterance.text, signal) : await this.#batch(utterance.audio, signal);
     clock.sttDone = performance.now();
     // No words (or cut while transcribing: they lead the next utterance), or only a
-    // backchannel said over the agent: no answer.
+    // backchannel said over the agent, or the user went on speaking: no answer.
     if (!text || (utterance.overAgent && substantiveWords(text, d.backchannels()) === 0)) return turn.say('', { addToChat: false });
+    if (!(await this.#endOfTurn(text, utterance.audio, signal))) {
+      this.#carried = Promise.resolve(text);
+      return turn.say('', { addToChat: false });
+    }
     const chat = d.chat();
     const joined = this.#unanswered !== null && nothingAnsweredSince(chat, this.#unanswered);
     let id: string;
@@ -73,6 +85,27 @@ export class UserTurns {
     return outcome;
   }
 
+  /**
+   * With a turn detector: waits for more speech as long as the probability that the turn is
+   * complete says (`eouDelaySec`). False if the turn was cut meanwhile (the user went on).
+   */
+  async #endOfTurn(text: string, audio: Float32Array, signal: AbortSignal): Promise<boolean> {
+    const d = this.#deps;
+    const eou = d.eou();
+    const detector = eou.turnDetector;
+    if (!detector) return !signal.aborted;
+    let p = Number.NaN;
+    try {
+      p = await detector.predict({ transcript: text, history: d.chat().items, ...(audio.length ? { audio } : {}), signal });
+    } catch (error) {
+      if (signal.aborted) return false;
+      d.detectorError(error);
+    }
+    const ms = eouDelaySec(p, eou) * 1000;
+    if (ms > 0) await unlessAborted(new Promise((r) => setTimeout(r, ms)), signal);
+    return !signal.aborted;
+  }
+
   async #batch(utterance: Float32Array, signal: AbortSignal): Promise<string> {
     const d = this.#deps;
     const stt = d.stt();
@@ -81,17 +114,22 @@ export class UserTurns {
     this.#unheard = null;
     const text = await transcribe(stt, audio, signal, d.sttTimeoutMs(), { delta: (t) => d.transcript(t, false), error: (e) => d.sttError(e) });
     if (!text && signal.aborted) this.#unheard = audio;
-    return text;
+    return text ? this.#withCarried(Promise.resolve(text), signal) : text;
   }
 
   /** A streaming transcript (already settling): it arrives even if this turn is cut, and then leads the next. */
-  async #streamed(text: Promise<string>, signal: AbortSignal): Promise<string> {
-    const earlier = this.#unheardText;
-    this.#unheardText = null;
+  #streamed(text: Promise<string>, signal: AbortSignal): Promise<string> {
+    return this.#withCarried(text, signal);
+  }
+
+  /** `text` after what was carried over; if this turn is cut first, all of it is carried on. */
+  async #withCarried(text: Promise<string>, signal: AbortSignal): Promise<string> {
+    const earlier = this.#carried;
+    this.#carried = null;
     const both = Promise.all([earlier ?? '', text]).then((parts) => parts.map((p) => p.trim()).filter(Boolean).join(' '));
     const got = await unlessAborted(both, signal);
     if (got === undefined) {
-      this.#unheardText = both;
+      this.#carried = both;
       return '';
     }
     return got;
