@@ -76,3 +76,33 @@ for (const mode of ['HYBRID', 'VAD_ONLY'] as const) {
     expect((await requests(baseURL!)).filter((r) => r.route.includes('chat'))).toHaveLength(1);
   });
 }
+
+// Preemptive generation: after ~200 ms of the user's silence the answer to the transcript
+// so far is requested (LLM, then the first sentence's TTS) and held. The local recognizer
+// reveals a word per `wordMs` of voiced audio: at 100 ms both words of "Hello there." are
+// in before the silence (the held answer fits: a hit); at 500 ms the second word comes only
+// with the Finalize at the end of the turn (the held answer is for "Hello": a miss).
+for (const [wordMs, hit] of [[100, true], [500, false]] as const) {
+  test(`preemptive generation: ${hit ? 'a hit plays the held answer, with no second request' : 'a miss drops the held answer without a trace and asks again'}`, async ({ baseURL }) => {
+    await control(baseURL!, 'reset', {});
+    await control(baseURL!, 'script', {
+      listen: [{ text: 'Hello there.', wordMs }],
+      // A miss's held request is slow, so it is still running when it is dropped.
+      llm: [{ text: 'Hi! How can I help?', delayMs: hit ? 300 : 2000 }, { text: 'Hi! How can I help?', delayMs: 300 }],
+    });
+    await open('hello-then-silence', baseURL!);
+    await startAgent(page, { deepgram: { endpointingMs: false } });
+    await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });
+    expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+    const ev = await events(page);
+    expect(ev.filter((e) => e.name === 'metrics_collected').map((e) => e.turn.preemptive)).toEqual([hit]);
+    expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+    const chats = (await requests(baseURL!)).filter((r) => r.route.includes('chat'));
+    const asked = chats.map((r) => r.body.messages.at(-1).content);
+    if (hit) expect(asked).toEqual(['Hello there.']);
+    else {
+      expect(asked).toEqual(['Hello', 'Hello there.']);
+      expect(chats[0].aborted).toBe(true);
+    }
+  });
+}

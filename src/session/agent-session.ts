@@ -18,6 +18,8 @@ import { SessionStates } from './states';
 import { UserTurns, type UserUtterance } from './user-turn';
 import { UserInput } from './user-input';
 import { turnHooks } from './turn-hooks';
+import { TurnQueue } from './turn-queue';
+import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 
 export interface AgentSessionOptions {
@@ -52,13 +54,15 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   #ambience: Ambience | null = null;
   #input: UserInput | null = null;
   #wake: WakeUpTimer | null = null;
-  #current: Turn | null = null;
-  #tail: Promise<void> = Promise.resolve();
   #toolDepth = 0;
   #reply: UtteranceHandle | null = null;
   readonly #life = new Lifecycle();
-  /** Turns scheduled but not yet running: close() drops them. */
-  readonly #queued = new Set<UtteranceHandle>();
+  readonly #turns: TurnQueue = new TurnQueue({
+    make: (handle, prefetch) => (this.#engine ? new Turn(this.#turnDeps(prefetch), handle) : null),
+    finished: (outcome) => this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted }),
+    report: (error) => this.#report(error, 'session'),
+    after: () => this.#afterTurn(),
+  });
   #offMic: (() => void) | null = null;
   #clock: TurnClock | null = null;
 
@@ -81,7 +85,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   /** The utterance being spoken or generated, if any. */
   get currentUtterance(): UtteranceHandle | null {
-    return this.#current?.handle ?? null;
+    return this.#turns.current?.handle ?? null;
   }
 
   /** The audio engine (after `start()`): mixer, mic, output device, output tap. */
@@ -128,9 +132,15 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     const barge = new BargeInDetector(this.pipeline.interrupt, { positive: vadOptions.positiveSpeechThreshold, negative: vadOptions.negativeSpeechThreshold });
     this.#input = new UserInput(this, engine, this.pipeline, barge, {
       states: this.#states,
-      currentTurn: () => this.#current,
+      currentTurn: () => this.#turns.current,
       onUtterance: (utterance, clock) => this.#userTurn(utterance, clock),
       sttError: (error) => this.#report(error, 'stt'),
+      answerContext: () => ({
+        llm: this.pipeline.llm,
+        tts: this.pipeline.tts,
+        items: this.agent.chatContext.items,
+        tools: this.pipeline.maxToolSteps > 0 ? [...toolMap(this.agent.tools).values()].map((t) => t.spec) : [],
+      }),
       onUserSpeech: () => this.#wake?.userSpoke(),
       onSilence: () => this.#armWakeUp(),
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
@@ -166,7 +176,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   #say(handle: UtteranceHandle, message: string, options: { audio?: AudioSource; addToChatContext?: boolean }, deferred: boolean): void {
     const addToChat = options.addToChatContext ?? true;
     const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
-    const current = this.#current;
+    const current = this.#turns.current;
     if (this.#toolDepth > 0 && current && !current.handle.done) {
       void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
       return;
@@ -210,7 +220,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     if (this.#life.closing || !text.trim()) return done(handle);
     const early = !this.#life.ready;
     this.#life.whenReady(() => {
-      const current = this.#current;
+      const current = this.#turns.current;
       if (!early && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
       this.#schedule(handle, async (turn) => {
         this.agent.chatContext.addMessage('user', text.trim());
@@ -226,7 +236,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
    * abort). A non-interruptible one needs `force`. Finished utterances are left alone.
    */
   interrupt(options: { force?: boolean } = {}): void {
-    const turn = this.#current;
+    const turn = this.#turns.current;
     if (!turn || turn.handle.done) return;
     if (!turn.handle.interruptible && !options.force) return;
     this.#interruptTurn(turn, 'interrupt');
@@ -285,7 +295,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#cancelTurns();
     if (runExit && wasReady) {
       this.#inExit = true;
-      const exit = Promise.resolve(this.agent.onExit()).then(() => this.#tail);
+      const exit = Promise.resolve(this.agent.onExit()).then(() => this.#turns.tail);
       await within(exit, this.#options.exitTimeoutMs ?? 5000).catch((error: unknown) => this.#report(error, 'session'));
       this.#inExit = false;
     }
@@ -295,15 +305,14 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   /** Stops the running turn and drops the queued ones (their handles end interrupted). */
   #cancelTurns(): void {
-    for (const h of this.#queued) h.interrupt({ force: true });
-    this.#queued.clear();
-    const turn = this.#current;
+    this.#turns.dropQueued();
+    const turn = this.#turns.current;
     if (turn) this.#interruptTurn(turn, 'close');
   }
 
   async #teardown(): Promise<void> {
     this.#cancelTurns();
-    await within(this.#tail, TURN_SETTLE_MS);
+    await within(this.#turns.tail, TURN_SETTLE_MS);
     this.#offMic?.();
     this.#offMic = null;
     this.#ambience?.dispose();
@@ -316,36 +325,20 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     await engine?.close();
   }
 
-  /** Runs turns one after another. A failing turn is reported; the chain never rejects. */
   #schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>): void {
-    this.#queued.add(handle);
-    const run = async () => {
-      this.#queued.delete(handle);
-      if (!this.#engine || handle.done) return void handle.markDone();
-      let turn: Turn | null = null;
-      try {
-        turn = new Turn(this.#turnDeps(), handle);
-        this.#current = turn;
-        const outcome = await body(turn);
-        this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted });
-      } catch (error) {
-        this.#report(error, 'session');
-      } finally {
-        // All synchronous: code awaiting the handle resumes after the states are settled.
-        if (turn && this.#current === turn) this.#current = null;
-        handle.markDone();
-        this.#afterTurn();
-      }
-    };
-    this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#report(error, 'session'));
+    this.#turns.schedule(handle, body);
   }
 
   #userTurn(utterance: UserUtterance, clock: TurnClock): void {
     const handle = new UtteranceHandle();
-    this.#schedule(handle, (turn) => {
-      this.#clock = clock;
-      return this.#userTurns.run(turn, handle.signal, utterance, clock);
-    });
+    this.#turns.schedule(
+      handle,
+      (turn) => {
+        this.#clock = clock;
+        return this.#userTurns.run(turn, handle.signal, utterance, clock);
+      },
+      utterance.prefetch,
+    );
   }
 
   readonly #userTurns = new UserTurns({
@@ -360,11 +353,12 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     thinking: () => this.#states.setAgent('thinking', 'transcribing'),
   });
 
-  #turnDeps(): TurnDeps {
+  /** What a turn works with; `prefetch`: an answer prepared ahead, which it may replay. */
+  #turnDeps(prefetch?: Prefetch): TurnDeps {
     const engine = this.#engine!;
     return {
-      llm: this.pipeline.llm,
-      tts: this.pipeline.tts,
+      llm: prefetch ? prefetch.llm(this.pipeline.llm) : this.pipeline.llm,
+      tts: prefetch ? prefetch.tts(this.pipeline.tts) : this.pipeline.tts,
       timeouts: this.pipeline.timeouts,
       ttsLeadSec: this.pipeline.ttsLeadSec,
       mixer: engine.mixer,
@@ -398,7 +392,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   #afterTurn(): void {
     this.#clock = null;
-    if (this.#current || this.#life.closing) return;
+    if (this.#turns.current || this.#life.closing) return;
     this.#ambience?.stopThinking();
     const userSpeaking = this.#states.user === 'speaking';
     this.#states.setAgent(userSpeaking ? 'listening' : 'idle', 'turn ended');
@@ -408,11 +402,11 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   #armWakeUp(): void {
-    if (this.#wake && !this.#current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
+    if (this.#wake && !this.#turns.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
   }
 
   #fireWakeUp(): void {
-    if (this.#current || this.#states.user === 'speaking' || this.#life.closing) return;
+    if (this.#turns.current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

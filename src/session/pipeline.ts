@@ -85,6 +85,14 @@ export interface PipelineOptions {
    * (and the next sentence's request) waits until playback is closer. Default 10.
    */
   ttsLeadSec?: number;
+  /**
+   * With a streaming STT: once the user has been silent ~200 ms with a transcript (or Flux
+   * says EagerEndOfTurn), start the LLM, and the TTS of its first sentence, into a held
+   * buffer. If the committed transcript is the same, the answer plays at once; if the user
+   * goes on or the words differ, it is dropped without a trace. Costs LLM and TTS requests
+   * that are sometimes thrown away. Default true.
+   */
+  preemptiveGeneration?: boolean;
 }
 
 /**
@@ -102,6 +110,7 @@ export class Pipeline {
   readonly maxToolSteps: number;
   readonly timeouts: Timeouts;
   readonly ttsLeadSec: number;
+  readonly preemptiveGeneration: boolean;
 
   /** The STT if it streams (has `stream()`), else null. */
   get streamingStt(): StreamingSTT | null {
@@ -147,6 +156,7 @@ export class Pipeline {
       if (!(typeof ms === 'number' && ms >= 0)) throw new ConfigError(`timeouts.${key} must be a number of ms ≥ 0 (0: no limit)`);
     }
     this.ttsLeadSec = options.ttsLeadSec ?? 10;
+    this.preemptiveGeneration = options.preemptiveGeneration ?? true;
     if (!(this.ttsLeadSec > 0)) throw new ConfigError('ttsLeadSec must be a positive number of seconds');
   }
 }

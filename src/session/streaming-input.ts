@@ -3,10 +3,13 @@ import { substantiveWords } from '../turn/backchannel';
 import { STT_WAIT_MS, type BargeInAction } from '../turn/barge-in';
 import type { Turn } from '../turn/turn';
 import type { StreamingHost, StreamingInput } from './streaming';
+import { Speculation } from './speculation';
 import { StreamTranscriber } from './stt-stream';
 
 /** Speech frames the echo gate must give to the user for an utterance to be theirs (as in user-input.ts). */
 const USER_FRAMES = 3;
+/** Silent VAD frames (32 ms) after the user's speech before an answer is prepared ahead (≈ 200 ms). */
+const PREEMPT_FRAMES = 6;
 
 /**
  * The user's input with a streaming STT: the VAD's frames go up as they are captured, the
@@ -23,6 +26,9 @@ export class StreamingUserInput implements StreamingInput {
   #fallback: ReturnType<typeof setTimeout> | null = null;
   /** HYBRID: the VAD confirmed; waiting for words that are not backchannels. */
   #gate: { turn: Turn; at: number } | null = null;
+  /** An answer being prepared ahead (preemptive generation), and the silent frames so far. */
+  #speculation: Speculation | null = null;
+  #silent = 0;
 
   constructor(host: StreamingHost) {
     this.#host = host;
@@ -34,6 +40,8 @@ export class StreamingUserInput implements StreamingInput {
       settleTimeoutMs: pipeline.timeouts.sttMs,
       onInterim: (text) => this.#interim(text),
       onEndOfTurn: () => this.#providerEndOfTurn(),
+      onEager: (text) => this.#prepare(text),
+      onResumed: () => this.#dropSpeculation(),
       onError: (error) => host.sttError(error),
     });
     vad.tapAudio(true);
@@ -41,6 +49,7 @@ export class StreamingUserInput implements StreamingInput {
   }
 
   speechStarted(at: number): void {
+    this.#dropSpeculation();
     this.#clearFallback();
     this.#committed = false;
     this.#stt.speechStarted(at);
@@ -52,6 +61,7 @@ export class StreamingUserInput implements StreamingInput {
     if (!real) {
       // Only the agent's echo: what the provider made of it is dropped.
       if (!this.#committed) void this.#stt.settle();
+      this.#dropSpeculation();
       return true;
     }
     if (this.#host.pipeline.eou.endpointing !== 'stt') return false;
@@ -61,7 +71,7 @@ export class StreamingUserInput implements StreamingInput {
     this.#fallback = setTimeout(() => {
       this.#fallback = null;
       this.#committed = true;
-      this.#host.commit({ audio, text: this.#stt.settle(since), overAgent }, clock);
+      this.#host.commit({ audio, text: this.#stt.settle(since), overAgent, ...this.#handOver() }, clock);
     }, this.#host.pipeline.eou.minMaxSpeechWaitTimeout[1] * 1000);
     return true;
   }
@@ -75,14 +85,20 @@ export class StreamingUserInput implements StreamingInput {
     this.#checkGate(at);
   }
 
-  frame(at: number, action: BargeInAction): boolean {
+  frame(at: number, probability: number, action: BargeInAction): boolean {
+    this.#preempt(probability);
     if (!this.#gate) return false;
     if (action === 'release') this.#cancelGate(at);
     else this.#checkGate(at);
     return true;
   }
 
+  takePrefetch(): Speculation | undefined {
+    return this.#handOver().prefetch;
+  }
+
   dispose(): void {
+    this.#dropSpeculation();
     for (const off of this.#offs) off();
     this.#clearFallback();
     this.#stt.close();
@@ -100,7 +116,43 @@ export class StreamingUserInput implements StreamingInput {
     this.#committed = true;
     const clock = new TurnClock();
     clock.endpoint = clock.speechEnd = performance.now();
-    host.commit({ audio: new Float32Array(0), text: this.#stt.settle(host.since()), overAgent: host.overAgent() }, clock);
+    host.commit({ audio: new Float32Array(0), text: this.#stt.settle(host.since()), overAgent: host.overAgent(), ...this.#handOver() }, clock);
+  }
+
+  /**
+   * Preemptive generation: after ~200 ms of silence in a turn of the user's (not over the
+   * agent), prepare the answer to the transcript so far. Speech again drops it.
+   */
+  #preempt(probability: number): void {
+    const host = this.#host;
+    const vad = host.pipeline.vad.options;
+    if (probability >= vad.positiveSpeechThreshold) {
+      this.#silent = 0;
+      this.#dropSpeculation(); // the user goes on
+      return;
+    }
+    if (probability >= vad.negativeSpeechThreshold || ++this.#silent !== PREEMPT_FRAMES) return;
+    if (host.userFrames() < USER_FRAMES || host.activeTurn()) return;
+    this.#prepare(this.#stt.text(host.since()));
+  }
+
+  #prepare(text: string): void {
+    const host = this.#host;
+    if (!host.accepting || !host.pipeline.preemptiveGeneration || !text.trim() || host.activeTurn()) return;
+    this.#dropSpeculation();
+    this.#speculation = new Speculation(text.trim(), host.answerContext());
+  }
+
+  #dropSpeculation(): void {
+    this.#speculation?.discard();
+    this.#speculation = null;
+  }
+
+  /** The prepared answer goes with the turn being committed (it decides whether it fits). */
+  #handOver(): { prefetch?: Speculation } {
+    const speculation = this.#speculation;
+    this.#speculation = null;
+    return speculation ? { prefetch: speculation } : {};
   }
 
   #interim(text: string): void {

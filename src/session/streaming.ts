@@ -1,4 +1,6 @@
+import type { ChatItem, LLM, ToolSpec, TTS } from '../providers/types';
 import type { TurnClock } from '../telemetry/turn-metrics';
+import type { Prefetch } from '../turn/prefetch';
 import type { BargeInAction } from '../turn/barge-in';
 import type { Turn } from '../turn/turn';
 import type { Pipeline } from './pipeline';
@@ -26,6 +28,17 @@ export interface StreamingHost {
   /** Undoes a duck that a word gate held. */
   release(at: number): void;
   sttError(error: unknown): void;
+  /** What an answer would be made with now (for preemptive generation). */
+  answerContext(): AnswerContext;
+}
+
+/** The providers and the request of a turn's first LLM round, as it would be made now. */
+export interface AnswerContext {
+  llm: LLM;
+  tts: TTS;
+  /** The history before the user's message. */
+  items: readonly ChatItem[];
+  tools: readonly ToolSpec[];
 }
 
 /** The streaming-STT side of the user's input (lives in its own module: `earshot/streaming`). */
@@ -40,8 +53,10 @@ export interface StreamingInput {
   settle(since: number): Promise<string>;
   /** HYBRID: the VAD confirmed an interruption of `turn`; the words decide. */
   confirmed(turn: Turn, at: number): void;
-  /** A VAD frame's barge-in action; true while a word gate holds it (the host does nothing more). */
-  frame(at: number, action: BargeInAction): boolean;
+  /** A VAD frame and its barge-in action; true while a word gate holds it (the host does nothing more). */
+  frame(at: number, probability: number, action: BargeInAction): boolean;
+  /** The answer prepared ahead for the turn being committed, if any (handed over once). */
+  takePrefetch(): Prefetch | undefined;
   dispose(): void;
 }
 

@@ -11,7 +11,7 @@ import type { Turn } from '../turn/turn';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
-import type { StreamingHost, StreamingInput } from './streaming';
+import type { AnswerContext, StreamingHost, StreamingInput } from './streaming';
 import { transcribe } from './transcribe';
 import type { UserUtterance } from './user-turn';
 
@@ -24,6 +24,7 @@ interface UserInputDeps {
   /** A finished user utterance to transcribe (unless its text comes with it) and answer. */
   onUtterance(utterance: UserUtterance, clock: TurnClock): void;
   sttError(error: unknown): void;
+  answerContext(): AnswerContext;
   onUserSpeech(): void;
   onSilence(): void;
   interrupt(turn: Turn): void;
@@ -151,7 +152,8 @@ export class UserInput {
     this.#eou = null;
     const overAgent = this.#overAgent;
     const since = this.#since();
-    const commit = () => this.#commit({ audio: merged, ...(this.#stream ? { text: this.#stream.settle(since) } : {}), overAgent }, clock);
+    const stream = this.#stream;
+    const commit = () => this.#commit({ audio: merged, ...(stream ? { text: stream.settle(since), prefetch: stream.takePrefetch() } : {}), overAgent }, clock);
     // A turn detector waits once the transcript is in (user-turn.ts); without one, here.
     const waitMs = this.#pipeline.eou.turnDetector ? 0 : this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
     if (waitMs > 0) {
@@ -218,6 +220,7 @@ export class UserInput {
       transcript: (text) => this.#hub.emit('user_transcript', { text, final: false }),
       release: (at) => this.#release(at),
       sttError: (error) => this.#deps.sttError(error),
+      answerContext: () => this.#deps.answerContext(),
     };
   }
 
@@ -255,7 +258,7 @@ export class UserInput {
     const interruptible = turn !== null && this.#interruptible(turn);
     const mode = this.#pipeline.interrupt.mode;
     const action = this.#barge.update({ at, probability, agentActive: this.accepting && turn !== null, interruptible, user });
-    if (this.#stream?.frame(at, action)) return;
+    if (this.#stream?.frame(at, probability, action)) return;
     if (action === 'duck') {
       this.#engine.mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);
       this.#hub.emit('interruption_suspected', { at });

@@ -42,8 +42,8 @@ function setup(o: { texts?: string[]; eou?: Partial<EOUConfig> } = {}) {
       return outcome;
     },
   } as unknown as Turn;
-  const run = (signal = new AbortController().signal, utterance: Partial<UserUtterance> = {}) =>
-    turns.run(turn, signal, { audio: new Float32Array(1600), overAgent: false, ...utterance }, new TurnClock());
+  const run = (signal = new AbortController().signal, utterance: Partial<UserUtterance> = {}, clock = new TurnClock()) =>
+    turns.run(turn, signal, { audio: new Float32Array(1600), overAgent: false, ...utterance }, clock);
   return { run, chat, answered, errors };
 }
 
@@ -143,5 +143,37 @@ describe('UserTurns: speech over the agent', () => {
     settle('Book a table');
     await s.run(undefined, { text: Promise.resolve('for two.') });
     expect(s.answered).toEqual(['Book a table for two.']);
+  });
+});
+
+describe('UserTurns: an answer prepared ahead', () => {
+  const prefetch = (text: string) => {
+    const calls: string[] = [];
+    return { calls, p: { text, llm: (l: never) => l, tts: (t: never) => t, adopt: () => calls.push('adopt'), discard: () => calls.push('discard') } };
+  };
+
+  it('is adopted when the committed text is the same (case and punctuation aside), and the metrics say so', async () => {
+    const s = setup();
+    const { calls, p } = prefetch('hello there');
+    const clock = new TurnClock();
+    await s.run(undefined, { text: Promise.resolve('Hello there.'), prefetch: p as never }, clock);
+    expect(calls[0]).toBe('adopt');
+    expect(clock.preemptive).toBe(true);
+    expect(s.answered).toEqual(['Hello there.']);
+  });
+
+  it('is dropped when the words differ, when there is no answer, and when the turn is cut', async () => {
+    const s = setup();
+    // (discard is idempotent: the turn's end repeats it.)
+    const a = prefetch('Hello');
+    await s.run(undefined, { text: Promise.resolve('Hello there.'), prefetch: a.p as never });
+    expect(s.answered).toEqual(['Hello there.']);
+    const b = prefetch('Mm-hm');
+    await s.run(undefined, { text: Promise.resolve('Mm-hm.'), overAgent: true, prefetch: b.p as never });
+    const c = prefetch('Book a table');
+    const cut = new AbortController();
+    cut.abort();
+    await s.run(cut.signal, { text: Promise.resolve('Book a table'), prefetch: c.p as never });
+    for (const x of [a, b, c]) expect(new Set(x.calls)).toEqual(new Set(['discard']));
   });
 });

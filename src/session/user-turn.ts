@@ -3,6 +3,7 @@ import { concatFloat32 } from '../audio/dsp/pcm';
 import type { STT } from '../providers/types';
 import { substantiveWords } from '../turn/backchannel';
 import { eouDelaySec } from '../turn/eou-policy';
+import { sameText, type Prefetch } from '../turn/prefetch';
 import type { EOUConfig } from './pipeline';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { Turn, TurnOutcome } from '../turn/turn';
@@ -16,6 +17,8 @@ export interface UserUtterance {
   text?: Promise<string>;
   /** Said over the agent without interrupting it: answered only if it is more than a backchannel. */
   overAgent: boolean;
+  /** An answer prepared before the turn was over, for the text it was started with. */
+  prefetch?: Prefetch;
 }
 
 interface UserTurnDeps {
@@ -54,10 +57,19 @@ export class UserTurns {
   }
 
   async run(turn: Turn, signal: AbortSignal, utterance: UserUtterance, clock: TurnClock): Promise<TurnOutcome> {
+    try {
+      return await this.#run(turn, signal, utterance, clock);
+    } finally {
+      utterance.prefetch?.discard(); // a no-op once adopted and replayed
+    }
+  }
+
+  async #run(turn: Turn, signal: AbortSignal, utterance: UserUtterance, clock: TurnClock): Promise<TurnOutcome> {
     const d = this.#deps;
     d.thinking();
     const text = utterance.text ? await this.#streamed(utterance.text, signal) : await this.#batch(utterance.audio, signal);
     clock.sttDone = performance.now();
+    if (!text) utterance.prefetch?.discard();
     // No words (or cut while transcribing: they lead the next utterance), or only a
     // backchannel said over the agent, or the user went on speaking: no answer.
     if (!text || (utterance.overAgent && substantiveWords(text, d.backchannels()) === 0)) return turn.say('', { addToChat: false });
@@ -80,6 +92,12 @@ export class UserTurns {
       d.transcript(text, true);
     }
     this.#unanswered = null;
+    // The answer prepared ahead fits only the very text it was prepared for.
+    const prefetch = utterance.prefetch;
+    if (prefetch && !joined && sameText(prefetch.text, text)) {
+      prefetch.adopt();
+      clock.preemptive = true;
+    } else prefetch?.discard(); // now, not after this answer: its requests stop at once
     const outcome = await turn.generate();
     if (outcome.interrupted && outcome.speech.heardText.trim() === '') this.#unanswered = id;
     return outcome;

@@ -15,6 +15,8 @@ export interface TurnMetrics {
   voiceToVoiceMs: number;
   /** Whatever the sum of the stages above does not explain. */
   glueMs: number;
+  /** The answer was prepared before the turn was over (preemptive generation) and used. */
+  preemptive: boolean;
 }
 
 /** Collects marks (performance.now ms) for one turn and derives {@link TurnMetrics}. */
@@ -27,6 +29,7 @@ export class TurnClock {
   ttsStart = NaN;
   ttsFirstAudio = NaN;
   audible = NaN;
+  preemptive = false;
 
   /** Sets a mark once: the first LLM round, TTS request or audio of a turn is what counts. */
   mark(key: 'llmStart' | 'llmFirstToken' | 'ttsStart' | 'ttsFirstAudio' | 'audible', at = performance.now()): void {
@@ -41,6 +44,6 @@ export class TurnClock {
     const llmTtftMs = d(this.llmStart, this.llmFirstToken);
     const ttsTtfbMs = d(this.ttsStart, this.ttsFirstAudio);
     const voiceToVoiceMs = d(this.speechEnd, this.audible);
-    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs) };
+    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive };
   }
 }

@@ -1,0 +1,65 @@
+import type { UtteranceHandle } from '../agent/utterance-handle';
+import type { Prefetch } from '../turn/prefetch';
+import type { Turn, TurnOutcome } from '../turn/turn';
+
+interface TurnQueueDeps {
+  /** A turn for `handle` (answering with `prefetch`'s providers), or null once the session cannot speak (closed). */
+  make(handle: UtteranceHandle, prefetch?: Prefetch): Turn | null;
+  /** A turn ended with `outcome` (not called when it threw). */
+  finished(outcome: TurnOutcome): void;
+  report(error: unknown): void;
+  /** After every turn, once its handle is done. */
+  after(): void;
+}
+
+/**
+ * The session's turns, one after another: the one running, the ones waiting, and the
+ * chain's tail (which never rejects: a failing turn is reported).
+ */
+export class TurnQueue {
+  /** The turn running now, if any. */
+  current: Turn | null = null;
+  #tail: Promise<void> = Promise.resolve();
+  /** Turns scheduled but not yet running: `dropQueued()` ends them. */
+  readonly #queued = new Set<UtteranceHandle>();
+  readonly #deps: TurnQueueDeps;
+
+  constructor(deps: TurnQueueDeps) {
+    this.#deps = deps;
+  }
+
+  /** Resolves when every turn scheduled so far has ended. */
+  get tail(): Promise<void> {
+    return this.#tail;
+  }
+
+  /** Runs `body` on a new turn for `handle` after the turns before it. */
+  schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>, prefetch?: Prefetch): void {
+    this.#queued.add(handle);
+    const run = async () => {
+      this.#queued.delete(handle);
+      if (handle.done) return void prefetch?.discard();
+      let turn: Turn | null = null;
+      try {
+        turn = this.#deps.make(handle, prefetch);
+        if (!turn) return;
+        this.current = turn;
+        this.#deps.finished(await body(turn));
+      } catch (error) {
+        this.#deps.report(error);
+      } finally {
+        // All synchronous: code awaiting the handle resumes after the states are settled.
+        if (turn && this.current === turn) this.current = null;
+        handle.markDone();
+        this.#deps.after();
+      }
+    };
+    this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#deps.report(error));
+  }
+
+  /** Ends the turns that have not started (their handles end interrupted). */
+  dropQueued(): void {
+    for (const h of this.#queued) h.interrupt({ force: true });
+    this.#queued.clear();
+  }
+}
