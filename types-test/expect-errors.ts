@@ -95,7 +95,7 @@ session.on('error', ({ error, source }) => {
   }
   const all: EarshotErrorCode = error.code;
   const base: EarshotError = error;
-  const s: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'session' = source;
+  const s: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'turn' | 'session' = source;
   void all, base, s;
   // @ts-expect-error TS2339 only provider errors carry retryAfterMs
   void error.retryAfterMs;

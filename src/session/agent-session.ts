@@ -4,8 +4,7 @@ import { AudioEngine } from '../audio/engine';
 import { EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
-import { toolMap } from '../tools/tool-runner';
-import { TurnClock } from '../telemetry/turn-metrics';
+import type { TurnClock } from '../telemetry/turn-metrics';
 import { BargeInDetector } from '../turn/barge-in';
 import { Turn, type TurnDeps, type TurnOutcome } from '../turn/turn';
 import { Ambience, type BackgroundAudioConfig } from './ambience';
@@ -17,7 +16,7 @@ import type { AgentSessionEvents, AgentState, UserState } from './session-events
 import { SessionStates } from './states';
 import { UserTurns, type UserUtterance } from './user-turn';
 import { UserInput } from './user-input';
-import { turnHooks } from './turn-hooks';
+import { answerContext, turnDeps, type TurnWiring } from './turn-hooks';
 import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
@@ -65,6 +64,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   });
   #offMic: (() => void) | null = null;
   #clock: TurnClock | null = null;
+  readonly #userTurns: UserTurns;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
@@ -73,6 +73,13 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
     agent.session = this;
+    this.#userTurns = new UserTurns({
+      pipeline,
+      chat: () => this.agent.chatContext,
+      hub: this,
+      report: (error, source) => this.#report(error, source),
+      thinking: () => this.#states.setAgent('thinking', 'transcribing'),
+    });
   }
 
   get agentState(): AgentState {
@@ -135,12 +142,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       currentTurn: () => this.#turns.current,
       onUtterance: (utterance, clock) => this.#userTurn(utterance, clock),
       sttError: (error) => this.#report(error, 'stt'),
-      answerContext: () => ({
-        llm: this.pipeline.llm,
-        tts: this.pipeline.tts,
-        items: this.agent.chatContext.items,
-        tools: this.pipeline.maxToolSteps > 0 ? [...toolMap(this.agent.tools).values()].map((t) => t.spec) : [],
-      }),
+      answerContext: () => answerContext(this.pipeline, this.agent),
       onUserSpeech: () => this.#wake?.userSpoke(),
       onSilence: () => this.#armWakeUp(),
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
@@ -341,44 +343,22 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     );
   }
 
-  readonly #userTurns = new UserTurns({
-    stt: () => this.pipeline.batchStt,
-    eou: () => this.pipeline.eou,
-    detectorError: (error) => this.#report(error, 'turn'),
-    backchannels: () => this.pipeline.interrupt.backchannels,
-    sttTimeoutMs: () => this.pipeline.timeouts.sttMs,
-    chat: () => this.agent.chatContext,
-    transcript: (text, final) => this.emit('user_transcript', { text, final }),
-    sttError: (error) => this.#report(error, 'stt'),
-    thinking: () => this.#states.setAgent('thinking', 'transcribing'),
-  });
 
   /** What a turn works with; `prefetch`: an answer prepared ahead, which it may replay. */
   #turnDeps(prefetch?: Prefetch): TurnDeps {
-    const engine = this.#engine!;
-    return {
-      llm: prefetch ? prefetch.llm(this.pipeline.llm) : this.pipeline.llm,
-      tts: prefetch ? prefetch.tts(this.pipeline.tts) : this.pipeline.tts,
-      timeouts: this.pipeline.timeouts,
-      ttsLeadSec: this.pipeline.ttsLeadSec,
-      mixer: engine.mixer,
-      chat: this.agent.chatContext,
-      tools: toolMap(this.agent.tools),
-      session: this,
-      maxToolSteps: this.pipeline.maxToolSteps,
-      hooks: turnHooks({
-        hub: this,
-        states: this.#states,
-        context: engine.context,
-        clock: () => this.#clock,
-        wake: () => this.#wake,
-        ambience: () => this.#ambience,
-        thinkingAudio: () => this.agent.thinkingAudio,
-        report: (error, source) => this.#report(error, source),
-        toolDepth: (delta) => void (this.#toolDepth += delta),
-      }),
-    };
+    return turnDeps(this.#wiring, this.#engine!, prefetch);
   }
+
+  readonly #wiring: TurnWiring = {
+    session: this,
+    hub: this,
+    states: this.#states,
+    clock: () => this.#clock,
+    wake: () => this.#wake,
+    ambience: () => this.#ambience,
+    report: (error, source) => this.#report(error, source),
+    toolDepth: (delta) => void (this.#toolDepth += delta),
+  };
 
   #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {
     if (turn.handle.done) return;

@@ -1,7 +1,13 @@
-import type { ThinkingAudioConfig } from '../agent/agent';
+import type { Agent, ThinkingAudioConfig } from '../agent/agent';
+import { toolMap } from '../tools/tool-runner';
+import type { Pipeline } from './pipeline';
+import type { AnswerContext } from './streaming';
 import type { EventHub } from '../events';
 import type { TurnClock } from '../telemetry/turn-metrics';
-import type { TurnHooks } from '../turn/turn';
+import type { TurnDeps, TurnHooks } from '../turn/turn';
+import type { AudioEngine } from '../audio/engine';
+import type { Prefetch } from '../turn/prefetch';
+import type { AgentSession } from './agent-session';
 import type { Ambience } from './ambience';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
@@ -17,6 +23,32 @@ interface HookDeps {
   thinkingAudio(): ThinkingAudioConfig | undefined;
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
   toolDepth(delta: 1 | -1): void;
+}
+
+/** What the session lends every turn (the audio engine comes per turn: it exists once started). */
+export type TurnWiring = Omit<HookDeps, 'context' | 'thinkingAudio'> & { session: AgentSession };
+
+/** A turn's providers, limits, history, tools and hooks; `prefetch`: an answer prepared ahead it may replay. */
+export function turnDeps(w: TurnWiring, engine: AudioEngine, prefetch?: Prefetch): TurnDeps {
+  const { pipeline, agent } = w.session;
+  return {
+    llm: prefetch ? prefetch.llm(pipeline.llm) : pipeline.llm,
+    tts: prefetch ? prefetch.tts(pipeline.tts) : pipeline.tts,
+    timeouts: pipeline.timeouts,
+    ttsLeadSec: pipeline.ttsLeadSec,
+    mixer: engine.mixer,
+    chat: agent.chatContext,
+    tools: toolMap(agent.tools),
+    session: w.session,
+    maxToolSteps: pipeline.maxToolSteps,
+    hooks: turnHooks({ ...w, context: engine.context, thinkingAudio: () => agent.thinkingAudio }),
+  };
+}
+
+/** The providers and first-round request an answer would be made with now (preemptive generation). */
+export function answerContext(pipeline: Pipeline, agent: Agent): AnswerContext {
+  const tools = pipeline.maxToolSteps > 0 ? [...toolMap(agent.tools).values()].map((t) => t.spec) : [];
+  return { llm: pipeline.llm, tts: pipeline.tts, items: agent.chatContext.items, tools };
 }
 
 /**

@@ -5,7 +5,8 @@ import { TurnClock } from '../telemetry/turn-metrics';
 import { DEFAULT_BACKCHANNELS } from '../turn/backchannel';
 import type { TurnDetector } from '../turn/turn-detector';
 import type { Turn } from '../turn/turn';
-import { DEFAULT_EOU_CONFIG, type EOUConfig } from './pipeline';
+import { DEFAULT_INTERRUPT_CONFIG } from '../turn/barge-in';
+import { DEFAULT_EOU_CONFIG, DEFAULT_TIMEOUTS, type EOUConfig } from './pipeline';
 import { UserTurns, type UserUtterance } from './user-turn';
 
 // UserTurns with a fake turn (it records whether an answer was generated) and a scripted
@@ -22,14 +23,10 @@ function setup(o: { texts?: string[]; eou?: Partial<EOUConfig> } = {}) {
   const errors: unknown[] = [];
   const eou: EOUConfig = { ...DEFAULT_EOU_CONFIG, minMaxSpeechWaitTimeout: [0.1, 0.8], ...o.eou };
   const turns = new UserTurns({
-    stt: () => stt,
-    eou: () => eou,
-    backchannels: () => DEFAULT_BACKCHANNELS,
-    sttTimeoutMs: () => 0,
+    pipeline: { batchStt: stt, eou, interrupt: { ...DEFAULT_INTERRUPT_CONFIG, backchannels: DEFAULT_BACKCHANNELS }, timeouts: { ...DEFAULT_TIMEOUTS, sttMs: 0 } },
     chat: () => chat,
-    transcript: () => undefined,
-    sttError: (e) => errors.push(e),
-    detectorError: (e) => errors.push(e),
+    hub: { emit: () => undefined },
+    report: (e) => errors.push(e),
     thinking: () => undefined,
   });
   const answered: string[] = [];

@@ -4,7 +4,9 @@ import type { STT } from '../providers/types';
 import { substantiveWords } from '../turn/backchannel';
 import { eouDelaySec } from '../turn/eou-policy';
 import { sameText, type Prefetch } from '../turn/prefetch';
-import type { EOUConfig } from './pipeline';
+import type { EventHub } from '../events';
+import type { Pipeline } from './pipeline';
+import type { AgentSessionEvents } from './session-events';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { Turn, TurnOutcome } from '../turn/turn';
 import { transcribe } from './transcribe';
@@ -22,15 +24,12 @@ export interface UserUtterance {
 }
 
 interface UserTurnDeps {
-  stt: () => STT | null;
-  eou: () => EOUConfig;
-  backchannels: () => readonly string[];
-  sttTimeoutMs: () => number;
+  /** The STT, end-of-turn, backchannel and time-limit settings in force. */
+  pipeline: Pick<Pipeline, 'batchStt' | 'eou' | 'interrupt' | 'timeouts'>;
   chat: () => ChatContext;
-  transcript(text: string, final: boolean): void;
-  sttError(error: unknown): void;
-  /** A turn detector's failure (the wait is then the longest). */
-  detectorError(error: unknown): void;
+  hub: Pick<EventHub<AgentSessionEvents>, 'emit'>;
+  report(error: unknown, source: 'stt' | 'turn'): void;
+  /** The transcript is being made or awaited. */
   thinking(): void;
 }
 
@@ -72,7 +71,7 @@ export class UserTurns {
     if (!text) utterance.prefetch?.discard();
     // No words (or cut while transcribing: they lead the next utterance), or only a
     // backchannel said over the agent, or the user went on speaking: no answer.
-    if (!text || (utterance.overAgent && substantiveWords(text, d.backchannels()) === 0)) return turn.say('', { addToChat: false });
+    if (!text || (utterance.overAgent && substantiveWords(text, d.pipeline.interrupt.backchannels) === 0)) return turn.say('', { addToChat: false });
     if (!(await this.#endOfTurn(text, utterance.audio, signal))) {
       this.#carried = Promise.resolve(text);
       return turn.say('', { addToChat: false });
@@ -86,10 +85,10 @@ export class UserTurns {
       const prev = chat.get(this.#unanswered!);
       const content = `${prev?.type === 'message' ? prev.content : ''} ${text}`.trim();
       id = chat.updateMessage(this.#unanswered!, { content })!.id;
-      d.transcript(content, true);
+      this.#transcript(content, true);
     } else {
       id = chat.addMessage('user', text).id;
-      d.transcript(text, true);
+      this.#transcript(text, true);
     }
     this.#unanswered = null;
     // The answer prepared ahead fits only the very text it was prepared for.
@@ -103,13 +102,17 @@ export class UserTurns {
     return outcome;
   }
 
+  #transcript(text: string, final: boolean): void {
+    this.#deps.hub.emit('user_transcript', { text, final });
+  }
+
   /**
    * With a turn detector: waits for more speech as long as the probability that the turn is
    * complete says (`eouDelaySec`). False if the turn was cut meanwhile (the user went on).
    */
   async #endOfTurn(text: string, audio: Float32Array, signal: AbortSignal): Promise<boolean> {
     const d = this.#deps;
-    const eou = d.eou();
+    const eou = d.pipeline.eou;
     const detector = eou.turnDetector;
     if (!detector) return !signal.aborted;
     let p = Number.NaN;
@@ -117,7 +120,7 @@ export class UserTurns {
       p = await detector.predict({ transcript: text, history: d.chat().items, ...(audio.length ? { audio } : {}), signal });
     } catch (error) {
       if (signal.aborted) return false;
-      d.detectorError(error);
+      d.report(error, 'turn');
     }
     const ms = eouDelaySec(p, eou) * 1000;
     if (ms > 0) await unlessAborted(new Promise((r) => setTimeout(r, ms)), signal);
@@ -126,11 +129,11 @@ export class UserTurns {
 
   async #batch(utterance: Float32Array, signal: AbortSignal): Promise<string> {
     const d = this.#deps;
-    const stt = d.stt();
+    const stt = d.pipeline.batchStt;
     if (!stt) return '';
     const audio = this.#unheard ? concatFloat32([this.#unheard, utterance]) : utterance;
     this.#unheard = null;
-    const text = await transcribe(stt, audio, signal, d.sttTimeoutMs(), { delta: (t) => d.transcript(t, false), error: (e) => d.sttError(e) });
+    const text = await transcribe(stt, audio, signal, d.pipeline.timeouts.sttMs, { delta: (t) => this.#transcript(t, false), error: (e) => d.report(e, 'stt') });
     if (!text && signal.aborted) this.#unheard = audio;
     return text ? this.#withCarried(Promise.resolve(text), signal) : text;
   }
