@@ -4,7 +4,7 @@
 //
 //   npm run bench                      build, fixtures, full run (< 10 min), BENCHMARKS.md
 //   node bench/run.mjs --quick         smaller run for development (results.json only)
-//   node bench/run.mjs --only=voice,soak [--quick] [--write-md]
+//   node bench/run.mjs --only=voice,soak,profile [--quick] [--write-md]
 //
 // Writes bench/results.json (gitignored) and, on a full run, the generated block of
 // BENCHMARKS.md. Uses its own Vite dev server on BENCH_PORT (default 5198).
@@ -17,6 +17,7 @@ import { runBargeIn } from './fig3-barge-in.mjs';
 import { runStartup } from './fig5-startup.mjs';
 import { runBundle } from './fig6-bundle.mjs';
 import { runSoak } from './fig7-soak.mjs';
+import { runProfile } from './fig8-profile.mjs';
 import { chromiumPath, machine, ROOT, snapshotDist, startServer } from './lib/env.mjs';
 import { printTable, renderBlock, tableRows, writeBenchmarksMd } from './lib/report.mjs';
 
@@ -51,6 +52,7 @@ const figures = [
   ['bargeIn', () => runBargeIn({ quick, log })],
   ['bargeInNoEchoGate', () => runBargeIn({ quick, log, interrupt: { echoRatio: 0 }, limit: quick ? 2 : 3 })],
   ['soak', () => runSoak({ quick, log })],
+  ['profile', () => runProfile({ quick, log })],
 ];
 try {
   for (const [name, run] of figures) {

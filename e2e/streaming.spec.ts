@@ -77,7 +77,7 @@ for (const mode of ['HYBRID', 'VAD_ONLY'] as const) {
   });
 }
 
-// Preemptive generation: after ~200 ms of the user's silence the answer to the transcript
+// Preemptive generation: after ~130 ms of the user's silence the answer to the transcript
 // so far is requested (LLM, then the first sentence's TTS) and held. The local recognizer
 // reveals a word per `wordMs` of voiced audio: at 100 ms both words of "Hello there." are
 // in before the silence (the held answer fits: a hit); at 500 ms the second word comes only

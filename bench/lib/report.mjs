@@ -69,6 +69,16 @@ export function tableRows(r) {
       rows.push({ figure: '8. Left after close(): workers / open AudioContexts / AudioNodes / live mic tracks', value: `${a.liveWorkers} / ${a.audioContextsNotClosed} / ${a.audioNodesAlive}${a.audioNodesAlive ? ` (${a.audioNodesAliveTypes.join(', ')})` : ''} / ${a.micTracksLive}`, target: '0 / 0 / 0 / 0', met: yes(leaked === 0) });
     }
   }
+  const pr = F.profile;
+  if (pr) {
+    if (pr.error) rows.push({ figure: '9. Voice to voice, cloud profile', value: err('profile'), target: '–', met: '–' });
+    else {
+      const p = pr.profile;
+      const what = `STT ${p.sttMs}, LLM ${p.llmMs}, TTS ${p.ttsMs} ms`;
+      rows.push({ figure: `9. Voice to voice, sequential (VAD endpoint, batch STT), ${what}, ${pr.sequential.turnsMeasured} turns (median / p95)`, value: mp(pr.sequential.voiceToVoiceMs), target: '–', met: '–' });
+      rows.push({ figure: `9. Voice to voice, v2 (streaming STT, its end of turn, preemptive generation: ${pr.v2.preemptiveHits} hits), same profile, ${pr.v2.turnsMeasured} turns (median / p95)`, value: mp(pr.v2.voiceToVoiceMs), target: '≤ 900 ms median', met: yes(pr.v2.voiceToVoiceMs.median <= 900) });
+    }
+  }
   return rows;
 }
 

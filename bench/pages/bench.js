@@ -3,8 +3,9 @@
 // the output, and in-page analysis so only summaries cross to Node. Bench-only code.
 import * as Core from '/src/index.ts';
 import * as OpenAI from '/src/openai/index.ts';
+import * as Deepgram from '/src/deepgram/index.ts';
 
-const E = { ...Core, ...OpenAI };
+const E = { ...Core, ...OpenAI, ...Deepgram };
 window.E = E;
 const B = {};
 window.B = B;
@@ -60,10 +61,12 @@ B.start = async (o = {}) => {
   const auth = { baseURL: base, apiKey: 'sk-local-bench-key' };
   const agent = new E.Agent({ instructions: 'You are a terse voice assistant.' });
   const pipeline = new E.Pipeline({
-    stt: new E.OpenAISTT(auth),
+    // `deepgram`: a streaming STT (the local /v1/listen) with these options instead of the batch one.
+    stt: o.deepgram ? new E.DeepgramSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-bench-key', ...o.deepgram }) : new E.OpenAISTT(auth),
     llm: new E.OpenAILLM({ ...auth, model: 'local-bench' }),
     tts: new E.OpenAITTS({ ...auth, ...(o.ttsSpeed ? { speed: o.ttsSpeed } : {}) }),
     ...(o.interrupt ? { interrupt: o.interrupt } : {}),
+    ...o.pipeline,
   });
   const session = new E.AgentSession(agent, pipeline);
   const R = { events: [], mixer: [], vadMs: [], clock: [], blocks: [], env: null, sampleRate: 0, captureStartFrame: 0 };

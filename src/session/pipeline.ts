@@ -86,7 +86,7 @@ export interface PipelineOptions {
    */
   ttsLeadSec?: number;
   /**
-   * With a streaming STT: once the user has been silent ~200 ms with a transcript (or Flux
+   * With a streaming STT: once the user has been silent ~130 ms with a transcript (or Flux
    * says EagerEndOfTurn), start the LLM, and the TTS of its first sentence, into a held
    * buffer. If the committed transcript is the same, the answer plays at once; if the user
    * goes on or the words differ, it is dropped without a trace. Costs LLM and TTS requests

@@ -8,8 +8,8 @@ import { StreamTranscriber } from './stt-stream';
 
 /** Speech frames the echo gate must give to the user for an utterance to be theirs (as in user-input.ts). */
 const USER_FRAMES = 3;
-/** Silent VAD frames (32 ms) after the user's speech before an answer is prepared ahead (≈ 200 ms). */
-const PREEMPT_FRAMES = 6;
+/** Silent VAD frames (32 ms) after the user's speech before an answer is prepared ahead (≈ 130 ms; the VAD itself trails the audio by 50–100 ms). */
+const PREEMPT_FRAMES = 4;
 
 /**
  * The user's input with a streaming STT: the VAD's frames go up as they are captured, the
@@ -120,7 +120,7 @@ export class StreamingUserInput implements StreamingInput {
   }
 
   /**
-   * Preemptive generation: after ~200 ms of silence in a turn of the user's (not over the
+   * Preemptive generation: after ~130 ms of silence in a turn of the user's (not over the
    * agent), prepare the answer to the transcript so far. Speech again drops it.
    */
   #preempt(probability: number): void {
