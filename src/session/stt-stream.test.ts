@@ -124,4 +124,34 @@ describe('StreamTranscriber', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a stream whose provider stays inside a turn is still closed once the user has been quiet long enough', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      script(pitch());
+      const { t, seen } = make(); // no endpointing: only Finalize or the end of the audio ends a turn
+      t.speechStarted(0);
+      let at = push(t, words([0, 1], 300), 0);
+      await vi.waitFor(() => expect(seen.interims.at(-1)).toContain('a'));
+      t.speechEnded();
+      // Silence keeps flowing, as the VAD taps it, while the clock runs.
+      const quiet = async (ms: number) => {
+        for (let k = 0; k < ms / 32; k++) {
+          at = push(t, silence(32), at);
+          await vi.advanceTimersByTimeAsync(32);
+        }
+      };
+      await quiet(2500);
+      expect(log()[0]!.body.received.CloseStream ?? 0).toBe(0); // the provider is mid-turn: kept open
+      await quiet(4000); // 6 s in all, before the provider's own 10 s stall limit
+      await vi.waitFor(() => expect(log()[0]!.body.received.CloseStream).toBe(1));
+      expect(log()).toHaveLength(1);
+      // The end of the audio ended the provider's turn: its words are kept for the next settle.
+      await vi.waitFor(() => expect(t.text()).toBe('Book a'));
+      t.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
 });

@@ -80,10 +80,15 @@ export class StreamTranscriber {
   /** The user stopped speaking: the stream closes if nothing more comes for a while. */
   speechEnded(): void {
     this.#cancelIdle();
-    this.#idle = setTimeout(() => {
+    // Checked again while the provider is still inside a turn (a few times at most): a
+    // stream is never left open, sending silence, once the user has gone quiet.
+    let checks = 0;
+    const check = () => {
       this.#idle = null;
-      if (!this.#inTurn) this.#end();
-    }, IDLE_CLOSE_MS);
+      if (this.#inTurn && ++checks < 3) this.#idle = setTimeout(check, IDLE_CLOSE_MS);
+      else this.#end();
+    };
+    this.#idle = setTimeout(check, IDLE_CLOSE_MS);
   }
 
   /**
@@ -174,6 +179,7 @@ export class StreamTranscriber {
   #end(): void {
     this.#live?.end();
     this.#live = null;
+    this.#inTurn = false; // a new stream starts outside any turn
   }
 
   #cancelIdle(): void {
