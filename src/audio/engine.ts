@@ -21,6 +21,8 @@ export interface AudioEngineEvents {
   audio_context_state_changed: { state: AudioContextStateEx };
   /** Raw mixer events: sources started/ended, underruns. */
   mixer_event: MixerEvent;
+  /** `setOutputDevice` switched the output (what echoes into the mic may have changed). */
+  output_device_changed: { deviceId: string };
   error: { error: AnyEarshotError };
 }
 
@@ -246,6 +248,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     const el = this.#need(this.#element) as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
     if (!el.setSinkId) throw new EarshotError('audio-unsupported', 'This browser cannot choose the output device (no setSinkId)');
     await el.setSinkId(deviceId);
+    this.emit('output_device_changed', { deviceId });
   }
 
   /**

@@ -89,6 +89,8 @@ export class UserInput {
         hub.emit('output_level_measured', e);
       }),
       engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
+      // Another output device, another echo path: learn it again.
+      engine.on('output_device_changed', () => this.#echo.reset()),
       vad.on('error', ({ error }) => hub.emit('error', { error, source: 'vad' })),
       vad.on('speech_started', (e) => this.#speechStarted(e.at)),
       vad.on('speech_ended', (e) => this.#speechEnded(e.at, e.lastSpeechAt, e.startedAt, e.audio)),

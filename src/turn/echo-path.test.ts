@@ -142,6 +142,10 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     expect(est.delaySec).toBeLessThanOrEqual(0.128);
     expect(est.gain).toBeGreaterThan(db(-26));
     expect(est.gain).toBeLessThan(db(-17));
+    // Another output device (AudioEngine's output_device_changed): the path is learned again.
+    path.reset();
+    expect(path.estimate).toBeNull();
+    expect(path.outputAudible(4)).toBe(false);
   });
 
   it('a user who starts before the path is learned is judged against the prior', () => {

@@ -110,7 +110,7 @@ export class EchoPath {
 
   /** True when the output was audible in the span that could echo into a frame ending at `t`. */
   outputAudible(t: number): boolean {
-    return this.#reference(t, 0, DELAYS[DELAYS.length - 1]!) >= OUTPUT_FLOOR;
+    return this.#loudest(t) >= OUTPUT_FLOOR;
   }
 
   /**
@@ -118,13 +118,14 @@ export class EchoPath {
    * when it holds only echo: `vadQuiet` (the VAD heard no speech) or judged so.
    */
   frame(t: number, micRms: number, vadQuiet: boolean): EchoVerdict {
-    const verdict = this.judge(t, micRms);
-    if (vadQuiet || !verdict.user) this.#learn(t, micRms);
+    // The loudest output that could echo into this frame: computed once, for both uses.
+    const loudest = this.#loudest(t);
+    const verdict = this.#judge(t, micRms, loudest);
+    if ((vadQuiet || !verdict.user) && loudest >= OUTPUT_FLOOR) this.#learn(t, micRms);
     return verdict;
   }
 
   #learn(t: number, micRms: number): void {
-    if (!this.outputAudible(t)) return;
     const slot = this.#next;
     for (let i = 0; i < DELAYS.length; i++) {
       const ref = this.#reference(t, DELAYS[i]!, DELAYS[i]!);
@@ -138,12 +139,16 @@ export class EchoPath {
 
   /** Judges a mic frame ending at `t` (context seconds). */
   judge(t: number, micRms: number): EchoVerdict {
+    return this.#judge(t, micRms, this.#loudest(t));
+  }
+
+  #judge(t: number, micRms: number, loudest: number): EchoVerdict {
     if (this.#prior <= 0) return { user: true, expected: 0 };
     // The prior is also a floor: until the learned path can be trusted to lower it (its
     // estimate was seen to let a −14 dB echo through in Chromium, not yet explained), the
     // mic must hold more than `priorGain` × the loudest output of the last 400 ms. What
     // the path adds is a louder echo than the prior: then its estimate raises the bar.
-    const floor = this.#prior * this.#reference(t, 0, DELAYS[DELAYS.length - 1]!);
+    const floor = this.#prior * loudest;
     const est = this.estimate;
     const learned = est ? this.#margin * est.gain * this.#reference(t, est.delaySec, est.delaySec) : 0;
     const expected = Math.max(floor, learned);
@@ -161,6 +166,11 @@ export class EchoPath {
     this.#outStart = [];
     this.#outT = [];
     this.#outRms = [];
+  }
+
+  /** The loudest output report that could echo into a frame ending at `t` (any delay). */
+  #loudest(t: number): number {
+    return this.#reference(t, 0, DELAYS[DELAYS.length - 1]!);
   }
 
   /**
