@@ -106,3 +106,22 @@ for (const [wordMs, hit] of [[100, true], [500, false]] as const) {
     }
   });
 }
+
+// Deepgram Flux decides turns itself (the local /v2/listen: end-of-turn confidence = the
+// silence since the last voiced audio, 1 s = 1.0): EagerEndOfTurn at 0.3, EndOfTurn at 0.7.
+// With endpointing 'stt' the session answers at Flux's EndOfTurn, with the answer prepared
+// since the silence began (kept, not restarted, when Flux's eager end of turn comes).
+test("Deepgram Flux in a session: its EndOfTurn ends the turn, and the answer prepared ahead is used", async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { listen: [{ text: 'Hello there.', wordMs: 100 }], llm: [{ text: 'Hi! How can I help?', delayMs: 300 }, { text: 'Hi again.' }] });
+  await open('hello-then-silence', baseURL!);
+  await startAgent(page, { flux: { eagerEotThreshold: 0.3, eotThreshold: 0.7 }, pipeline: { eou: { endpointing: 'stt' } } });
+  await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });
+  expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'metrics_collected').map((e) => e.turn.preemptive)).toEqual([true]);
+  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+  const log = await requests(baseURL!);
+  expect(log.filter((r) => r.route.endsWith('/listen')).map((r) => r.route)).toEqual(['/v2/listen']);
+  expect(log.filter((r) => r.route.includes('chat'))).toHaveLength(1);
+});

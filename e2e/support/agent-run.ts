@@ -25,6 +25,8 @@ export interface StartAgentOptions {
   thinking?: boolean;
   /** A streaming STT instead of the batch OpenAISTT: Deepgram Nova on the local server, with these options. */
   deepgram?: Record<string, unknown>;
+  /** The same with Deepgram Flux (the local /v2/listen). */
+  flux?: Record<string, unknown>;
   /** `eou.turnDetector`: a `TextTurnDetector` (earshot/turn) with its defaults. */
   turnDetector?: 'text';
   /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
@@ -48,7 +50,9 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
     const pipeline = new E.Pipeline({
       stt: o.deepgram
         ? new E.DeepgramSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-test-key', ...o.deepgram })
-        : new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),
+        : o.flux
+          ? new E.DeepgramFluxSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-test-key', ...o.flux })
+          : new E.OpenAISTT({ baseURL: base, apiKey: 'sk-local-test-key' }),
       llm: new E.OpenAILLM({ baseURL: base, apiKey: 'sk-local-test-key', model: 'local-test' }),
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),

@@ -1,6 +1,7 @@
 import { TurnClock } from '../telemetry/turn-metrics';
 import { substantiveWords } from '../turn/backchannel';
 import { STT_WAIT_MS, type BargeInAction } from '../turn/barge-in';
+import { sameText } from '../turn/prefetch';
 import type { Turn } from '../turn/turn';
 import type { StreamingHost, StreamingInput } from './streaming';
 import { Speculation } from './speculation';
@@ -139,6 +140,7 @@ export class StreamingUserInput implements StreamingInput {
   #prepare(text: string): void {
     const host = this.#host;
     if (!host.accepting || !host.pipeline.preemptiveGeneration || !text.trim() || host.activeTurn()) return;
+    if (this.#speculation && sameText(this.#speculation.text, text)) return; // already on it (our silence, then Flux's eager end)
     this.#dropSpeculation();
     this.#speculation = new Speculation(text.trim(), host.answerContext());
   }
