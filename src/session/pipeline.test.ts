@@ -186,6 +186,7 @@ describe('Pipeline: batch or streaming STT, and who ends the turn', () => {
 
   it("endpointing 'stt' needs a streaming STT; 'vad' is the default", () => {
     expect(make().eou.endpointing).toBe('vad');
+    expect(make({ eou: { endpointing: 'dynamic' } }).eou.endpointing).toBe('dynamic'); // any STT
     expect(make({ stt: streaming, eou: { endpointing: 'stt' } }).eou.endpointing).toBe('stt');
     expect(configError(() => make({ eou: { endpointing: 'stt' } })).message).toMatch(/streaming STT/);
     configError(() => make({ eou: { endpointing: 'silence' as 'vad' } }));

@@ -14,9 +14,11 @@ export interface EOUConfig {
    * settle its transcript (Deepgram `Finalize`). `'stt'`: the streaming STT's own end of
    * turn (Deepgram endpointing, Flux EndOfTurn), usually sooner; if the VAD has ended and
    * the STT has not within the max wait, the transcript is settled then. `'stt'` needs a
-   * streaming STT.
+   * streaming STT. `'dynamic'`: like `'vad'`, but the wait after the VAD's end is learned
+   * from this user's pauses (those after which they went on before the agent answered),
+   * within `minMaxSpeechWaitTimeout`, starting at `min`.
    */
-  endpointing: 'vad' | 'stt';
+  endpointing: 'vad' | 'stt' | 'dynamic';
   /**
    * Says how likely the user's turn is complete, from its transcript (and audio): e.g.
    * `TextTurnDetector` (`earshot/turn`) or `SmartTurnDetector` (`earshot/smart-turn`). With
@@ -141,7 +143,7 @@ export class Pipeline {
     this.eou = { ...DEFAULT_EOU_CONFIG, ...options.eou };
     validateEouConfig(this.eou);
     if (this.eou.turnDetector !== undefined && typeof this.eou.turnDetector?.predict !== 'function') throw new ConfigError('eou.turnDetector must have predict()');
-    if (this.eou.endpointing !== 'vad' && this.eou.endpointing !== 'stt') throw new ConfigError("eou.endpointing must be 'vad' or 'stt'");
+    if (!['vad', 'stt', 'dynamic'].includes(this.eou.endpointing)) throw new ConfigError("eou.endpointing must be 'vad', 'stt' or 'dynamic'");
     if (this.eou.endpointing === 'stt' && !this.streamingStt) throw new ConfigError("eou.endpointing 'stt' needs a streaming STT (one with stream(), e.g. DeepgramSTT)");
     this.interrupt = { ...DEFAULT_INTERRUPT_CONFIG, ...options.interrupt };
     if (!['HYBRID', 'VAD_ONLY', 'STT_ONLY'].includes(this.interrupt.mode)) throw new ConfigError("interrupt.mode must be 'HYBRID', 'VAD_ONLY' or 'STT_ONLY'");

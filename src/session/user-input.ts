@@ -12,6 +12,7 @@ import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
 import type { AnswerContext, StreamingHost, StreamingInput } from './streaming';
+import { DynamicEndpoint } from './dynamic-endpoint';
 import { transcribe } from './transcribe';
 import type { UserUtterance } from './user-turn';
 
@@ -60,6 +61,8 @@ export class UserInput {
   #eou: { audio: Float32Array; clock: TurnClock; timer: ReturnType<typeof setTimeout> } | null = null;
   /** The streaming STT's side, when the pipeline's STT streams. */
   readonly #stream: StreamingInput | null = null;
+  /** `endpointing: 'dynamic'`: the wait after the VAD's end, learned from this user's pauses. */
+  readonly #dynamic: DynamicEndpoint | null;
   /** Batch transcriptions started early (speech over the agent); aborted on dispose. */
   readonly #abort = new AbortController();
   /** Audio time of the current utterance's first frame the echo gate gave to the user. */
@@ -79,6 +82,8 @@ export class UserInput {
       () => undefined, // capture never started: no frames will come
     );
     const vad = pipeline.vad;
+    const eou = pipeline.eou;
+    this.#dynamic = eou.endpointing === 'dynamic' ? new DynamicEndpoint(vad.options.redemptionMs / 1000, eou.minMaxSpeechWaitTimeout) : null;
     // Pipeline checked that a streaming STT carries its user input.
     const streaming = pipeline.streamingStt?.userInput;
     if (streaming) this.#stream = streaming(this.#host());
@@ -131,6 +136,7 @@ export class UserInput {
     this.#userAt = null;
     this.#overAgent = this.#activeTurn() !== null;
     this.#stream?.speechStarted(at);
+    this.#dynamic?.speechStarted(at);
     this.#deps.states.setUser('speaking', 'vad');
     const agent = this.#deps.states.agent;
     if (agent !== 'speaking' && agent !== 'thinking') this.#deps.states.setAgent('listening', 'user speaking');
@@ -149,6 +155,7 @@ export class UserInput {
     this.#userFrames = 0;
     // Only the agent's own voice coming back (never above the echo gate) is not a turn.
     this.#settleUser(!real);
+    if (real) this.#dynamic?.speechEnded(lastSpeechAt);
     if (this.#stream?.speechEnded(real, at, audio, clock) || !real) return;
     const merged = this.#eou ? concatFloat32([this.#eou.audio, audio]) : audio;
     this.#eou = null;
@@ -156,8 +163,10 @@ export class UserInput {
     const since = this.#since();
     const stream = this.#stream;
     const commit = () => this.#commit({ audio: merged, ...(stream ? { text: stream.settle(since), prefetch: stream.takePrefetch() } : {}), overAgent }, clock);
-    // A turn detector waits once the transcript is in (user-turn.ts); without one, here.
-    const waitMs = this.#pipeline.eou.turnDetector ? 0 : this.#pipeline.eou.minMaxSpeechWaitTimeout[0] * 1000;
+    // A turn detector waits once the transcript is in (user-turn.ts); without one, here:
+    // what this user's pauses taught (`dynamic`), else `min`.
+    const eou = this.#pipeline.eou;
+    const waitMs = eou.turnDetector ? 0 : this.#dynamic ? this.#dynamic.waitMs : eou.minMaxSpeechWaitTimeout[0] * 1000;
     if (waitMs > 0) {
       this.#eou = { audio: merged, clock, timer: setTimeout(() => ((this.#eou = null), commit()), waitMs) };
     } else commit();
@@ -255,6 +264,10 @@ export class UserInput {
     if (probability >= vadOptions.positiveSpeechThreshold && user) {
       this.#userFrames++;
       this.#userAt ??= at - 0.032;
+    }
+    if (this.#dynamic) {
+      this.#dynamic.frame(probability, vadOptions.positiveSpeechThreshold, vadOptions.negativeSpeechThreshold);
+      if (this.#deps.states.agent === 'speaking') this.#dynamic.agentSpoke();
     }
     const turn = this.#activeTurn();
     const interruptible = turn !== null && this.#interruptible(turn);
