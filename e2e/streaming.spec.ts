@@ -1,37 +1,25 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { control, events, logFailure, startAgent, waitForEvents } from './support/agent-run';
-import { launch, openHarness } from './support/browser';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { control, events, sessionPages, startAgent, waitForEvents } from './support/agent-run';
 
 // The session with a streaming STT (DeepgramSTT against the local server's `/v1/listen`):
 // the mic's frames go up while the user speaks, the transcript comes back as they speak,
 // and no batch transcription request is made. The local "recognizer" reveals the scripted
 // words one per `wordMs` of voiced audio it receives, so a transcript needs the audio.
-let browser: Browser;
-let page: Page;
-
-test.afterEach(async ({ baseURL }, info) => {
-  if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
-  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
-  await browser?.close();
-});
-
-async function open(wav: string, baseURL: string): Promise<void> {
-  browser = await launch({ wav });
-  page = await openHarness(browser, baseURL);
-}
+const pages = sessionPages();
 
 const requests = async (baseURL: string) => (await control(baseURL, 'log')).requests as any[];
-const history = () => page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
+const history = (page: Page) => page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
 
 for (const endpointing of ['vad', 'stt'] as const) {
   test(`a turn heard through a streaming STT, endpointing '${endpointing}': interim then final transcripts, no batch request`, async ({ baseURL }) => {
     await control(baseURL!, 'reset', {});
     await control(baseURL!, 'script', { listen: [{ text: 'Hello there.', wordMs: 100 }], llm: [{ text: 'Hi! How can I help?' }] });
-    await open('hello-then-silence', baseURL!);
+    const page = await pages.open('hello-then-silence', baseURL!);
     // 'vad' with Deepgram's endpointing off: only the session's Finalize can end the turn.
     await startAgent(page, { deepgram: { endpointingMs: endpointing === 'vad' ? false : 300 }, pipeline: { eou: { endpointing } } });
     await waitForEvents(page, 'agent_transcript', 1, 30_000);
-    expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+    expect(await history(page)).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
     const ev = await events(page);
     const transcripts = ev.filter((e) => e.name === 'user_transcript');
     expect(transcripts.filter((e) => !e.final).length).toBeGreaterThan(0);
@@ -58,7 +46,7 @@ for (const mode of ['HYBRID', 'VAD_ONLY'] as const) {
     await control(baseURL!, 'reset', {});
     const story = Array.from({ length: 6 }, (_, i) => `This is sentence number ${i + 1} of a long story.`).join(' ');
     await control(baseURL!, 'script', { listen: [{ text: 'Tell me a story.', wordMs: 100 }, { text: 'Okay.', wordMs: 100 }], llm: [{ text: story }, { text: 'Sure.' }] });
-    await open('story-then-okay', baseURL!);
+    const page = await pages.open('story-then-okay', baseURL!);
     await startAgent(page, { deepgram: {}, interrupt: { mode } });
     if (mode === 'VAD_ONLY') {
       await waitForEvents(page, 'turn_interrupted', 1, 30_000);
@@ -70,7 +58,7 @@ for (const mode of ['HYBRID', 'VAD_ONLY'] as const) {
     const ev = await events(page);
     expect(ev.filter((e) => e.name === 'turn_interrupted')).toEqual([]);
     expect(ev.filter((e) => e.name === 'interruption_suspected').length).toBeGreaterThan(0);
-    expect(await history()).toEqual(['user: Tell me a story.', `assistant: ${story}`]);
+    expect(await history(page)).toEqual(['user: Tell me a story.', `assistant: ${story}`]);
     // The backchannel was transcribed, but never answered.
     expect(ev.filter((e) => e.name === 'user_transcript' && !e.final).map((e) => e.text)).toContain('Okay.');
     expect((await requests(baseURL!)).filter((r) => r.route.includes('chat'))).toHaveLength(1);
@@ -90,10 +78,10 @@ for (const [wordMs, hit] of [[100, true], [500, false]] as const) {
       // A miss's held request is slow, so it is still running when it is dropped.
       llm: [{ text: 'Hi! How can I help?', delayMs: hit ? 300 : 2000 }, { text: 'Hi! How can I help?', delayMs: 300 }],
     });
-    await open('hello-then-silence', baseURL!);
+    const page = await pages.open('hello-then-silence', baseURL!);
     await startAgent(page, { deepgram: { endpointingMs: false } });
     await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });
-    expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+    expect(await history(page)).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
     const ev = await events(page);
     expect(ev.filter((e) => e.name === 'metrics_collected').map((e) => e.turn.preemptive)).toEqual([hit]);
     expect(ev.filter((e) => e.name === 'error')).toEqual([]);
@@ -114,10 +102,10 @@ for (const [wordMs, hit] of [[100, true], [500, false]] as const) {
 test("Deepgram Flux in a session: its EndOfTurn ends the turn, and the answer prepared ahead is used", async ({ baseURL }) => {
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { listen: [{ text: 'Hello there.', wordMs: 100 }], llm: [{ text: 'Hi! How can I help?', delayMs: 300 }, { text: 'Hi again.' }] });
-  await open('hello-then-silence', baseURL!);
+  const page = await pages.open('hello-then-silence', baseURL!);
   await startAgent(page, { flux: { eagerEotThreshold: 0.3, eotThreshold: 0.7 }, pipeline: { eou: { endpointing: 'stt' } } });
   await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });
-  expect(await history()).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+  expect(await history(page)).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
   const ev = await events(page);
   expect(ev.filter((e) => e.name === 'metrics_collected').map((e) => e.turn.preemptive)).toEqual([true]);
   expect(ev.filter((e) => e.name === 'error')).toEqual([]);

@@ -1,6 +1,6 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { control, events, logFailure, startAgent } from './support/agent-run';
-import { fixture, launch, openHarness } from './support/browser';
+import { expect, test } from '@playwright/test';
+import { control, events, sessionPages, startAgent } from './support/agent-run';
+import { fixture } from './support/browser';
 
 // Nothing the user says is lost (issue 8): a sentence with a pause longer than the VAD's
 // 560 ms in the middle, and a slow STT (900 ms). The VAD ends the first half; the user
@@ -8,21 +8,13 @@ import { fixture, launch, openHarness } from './support/browser';
 // with a text turn detector: "…book a table" ends without punctuation, so the wait is
 // long). Either way the session answers once, to all of it. The local STT reports honestly
 // how much audio it got ("(1.8 s of speech)"), so the history shows what was transcribed.
-let browser: Browser;
-let page: Page;
-
-test.afterEach(async ({ baseURL }, info) => {
-  if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
-  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
-  await browser?.close();
-});
+const pages = sessionPages();
 
 for (const [wav, detector, endpointing] of [['pause-0.7', false, 'vad'], ['pause-0.7', false, 'dynamic'], ['pause-1.2', true, 'vad']] as const) {
   test(`a ${wav.slice(6)} s pause mid-sentence with a slow STT${detector ? ' and a turn detector' : ''}, endpointing '${endpointing}': one answer, to every word`, async ({ baseURL }) => {
     await control(baseURL!, 'reset', {});
     await control(baseURL!, 'script', { stt: [{ delayMs: 900 }, { delayMs: 900 }, { delayMs: 900 }], llm: [{ text: 'Done.' }, { text: 'Again.' }] });
-    browser = await launch({ wav });
-    page = await openHarness(browser, baseURL!);
+    const page = await pages.open(wav, baseURL!);
     await startAgent(page, { ...(detector ? { turnDetector: 'text' as const } : {}), pipeline: { eou: { endpointing } } });
     // (A turn cut before it answered also ends with an agent_transcript, an empty one.)
     await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });

@@ -1,4 +1,5 @@
-import type { Page } from '@playwright/test';
+import { test, type Browser, type Page } from '@playwright/test';
+import { launch, openHarness } from './browser';
 
 /** Talks to the local provider server's control API (mounted by Vite under /local-ai). */
 export async function control(baseURL: string, path: string, body?: unknown): Promise<any> {
@@ -90,4 +91,30 @@ export async function logFailure(page: Page, baseURL: string): Promise<void> {
   const ev = await page.evaluate(() => (window as any).R?.events.map((e: any) => `${e.t.toFixed(0)} ${e.name} ${e.state ?? e.text ?? e.code ?? e.reason ?? ''}`)).catch(() => []);
   const log = ((await control(baseURL, 'log').catch(() => ({ requests: [] }))).requests as any[]).map((r) => `${r.route} ${r.status}${r.aborted ? ' aborted' : ''}`);
   console.log(`events:\n  ${(ev ?? []).join('\n  ')}\nrequests:\n  ${log.join('\n  ')}`);
+}
+
+/**
+ * One session page per test, closed after it (with the session's events and the server's
+ * log printed when the test failed). Call at the top of a spec file.
+ */
+export function sessionPages(): { open(wav: string, baseURL: string): Promise<Page>; readonly page: Page } {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  test.afterEach(async ({ baseURL }, info) => {
+    if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
+    await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
+    await browser?.close();
+    browser = page = undefined;
+  });
+  return {
+    async open(wav, baseURL) {
+      browser = await launch({ wav });
+      page = await openHarness(browser, baseURL);
+      return page;
+    },
+    get page() {
+      if (!page) throw new Error('sessionPages: open() first');
+      return page;
+    },
+  };
 }

@@ -1,31 +1,17 @@
+import type { OrtLoadCommand, WorkerErrorEvent } from '../vad/protocol';
 import type { SmartTurnOutput } from './features';
 
 /** Main thread → Smart Turn worker. */
 export type SmartTurnCommand =
-  | {
-      type: 'load';
-      /** Absolute URLs (toolchain P1). */
-      modelUrl: string;
-      ortGlueUrl: string;
-      ortWasmUrl: string;
-      /** Keep the model bytes in IndexedDB between page loads. */
-      cacheModel: boolean;
-      output: SmartTurnOutput;
-    }
+  | (OrtLoadCommand & { output: SmartTurnOutput })
   /** 16 kHz mono audio (its buffer is transferred). */
   | { type: 'predict'; id: number; audio: Float32Array<ArrayBuffer> }
   /** The caller gave up on `id`: skip it if it has not run yet. */
   | { type: 'cancel'; id: number };
 
-export type SmartTurnErrorEvent = {
-  type: 'error';
+export type SmartTurnErrorEvent = WorkerErrorEvent<'turn-detector-failed'> & {
   /** The prediction that failed; absent when loading failed. */
   id?: number;
-  code: 'asset-load-failed' | 'turn-detector-failed';
-  message: string;
-  url?: string;
-  status?: number;
-  contentType?: string | null;
 };
 
 /** Smart Turn worker → main thread. */

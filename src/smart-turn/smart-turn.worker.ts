@@ -9,6 +9,7 @@ import { fetchAsset, fetchChecked } from '../vad/fetch-asset';
 import { compileOrtWasm, usePrecompiledWasm } from '../vad/ort-wasm';
 import { smartTurnFeatures } from './features';
 import { SmartTurnModel } from './model';
+import { workerError } from '../vad/protocol';
 import type { SmartTurnCommand, SmartTurnErrorEvent, SmartTurnEvent } from './protocol';
 
 interface WorkerScope {
@@ -106,12 +107,5 @@ async function predict(id: number, audio: Float32Array): Promise<void> {
 }
 
 function toError(err: unknown): SmartTurnErrorEvent {
-  if (err instanceof AssetLoadError) {
-    return {
-      type: 'error', code: 'asset-load-failed', message: err.message, url: err.url,
-      ...(err.status !== undefined ? { status: err.status } : {}),
-      ...(err.contentType !== undefined ? { contentType: err.contentType } : {}),
-    };
-  }
-  return { type: 'error', code: 'turn-detector-failed', message: err instanceof Error ? err.message : String(err) };
+  return workerError(err, 'turn-detector-failed');
 }

@@ -1,20 +1,46 @@
+import { AssetLoadError } from '../errors';
 import type { VadOptions } from './options';
 import type { SegmenterEvent } from './segmenter';
+
+/** Loads ORT and a model in a worker (the VAD's, Smart Turn's). */
+export interface OrtLoadCommand {
+  type: 'load';
+  /** Absolute URLs (toolchain P1). */
+  modelUrl: string;
+  ortGlueUrl: string;
+  ortWasmUrl: string;
+  /** Keep the model bytes in IndexedDB between page loads. */
+  cacheModel: boolean;
+}
+
+/** A worker's failure as it crosses to the main thread (an AssetLoadError keeps its URL, status and content type). */
+export interface WorkerErrorEvent<C extends string> {
+  type: 'error';
+  code: 'asset-load-failed' | C;
+  message: string;
+  url?: string;
+  status?: number;
+  contentType?: string | null;
+}
+
+/** Turns an error inside a worker into its event; anything but an AssetLoadError gets `code`. */
+export function workerError<C extends string>(err: unknown, code: C): WorkerErrorEvent<C> {
+  if (err instanceof AssetLoadError) {
+    return {
+      type: 'error', code: 'asset-load-failed', message: err.message, url: err.url,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      ...(err.contentType !== undefined ? { contentType: err.contentType } : {}),
+    };
+  }
+  return { type: 'error', code, message: err instanceof Error ? err.message : String(err) };
+}
 
 /**
  * Main thread → VAD worker. One worker per page serves every SileroVAD: `load` once,
  * then one stream per started SileroVAD, each with its own frames port and state.
  */
 export type VadWorkerCommand =
-  | {
-      type: 'load';
-      /** Absolute URLs (toolchain P1). */
-      modelUrl: string;
-      ortGlueUrl: string;
-      ortWasmUrl: string;
-      /** Keep the model bytes in IndexedDB between page loads. */
-      cacheModel: boolean;
-    }
+  | OrtLoadCommand
   | {
       type: 'open';
       stream: number;
@@ -32,14 +58,7 @@ export type VadWorkerCommand =
 
 export type VadAsset = 'model' | 'wasm';
 
-export type VadErrorEvent = {
-  type: 'error';
-  code: 'asset-load-failed' | 'vad-failed';
-  message: string;
-  url?: string;
-  status?: number;
-  contentType?: string | null;
-};
+export type VadErrorEvent = WorkerErrorEvent<'vad-failed'>;
 
 /** VAD worker → main thread. Events with `stream` belong to that stream. */
 export type VadWorkerEvent =

@@ -9,7 +9,7 @@ import { checkHead } from './asset-check';
 import { fetchAsset, fetchChecked } from './fetch-asset';
 import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadOptions } from './options';
 import { compileOrtWasm, usePrecompiledWasm } from './ort-wasm';
-import type { VadErrorEvent, VadWorkerCommand, VadWorkerEvent } from './protocol';
+import { workerError, type VadErrorEvent, type VadWorkerCommand, type VadWorkerEvent } from './protocol';
 import { Segmenter } from './segmenter';
 
 interface WorkerScope {
@@ -165,14 +165,7 @@ function closeStream(id: number): void {
 }
 
 function toError(err: unknown): VadErrorEvent {
-  if (err instanceof AssetLoadError) {
-    return {
-      type: 'error', code: 'asset-load-failed', message: err.message, url: err.url,
-      ...(err.status !== undefined ? { status: err.status } : {}),
-      ...(err.contentType !== undefined ? { contentType: err.contentType } : {}),
-    };
-  }
-  return { type: 'error', code: 'vad-failed', message: err instanceof Error ? err.message : String(err) };
+  return workerError(err, 'vad-failed');
 }
 
 function fail(stream: Stream, err: unknown): void {
