@@ -29,9 +29,10 @@ async function runMode(mode, turns, log) {
   const v2 = mode === 'v2';
   await control('script', {
     ...(v2
-      ? // A stream stays open across a short gap and closes after a long one, so connection k
-        // may hear question k or a later one: each entry holds every question from k on.
-        { listen: fixture.speech.map((_, k) => ({ text: fixture.speech.slice(k).map((s) => s.text).join(' '), wordMs: 100 })) }
+      ? // A stream may stay open across several questions, and the local recognizer reveals a
+        // scripted word per 100 ms of voice (more words than spoken): each connection's script
+        // is the question many times over, so it never runs dry and every turn has words.
+        { listen: fixture.speech.map((s) => ({ text: Array(40).fill(s.text).join(' '), wordMs: 100 })) }
       : { stt: fixture.speech.map((s) => ({ text: s.text, delayMs: PROFILE.sttMs })) }),
     // v2 asks twice for a turn whose held answer missed: enough entries for both.
     llm: [...fixture.speech, ...fixture.speech].map(() => ({ text: ANSWER, delayMs: PROFILE.llmMs })),
