@@ -4,8 +4,9 @@
 import * as Core from '/src/index.ts';
 import * as OpenAI from '/src/openai/index.ts';
 import * as Deepgram from '/src/deepgram/index.ts';
+import * as Dsp from '/src/dsp/index.ts';
 
-const E = { ...Core, ...OpenAI, ...Deepgram };
+const E = { ...Core, ...OpenAI, ...Deepgram, ...Dsp };
 window.E = E;
 const B = {};
 window.B = B;
@@ -17,11 +18,17 @@ function recordPushes() {
   if (B.pushes) return;
   B.pushes = new Map();
   const post = E.Mixer.prototype.post;
+  // The mixer worklet resamples what it is sent (a push carries its rate): the same resampler
+  // here gives the exact samples it mixes, at the context rate.
+  const resamplers = new Map();
   E.Mixer.prototype.post = function (cmd, transfer) {
     if (cmd.type === 'push' && cmd.bus === 'voice' && B.pushes && cmd.samples.length) {
       let list = B.pushes.get(cmd.id);
       if (!list) B.pushes.set(cmd.id, (list = []));
-      list.push(cmd.samples.slice());
+      const rate = cmd.rate ?? this.contextRate;
+      let r = resamplers.get(cmd.id);
+      if (rate !== this.contextRate && r?.fromRate !== rate) resamplers.set(cmd.id, (r = new E.StreamResampler(rate, this.contextRate)));
+      list.push(rate === this.contextRate ? cmd.samples.slice() : r.process(cmd.samples));
     }
     return post.call(this, cmd, transfer);
   };
