@@ -66,7 +66,8 @@ export class UserTurns {
   async #run(turn: Turn, signal: AbortSignal, utterance: UserUtterance, clock: TurnClock): Promise<TurnOutcome> {
     const d = this.#deps;
     d.thinking();
-    const text = utterance.text ? await this.#streamed(utterance.text, signal) : await this.#batch(utterance.audio, signal);
+    // A streaming transcript (already settling) arrives even if this turn is cut: it then leads the next.
+    const text = utterance.text ? await this.#withCarried(utterance.text, signal) : await this.#batch(utterance.audio, signal);
     clock.sttDone = performance.now();
     if (!text) utterance.prefetch?.discard();
     // No words (or cut while transcribing: they lead the next utterance), or only a
@@ -136,11 +137,6 @@ export class UserTurns {
     const text = await transcribe(stt, audio, signal, d.pipeline.timeouts.sttMs, { delta: (t) => this.#transcript(t, false), error: (e) => d.report(e, 'stt') });
     if (!text && signal.aborted) this.#unheard = audio;
     return text ? this.#withCarried(Promise.resolve(text), signal) : text;
-  }
-
-  /** A streaming transcript (already settling): it arrives even if this turn is cut, and then leads the next. */
-  #streamed(text: Promise<string>, signal: AbortSignal): Promise<string> {
-    return this.#withCarried(text, signal);
   }
 
   /** `text` after what was carried over; if this turn is cut first, all of it is carried on. */
