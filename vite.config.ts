@@ -72,6 +72,8 @@ export default defineConfig(({ mode }): UserConfig => {
     plugins: [localAiProvider(), runtimeAssets()],
     resolve: { conditions },
     worker: { format: 'es' as const },
+    // The dev server serves src/ as the ES build (scripts/build-lib.mjs defines it per build).
+    define: { __EARSHOT_IIFE__: 'false' },
     optimizeDeps,
     server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
     preview: { host: '127.0.0.1', strictPort: true },

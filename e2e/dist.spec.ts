@@ -20,6 +20,7 @@ for (const [page, globalName] of [['script.html', 'Earshot (IIFE global)'], ['es
       expect(out.assetBase).toBe(`${BASE}earshot/runtime/`);
       expect(out.exports).toEqual(expect.arrayContaining(['AudioEngine', 'SileroVAD', 'EarshotError', 'loadAudioFile', 'Agent', 'AgentSession', 'Pipeline', 'functionTool', 'OpenAILLM', 'OpenAISTT', 'OpenAITTS']));
       expect(out.progress).toBeGreaterThan(0);
+      expect(out.parsed).toEqual([{ ok: true, args: { people: 2 } }, { ok: false, error: 'Invalid arguments for book: people: must be >= 1, got 0' }]);
       const started = out.events.find((e: any) => e.type === 'speech_started');
       const ended = out.events.find((e: any) => e.type === 'speech_ended');
       expect(Math.abs(started.at - speech.startSec)).toBeLessThan(0.1);

@@ -9,7 +9,7 @@ const IIFE = typeof __EARSHOT_IIFE__ !== 'undefined' && __EARSHOT_IIFE__;
 // is null once the script has finished). The ES build never reads it: inside an app bundle
 // (webpack, esbuild output is a classic script) currentScript is the app's bundle, and the
 // runtime files are wherever that bundler put them.
-const SCRIPT_URL: string | undefined = IIFE
+export const SCRIPT_URL: string | undefined = IIFE
   ? (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || undefined
   : undefined;
 

@@ -26,6 +26,7 @@ export { Agent, type AgentOptions, type ThinkingAudioConfig } from './agent/agen
 export { ChatContext } from './agent/chat-context';
 export { UtteranceHandle } from './agent/utterance-handle';
 export { AgentSession, type AgentSessionOptions } from './session/agent-session';
+export type { SessionAudio, SessionVAD, SessionMicrophone, AudioClock } from './session/session-audio';
 export { Pipeline, DEFAULT_EOU_CONFIG, DEFAULT_TIMEOUTS, type PipelineOptions, type EOUConfig, type Timeouts } from './session/pipeline';
 export type { AgentSessionEvents, AgentState, UserState, StateChange } from './session/session-events';
 export type { BackgroundAudioConfig } from './session/ambience';

@@ -6,6 +6,16 @@ async function runEarshot(Earshot) {
   const out = { exports: Object.keys(Earshot).sort(), events: [], progress: 0, assetBase: Earshot.resolveAssetBase() };
   vad.on('vad_load_progress', () => out.progress++);
   vad.on('speech_started', (e) => out.events.push({ type: 'speech_started', at: e.at }));
+  // A JSON Schema tool: its validator is not in the core bundle; it loads on demand (the
+  // IIFE imports the ES build's json-schema.js from beside itself).
+  const tool = Earshot.functionTool({
+    name: 'book',
+    description: 'Books a table',
+    parameters: { type: 'object', properties: { people: { type: 'integer', minimum: 1 } }, required: ['people'] },
+    execute: () => 'ok',
+  });
+  await tool.ready;
+  out.parsed = [await tool.parse('{"people": 2}'), await tool.parse('{"people": 0}')];
   try {
     // Load the VAD while the engine starts, and open the mic once it is ready (as
     // AgentSession does), so the VAD hears the fixture live, not after a slow model load.

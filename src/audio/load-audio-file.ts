@@ -6,7 +6,7 @@ import type { DecodedAudio } from './dsp/wav';
  * with `context.decodeAudioData`, at the context's rate. `decodeWav` in `earshot/dsp`
  * decodes a WAV without a context, at its own rate.
  */
-export async function loadAudioFile(url: string | URL, context: BaseAudioContext, signal?: AbortSignal): Promise<DecodedAudio> {
+export async function loadAudioFile(url: string | URL, context: Pick<BaseAudioContext, 'decodeAudioData'>, signal?: AbortSignal): Promise<DecodedAudio> {
   const href = String(url);
   let res: Response;
   try {

@@ -1,6 +1,6 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
-import { AudioEngine } from '../audio/engine';
+import { AudioEngine, type AudioEngineOptions } from '../audio/engine';
 import { EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
@@ -20,12 +20,13 @@ import { answerContext, turnDeps, type TurnWiring } from './turn-hooks';
 import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
+import type { SessionAudio } from './session-audio';
 
-export interface AgentSessionOptions {
+export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
   wakeUp?: number;
   /** Called when the wake-up timer fires (e.g. `session.say('Are you still there?')`). */
-  onWakeUp?: (session: AgentSession) => void | PromiseLike<unknown>;
+  onWakeUp?: (session: AgentSession<A>) => void | PromiseLike<unknown>;
   /** Background audio started with the session. */
   backgroundAudio?: BackgroundAudioConfig;
   /**
@@ -33,6 +34,12 @@ export interface AgentSessionOptions {
    * turn in progress is stopped before `onExit`, so close never waits for a reply or a tool.
    */
   exitTimeoutMs?: number;
+  /**
+   * Makes the session's audio graph on each `start()`; default `new AudioEngine(options)`
+   * (`options`: the pipeline's `audio`). A stand-in such as `earshot/testing`'s
+   * `VirtualAudio` runs the whole session in Node, with fake timers.
+   */
+  audioEngine?: (options: AudioEngineOptions) => A;
 }
 
 /** How long close() waits for a stopped turn to account for itself, ms. */
@@ -42,43 +49,43 @@ const TURN_SETTLE_MS = 500;
  * A voice conversation in the page: mic → VAD → STT → LLM (+ tools) → TTS → speakers,
  * with barge-in, history and states. The conductor: each part lives in its own module.
  */
-export class AgentSession extends EventHub<AgentSessionEvents> {
+export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
   readonly agent: Agent;
   readonly pipeline: Pipeline;
   /** Called when the wake-up timer fires. */
-  onWakeUp: AgentSessionOptions['onWakeUp'];
-  readonly #options: AgentSessionOptions;
+  onWakeUp: AgentSessionOptions<A>['onWakeUp'];
+  readonly #options: AgentSessionOptions<A>;
   readonly #states = new SessionStates(this);
-  #engine: AudioEngine | null = null;
+  #engine: A | null = null;
   #ambience: Ambience | null = null;
   #input: UserInput | null = null;
   #wake: WakeUpTimer | null = null;
-  #toolDepth = 0;
   #reply: UtteranceHandle | null = null;
   readonly #life = new Lifecycle();
   readonly #turns: TurnQueue = new TurnQueue({
-    make: (handle, prefetch) => (this.#engine ? new Turn(this.#turnDeps(prefetch), handle) : null),
+    make: (handle, prefetch, clock) => (this.#engine ? new Turn(turnDeps(this.#wiring, this.#engine, prefetch, clock), handle) : null),
     finished: (outcome) => this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted }),
     report: (error) => this.#report(error, 'session'),
     after: () => this.#afterTurn(),
   });
   #offMic: (() => void) | null = null;
-  #clock: TurnClock | null = null;
   readonly #userTurns: UserTurns;
 
-  constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions = {}) {
+  constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
     this.agent = agent;
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
-    agent.session = this;
+    // Agents and tools see the session as the common case, AgentSession (on an AudioEngine);
+    // only a test's stand-in audio makes `audio` something else.
+    agent.session = this as unknown as AgentSession;
     this.#userTurns = new UserTurns({
       pipeline,
       chat: () => this.agent.chatContext,
       hub: this,
       report: (error, source) => this.#report(error, source),
-      thinking: () => this.#states.setAgent('thinking', 'transcribing'),
+      thinking: () => this.#states.apply('transcribing'),
     });
   }
 
@@ -96,7 +103,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   /** The audio engine (after `start()`): mixer, mic, output device, output tap. */
-  get audio(): AudioEngine {
+  get audio(): A {
     if (!this.#engine) throw new EarshotError('closed', 'The session is not started');
     return this.#engine;
   }
@@ -117,21 +124,25 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
       (check) => this.#start(check),
       async () => {
         await this.#teardown();
-        this.#states.setAgent('idle', 'start failed');
+        this.#states.apply('start_failed');
       },
     );
   }
 
   async #start(check: () => void): Promise<void> {
-    this.#states.setAgent('starting', 'start');
+    this.#states.apply('start');
     // The VAD (worker, ORT, model) loads while the worklets load; the mic opens once it
     // is ready, so the VAD hears the user live rather than seconds behind after a slow
     // load. A load error surfaces from vad.start() below.
     const vadReady = this.pipeline.vad.preload();
-    const engine = new AudioEngine(this.pipeline.audio);
+    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError).
+    const toolsReady = Promise.all(this.agent.tools.map((t) => t.ready));
+    const o = this.pipeline.audio;
+    const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
     await engine.start({ beforeMic: vadReady });
     check();
+    await toolsReady;
     await engine.unlock();
     check();
     this.#ambience = new Ambience(engine.mixer, engine.context);
@@ -157,7 +168,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     await this.agent.onEnter();
     check();
     this.#input.accepting = true;
-    if (this.#states.agent === 'starting') this.#states.setAgent('idle', 'started');
+    this.#states.apply('started');
     this.#armWakeUp();
   }
 
@@ -179,7 +190,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
     const addToChat = options.addToChatContext ?? true;
     const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
     const current = this.#turns.current;
-    if (this.#toolDepth > 0 && current && !current.handle.done) {
+    if (current?.inTools && !current.handle.done) {
       void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
       return;
     }
@@ -291,7 +302,7 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   async #close(reason: string, runExit: boolean): Promise<void> {
     const wasReady = this.#engine !== null && this.#ambience !== null;
-    this.#states.setAgent('closing', reason);
+    this.#states.apply('close', reason);
     if (this.#input) this.#input.accepting = false;
     this.#wake?.dispose();
     this.#cancelTurns();
@@ -333,31 +344,16 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
 
   #userTurn(utterance: UserUtterance, clock: TurnClock): void {
     const handle = new UtteranceHandle();
-    this.#turns.schedule(
-      handle,
-      (turn) => {
-        this.#clock = clock;
-        return this.#userTurns.run(turn, handle.signal, utterance, clock);
-      },
-      utterance.prefetch,
-    );
-  }
-
-
-  /** What a turn works with; `prefetch`: an answer prepared ahead, which it may replay. */
-  #turnDeps(prefetch?: Prefetch): TurnDeps {
-    return turnDeps(this.#wiring, this.#engine!, prefetch);
+    this.#turns.schedule(handle, (turn) => this.#userTurns.run(turn, handle.signal, utterance, clock), utterance.prefetch, clock);
   }
 
   readonly #wiring: TurnWiring = {
-    session: this,
+    session: this as unknown as AgentSession,
     hub: this,
     states: this.#states,
-    clock: () => this.#clock,
     wake: () => this.#wake,
     ambience: () => this.#ambience,
     report: (error, source) => this.#report(error, source),
-    toolDepth: (delta) => void (this.#toolDepth += delta),
   };
 
   #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {
@@ -371,12 +367,9 @@ export class AgentSession extends EventHub<AgentSessionEvents> {
   }
 
   #afterTurn(): void {
-    this.#clock = null;
     if (this.#turns.current || this.#life.closing) return;
     this.#ambience?.stopThinking();
-    const userSpeaking = this.#states.user === 'speaking';
-    this.#states.setAgent(userSpeaking ? 'listening' : 'idle', 'turn ended');
-    if (!userSpeaking) this.#states.setUser('idle', 'turn ended');
+    this.#states.apply('turn_ended');
     this.#input?.release();
     this.#armWakeUp();
   }

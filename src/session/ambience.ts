@@ -1,6 +1,7 @@
 import type { Mixer } from '../audio/mixer';
 import type { ThinkingAudioConfig } from '../agent/agent';
 import { resolveAudioSource, type AudioSource } from './audio-source';
+import type { AudioClock } from './session-audio';
 
 /** Background sound (office noise, music) under the conversation. */
 export interface BackgroundAudioConfig {
@@ -18,14 +19,14 @@ export interface BackgroundAudioConfig {
  */
 export class Ambience {
   readonly #mixer: Mixer;
-  readonly #context: BaseAudioContext;
+  readonly #context: AudioClock;
   #backgroundId: number | null = null;
   #backgroundToken = 0;
   #overrideThinking = false;
   #thinking: { id: number | null; startedAt: number; delay: ReturnType<typeof setTimeout> | null; token: number } | null = null;
   #thinkingToken = 0;
 
-  constructor(mixer: Mixer, context: BaseAudioContext) {
+  constructor(mixer: Mixer, context: AudioClock) {
     this.#mixer = mixer;
     this.#context = context;
   }

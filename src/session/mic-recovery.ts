@@ -1,7 +1,7 @@
-import type { AudioEngine } from '../audio/engine';
 import { EarshotError } from '../errors';
 import type { EventHub } from '../events';
 import type { AgentSessionEvents } from './session-events';
+import type { SessionAudio } from './session-audio';
 
 /**
  * Reports a microphone that ended (unplugged, permission revoked) on the session and
@@ -10,7 +10,7 @@ import type { AgentSessionEvents } from './session-events';
  * on without input: the agent can still speak and `sendText()` still works; a later
  * `session.audio.microphone.open()` resumes listening. Returns the unsubscribe function.
  */
-export function watchMicrophone(engine: AudioEngine, hub: EventHub<AgentSessionEvents>, closing: () => boolean): () => void {
+export function watchMicrophone(engine: SessionAudio, hub: EventHub<AgentSessionEvents>, closing: () => boolean): () => void {
   return engine.on('microphone_ended', ({ deviceId, label }) => {
     if (closing()) return;
     hub.emit('microphone_ended', { deviceId, label });

@@ -5,6 +5,7 @@ import { SileroVAD } from '../vad/silero-vad';
 import { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from '../turn/barge-in';
 import { validateEouConfig } from '../turn/eou-policy';
 import type { TurnDetector } from '../turn/turn-detector';
+import type { SessionVAD } from './session-audio';
 
 /** End-of-utterance settings (the seed's `EOUConfig`). */
 export interface EOUConfig {
@@ -72,8 +73,8 @@ export interface PipelineOptions {
   stt: STT | StreamingSTT;
   llm: LLM;
   tts: TTS;
-  /** Default: a `SileroVAD` with its defaults. */
-  vad?: SileroVAD;
+  /** Default: a `SileroVAD` with its defaults (any {@link SessionVAD} works, e.g. a test's stand-in). */
+  vad?: SessionVAD;
   eou?: Partial<EOUConfig>;
   interrupt?: Partial<InterruptConfig>;
   /** Audio engine options (mic constraints, mixer, output device, level cadence). */
@@ -105,7 +106,7 @@ export class Pipeline {
   readonly stt: STT | StreamingSTT;
   readonly llm: LLM;
   readonly tts: TTS;
-  readonly vad: SileroVAD;
+  readonly vad: SessionVAD;
   readonly eou: EOUConfig;
   readonly interrupt: InterruptConfig;
   readonly audio: AudioEngineOptions;

@@ -5,31 +5,33 @@ import type { AnswerContext } from './streaming';
 import type { EventHub } from '../events';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { TurnDeps, TurnHooks } from '../turn/turn';
-import type { AudioEngine } from '../audio/engine';
 import type { Prefetch } from '../turn/prefetch';
 import type { AgentSession } from './agent-session';
 import type { Ambience } from './ambience';
 import type { AgentSessionEvents } from './session-events';
+import type { AudioClock, SessionAudio } from './session-audio';
 import type { SessionStates } from './states';
 import type { WakeUpTimer } from './wake-up';
 
 interface HookDeps {
   hub: EventHub<AgentSessionEvents>;
   states: SessionStates;
-  context: AudioContext;
-  clock(): TurnClock | null;
+  context: AudioClock;
+  clock: TurnClock | null;
   wake(): WakeUpTimer | null;
   ambience(): Ambience | null;
   thinkingAudio(): ThinkingAudioConfig | undefined;
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
-  toolDepth(delta: 1 | -1): void;
 }
 
 /** What the session lends every turn (the audio engine comes per turn: it exists once started). */
-export type TurnWiring = Omit<HookDeps, 'context' | 'thinkingAudio'> & { session: AgentSession };
+export type TurnWiring = Omit<HookDeps, 'context' | 'thinkingAudio' | 'clock'> & { session: AgentSession };
 
-/** A turn's providers, limits, history, tools and hooks; `prefetch`: an answer prepared ahead it may replay. */
-export function turnDeps(w: TurnWiring, engine: AudioEngine, prefetch?: Prefetch): TurnDeps {
+/**
+ * A turn's providers, limits, history, tools and hooks; `prefetch`: an answer prepared ahead it
+ * may replay; `clock`: the latency marks of the user turn it answers.
+ */
+export function turnDeps(w: TurnWiring, engine: SessionAudio, prefetch?: Prefetch, clock: TurnClock | null = null): TurnDeps {
   const { pipeline, agent } = w.session;
   return {
     llm: prefetch ? prefetch.llm(pipeline.llm) : pipeline.llm,
@@ -41,7 +43,8 @@ export function turnDeps(w: TurnWiring, engine: AudioEngine, prefetch?: Prefetch
     tools: toolMap(agent.tools),
     session: w.session,
     maxToolSteps: pipeline.maxToolSteps,
-    hooks: turnHooks({ ...w, context: engine.context, thinkingAudio: () => agent.thinkingAudio }),
+    clock,
+    hooks: turnHooks({ ...w, clock, context: engine.context, thinkingAudio: () => agent.thinkingAudio }),
   };
 }
 
@@ -60,23 +63,21 @@ export function turnHooks(d: HookDeps): TurnHooks {
   const { hub, states } = d;
   return {
     onLlmStart: () => {
-      d.clock()?.mark('llmStart');
-      if (states.agent !== 'speaking') states.setAgent('thinking', 'generating');
-      if (states.user !== 'speaking') states.setUser('idle', 'generating');
+      d.clock?.mark('llmStart');
+      states.apply('generating');
       d.wake()?.pause();
       d.ambience()?.startThinking(d.thinkingAudio());
     },
-    onLlmFirstToken: () => d.clock()?.mark('llmFirstToken'),
-    onTtsStart: () => d.clock()?.mark('ttsStart'),
+    onLlmFirstToken: () => d.clock?.mark('llmFirstToken'),
+    onTtsStart: () => d.clock?.mark('ttsStart'),
     onFirstAudio: () => {
-      d.clock()?.mark('ttsFirstAudio');
+      d.clock?.mark('ttsFirstAudio');
       d.ambience()?.stopThinking();
     },
     onAudible: (frame) => {
-      states.setAgent('speaking', 'audio');
-      if (states.user !== 'speaking') states.setUser('listening', 'agent speaking');
+      states.apply('agent_audio');
       d.wake()?.pause();
-      const c = d.clock();
+      const c = d.clock;
       if (c && Number.isNaN(c.audible)) {
         // The rendered frame on the performance clock: now, minus how far the context ran past it.
         c.mark('audible', performance.now() - (d.context.currentTime - frame / d.context.sampleRate) * 1000);
@@ -87,7 +88,5 @@ export function turnHooks(d: HookDeps): TurnHooks {
     onToolStart: (call) => hub.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),
     onToolEnd: (call, result) => hub.emit('tool_call_finished', { callId: call.callId, name: call.name, result }),
     onError: (error, source) => d.report(error, source),
-    enterTool: () => d.toolDepth(1),
-    exitTool: () => d.toolDepth(-1),
   };
 }

@@ -1,10 +1,11 @@
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import type { Prefetch } from '../turn/prefetch';
 import type { Turn, TurnOutcome } from '../turn/turn';
+import type { TurnClock } from '../telemetry/turn-metrics';
 
 interface TurnQueueDeps {
   /** A turn for `handle` (answering with `prefetch`'s providers), or null once the session cannot speak (closed). */
-  make(handle: UtteranceHandle, prefetch?: Prefetch): Turn | null;
+  make(handle: UtteranceHandle, prefetch?: Prefetch, clock?: TurnClock): Turn | null;
   /** A turn ended with `outcome` (not called when it threw). */
   finished(outcome: TurnOutcome): void;
   report(error: unknown): void;
@@ -33,15 +34,15 @@ export class TurnQueue {
     return this.#tail;
   }
 
-  /** Runs `body` on a new turn for `handle` after the turns before it. */
-  schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>, prefetch?: Prefetch): void {
+  /** Runs `body` on a new turn for `handle` after the turns before it; `clock`: the user turn's latency marks. */
+  schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>, prefetch?: Prefetch, clock?: TurnClock): void {
     this.#queued.add(handle);
     const run = async () => {
       this.#queued.delete(handle);
       if (handle.done) return void prefetch?.discard();
       let turn: Turn | null = null;
       try {
-        turn = this.#deps.make(handle, prefetch);
+        turn = this.#deps.make(handle, prefetch, clock);
         if (!turn) return;
         this.current = turn;
         this.#deps.finished(await body(turn));

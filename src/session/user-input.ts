@@ -1,5 +1,4 @@
 import type { UtteranceHandle } from '../agent/utterance-handle';
-import type { AudioEngine } from '../audio/engine';
 import { dbToGain } from '../audio/dsp/level';
 import { concatFloat32 } from '../audio/dsp/pcm';
 import type { EventHub } from '../events';
@@ -10,6 +9,7 @@ import { EchoPath } from '../turn/echo-path';
 import type { Turn } from '../turn/turn';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
+import type { SessionAudio } from './session-audio';
 import type { SessionStates } from './states';
 import type { AnswerContext, StreamingHost, StreamingInput } from './streaming';
 import { DynamicEndpoint } from './dynamic-endpoint';
@@ -40,7 +40,7 @@ export class UserInput {
   /** False until `onEnter` has run and after close: user speech is ignored. */
   accepting = false;
   readonly #hub: EventHub<AgentSessionEvents>;
-  readonly #engine: AudioEngine;
+  readonly #engine: SessionAudio;
   readonly #pipeline: Pipeline;
   readonly #barge: BargeInDetector;
   readonly #deps: UserInputDeps;
@@ -70,7 +70,7 @@ export class UserInput {
   /** The current utterance began while the agent was speaking or about to. */
   #overAgent = false;
 
-  constructor(hub: EventHub<AgentSessionEvents>, engine: AudioEngine, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
+  constructor(hub: EventHub<AgentSessionEvents>, engine: SessionAudio, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
     this.#hub = hub;
     this.#engine = engine;
     this.#pipeline = pipeline;
@@ -137,9 +137,7 @@ export class UserInput {
     this.#overAgent = this.#activeTurn() !== null;
     this.#stream?.speechStarted(at);
     this.#dynamic?.speechStarted(at);
-    this.#deps.states.setUser('speaking', 'vad');
-    const agent = this.#deps.states.agent;
-    if (agent !== 'speaking' && agent !== 'thinking') this.#deps.states.setAgent('listening', 'user speaking');
+    this.#deps.states.apply('user_speech');
     this.#hub.emit('user_speech_started', { at });
     this.#deps.onUserSpeech();
   }
@@ -194,7 +192,7 @@ export class UserInput {
       this.#deps.onUtterance({ ...utterance, text, overAgent: true }, clock);
       return;
     }
-    if (this.#deps.states.agent === 'listening') this.#deps.states.setAgent('thinking', 'end of turn');
+    this.#deps.states.apply('end_of_turn');
     this.#deps.onUtterance(utterance, clock);
   }
 
@@ -249,11 +247,9 @@ export class UserInput {
     return this.accepting && !turn.handle.done && !turn.handle.interrupted && turn.handle.interruptible && !(this.#held && this.#held === turn.handle);
   }
 
-  /** The user stopped; `agentToo`: no turn follows, so a listening agent goes idle. */
-  #settleUser(agentToo: boolean): void {
-    const agent = this.#deps.states.agent;
-    this.#deps.states.setUser(agent === 'speaking' ? 'listening' : 'idle', 'vad');
-    if (agentToo && agent === 'listening') this.#deps.states.setAgent('idle', 'user stopped');
+  /** The user stopped; `gone`: no turn follows, so a listening agent goes idle. */
+  #settleUser(gone: boolean): void {
+    this.#deps.states.apply(gone ? 'user_gone' : 'user_stopped');
     this.#deps.onSilence();
   }
 

@@ -1,5 +1,7 @@
 // Public surface of `earshot/testing`: what Earshot's own cross-engine tests use, for
 // users' tests. Nothing here is imported by the core bundle.
+export { VirtualAudio, type VirtualAudioOptions } from './virtual-audio';
+export { ScriptedVAD, type ScriptedSpeechOptions } from './scripted-vad';
 export { createFakeMicrophone, type FakeMicrophone, type FakeMicrophoneOptions, type FakeMicSource } from './fake-mic';
 export {
   ScriptedLLM,

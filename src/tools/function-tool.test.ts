@@ -75,26 +75,32 @@ describe('functionTool spec', () => {
     ['a JSON Schema with a malformed required', { type: 'object', required: 'a' }],
     ['a zod 3 schema', z3.z.object({ a: z3.z.string() })],
     ['a zod/mini schema (no toJSONSchema method)', zm.object({ a: zm.string() })],
-  ])('rejects %s as parameters with a ConfigError', (_, parameters) => {
-    expect(() => functionTool({ name: 't', description: '', parameters: parameters as JsonSchema, execute: () => 1 })).toThrow(
-      ConfigError,
-    );
+  ])('rejects %s as parameters with a ConfigError (at once, or from `ready` for a JSON Schema the validator cannot use)', async (_, parameters) => {
+    let tool;
+    try {
+      tool = functionTool({ name: 't', description: '', parameters: parameters as JsonSchema, execute: () => 1 });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return;
+    }
+    await expect(tool.ready).rejects.toBeInstanceOf(ConfigError);
+    expect(await tool.parse('{}')).toMatchObject({ ok: false, error: expect.stringContaining('unsupported JSON Schema') });
   });
 });
 
 describe('functionTool parse', () => {
-  it('parses valid arguments through zod, applying defaults', () => {
-    expect(weather.parse('{"city":"Paris"}')).toEqual({ ok: true, args: { city: 'Paris', unit: 'c' } });
+  it('parses valid arguments through zod, applying defaults', async () => {
+    expect(await weather.parse('{"city":"Paris"}')).toEqual({ ok: true, args: { city: 'Paris', unit: 'c' } });
   });
 
-  it('reports invalid JSON in words the LLM can act on', () => {
-    const r = weather.parse('{"city": Paris}');
+  it('reports invalid JSON in words the LLM can act on', async () => {
+    const r = await weather.parse('{"city": Paris}');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/^Invalid arguments for get_weather: not valid JSON/);
   });
 
-  it('reports schema violations with their paths', () => {
-    const r = weather.parse('{"city": 3, "unit": "k"}');
+  it('reports schema violations with their paths', async () => {
+    const r = await weather.parse('{"city": 3, "unit": "k"}');
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error).toContain('city: ');
@@ -103,21 +109,21 @@ describe('functionTool parse', () => {
     }
   });
 
-  it('treats empty arguments as {}', () => {
+  it('treats empty arguments as {}', async () => {
     const noArgs = functionTool({ name: 'now', description: '', parameters: z.object({}), execute: () => 1 });
-    expect(noArgs.parse('')).toEqual({ ok: true, args: {} });
-    expect(noArgs.parse('  ')).toEqual({ ok: true, args: {} });
-    expect(weather.parse('').ok).toBe(false);
+    expect(await noArgs.parse('')).toEqual({ ok: true, args: {} });
+    expect(await noArgs.parse('  ')).toEqual({ ok: true, args: {} });
+    expect((await weather.parse('')).ok).toBe(false);
   });
 
-  it('rejects non-object JSON', () => {
-    expect(weather.parse('[]').ok).toBe(false);
-    expect(weather.parse('null').ok).toBe(false);
+  it('rejects non-object JSON', async () => {
+    expect((await weather.parse('[]')).ok).toBe(false);
+    expect((await weather.parse('null')).ok).toBe(false);
   });
 
-  it('validates a JSON Schema tool: valid arguments pass', () => {
+  it('validates a JSON Schema tool: valid arguments pass', async () => {
     const args = { name: 'Ann', people: 2, price: 9.5, vip: true, slot: 'dinner', tags: ['x'], contact: { phone: '1' } };
-    expect(booking.parse(JSON.stringify(args))).toEqual({ ok: true, args });
+    expect(await booking.parse(JSON.stringify(args))).toEqual({ ok: true, args });
   });
 
   it.each([
@@ -129,28 +135,28 @@ describe('functionTool parse', () => {
     ['a bad array item', { name: 'Ann', people: 2, tags: [1] }, 'tags.0'],
     ['a bad nested object', { name: 'Ann', people: 2, contact: {} }, 'contact.phone'],
     ['an extra key with additionalProperties: false', { name: 'Ann', people: 2, extra: 1 }, 'extra'],
-  ])('validates a JSON Schema tool: rejects %s', (_, args, mention) => {
-    const r = booking.parse(JSON.stringify(args));
+  ])('validates a JSON Schema tool: rejects %s', async (_, args, mention) => {
+    const r = await booking.parse(JSON.stringify(args));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain(mention);
   });
 
-  it('names the path and the problem of a JSON Schema violation', () => {
-    expect(booking.parse('{"name": 1, "people": 0}')).toEqual({
+  it('names the path and the problem of a JSON Schema violation', async () => {
+    expect(await booking.parse('{"name": 1, "people": 0}')).toEqual({
       ok: false,
       error: 'Invalid arguments for book: name: expected string, got number; people: must be >= 1, got 0',
     });
-    expect(booking.parse('{"name": "Ann", "people": 2, "contact": {}}')).toEqual({
+    expect(await booking.parse('{"name": "Ann", "people": 2, "contact": {}}')).toEqual({
       ok: false,
       error: 'Invalid arguments for book: contact.phone: required property is missing',
     });
   });
 
-  it('rejects non-object JSON for a JSON Schema tool', () => {
-    expect(booking.parse('[]')).toEqual({ ok: false, error: 'Invalid arguments for book: expected object, got array' });
+  it('rejects non-object JSON for a JSON Schema tool', async () => {
+    expect(await booking.parse('[]')).toEqual({ ok: false, error: 'Invalid arguments for book: expected object, got array' });
   });
 
-  it('applies JSON Schema defaults to missing properties', () => {
+  it('applies JSON Schema defaults to missing properties', async () => {
     const t = functionTool<{ city: string; unit: string }>({
       name: 'w',
       description: '',
@@ -161,30 +167,30 @@ describe('functionTool parse', () => {
       },
       execute: () => 1,
     });
-    expect(t.parse('{"city":"Oslo"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'c' } });
-    expect(t.parse('{"city":"Oslo","unit":"f"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'f' } });
+    expect(await t.parse('{"city":"Oslo"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'c' } });
+    expect(await t.parse('{"city":"Oslo","unit":"f"}')).toEqual({ ok: true, args: { city: 'Oslo', unit: 'f' } });
   });
 
-  it('treats empty arguments as {} for a JSON Schema tool', () => {
+  it('treats empty arguments as {} for a JSON Schema tool', async () => {
     const t = functionTool({ name: 'now', description: '', parameters: { type: 'object', properties: {} }, execute: () => 1 });
-    expect(t.parse('')).toEqual({ ok: true, args: {} });
+    expect(await t.parse('')).toEqual({ ok: true, args: {} });
   });
 
-  it('never throws, even for a zod schema that safeParse cannot run (async refinement)', () => {
+  it('never throws, even for a zod schema that safeParse cannot run (async refinement)', async () => {
     const t = functionTool({
       name: 'a',
       description: '',
       parameters: z.object({ x: z.string().refine(async () => true) }),
       execute: () => 1,
     });
-    const r = t.parse('{"x":"y"}');
+    const r = await t.parse('{"x":"y"}');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/^Invalid arguments for a: /);
   });
 });
 
 describe('functionTool bundle', () => {
-  it('imports zod only as types, so the core bundle does not contain it', () => {
+  it('imports zod only as types, so the core bundle does not contain it', async () => {
     for (const file of ['function-tool.ts', 'json-schema.ts']) {
       const source = readFileSync(new URL(file, import.meta.url), 'utf8');
       const zodImports = source.match(/^import[^;]*from ['"]zod(\/[^'"]*)?['"]/gm) ?? [];

@@ -4,7 +4,8 @@ import type { ZodType } from 'zod';
 import { ConfigError } from '../errors';
 import type { JsonSchema, ToolSpec } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
-import { compileJsonSchema } from './json-schema';
+import { SCRIPT_URL } from '../assets';
+import type { JsonSchemaValidator } from './json-schema';
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {
@@ -56,8 +57,13 @@ export interface FunctionTool<A> {
   readonly description: string;
   /** What the LLM sees; `parameters` is JSON Schema without `$schema`. */
   readonly spec: ToolSpec;
-  /** Parses and validates the LLM's raw argument JSON. Empty text counts as `{}`. Never throws. */
-  parse(rawJson: string): ParseResult<A>;
+  /** Parses and validates the LLM's raw argument JSON. Empty text counts as `{}`. Never rejects. */
+  parse(rawJson: string): Promise<ParseResult<A>>;
+  /**
+   * Resolves when the tool can validate arguments; rejects with a `ConfigError` for a JSON
+   * Schema the validator cannot use (`session.start()` awaits it for the agent's tools).
+   */
+  readonly ready: Promise<void>;
   execute(args: A, ctx: ToolContext): unknown | Promise<unknown>;
   /** Limit for one call, ms, when the definition set one. */
   readonly timeoutMs?: number;
@@ -68,12 +74,14 @@ const NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 /**
  * Defines a tool the LLM can call. Validates eagerly, so a bad definition fails at startup
  * rather than mid-conversation: throws a `ConfigError` for a bad name, a non-object schema,
- * a zod schema that JSON Schema cannot express (e.g. `z.date()`), or a malformed JSON Schema.
+ * or a zod schema that JSON Schema cannot express (e.g. `z.date()`); a malformed JSON Schema
+ * rejects `ready` (and so `session.start()`) with one.
  *
  * Zod (v4 classic) schemas are exported with their own `toJSONSchema({ io: 'input' })` and
  * checked with their own `safeParse`: the LLM writes the *input*, so fields with a
  * `.default()` are optional to it. JSON Schemas are sent as given and checked by a small
- * built-in validator (see `./json-schema.ts` for the keywords it checks; others are ignored).
+ * built-in validator (see `./json-schema.ts` for the keywords it checks; others are ignored),
+ * loaded as its own chunk when the first such tool is defined.
  */
 export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   const { name, description, parameters, execute } = def;
@@ -83,7 +91,8 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
   if (typeof execute !== 'function') throw new ConfigError(`Tool ${name}: execute must be a function`);
 
   let schema: JsonSchema;
-  let validate: (value: unknown) => ParseResult<A>;
+  let validate: (value: unknown) => ParseResult<A> | Promise<ParseResult<A>>;
+  let ready = Promise.resolve();
   if (isZod(parameters)) {
     if (typeof parameters.toJSONSchema !== 'function') {
       throw new ConfigError(
@@ -116,14 +125,18 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
     }
     schema = parameters;
     if (!isObjectSchema(schema)) throw notObject(name);
-    let check: ReturnType<typeof compileJsonSchema>;
-    try {
-      check = compileJsonSchema(schema);
-    } catch (err) {
-      throw new ConfigError(`Tool ${name}: unsupported JSON Schema: ${messageOf(err)}`, { cause: err });
-    }
-    validate = (value) => {
-      const r = check(value);
+    const json = schema;
+    // The validator (≈2 KB gzip) is not in the core bundle: it loads with the first JSON Schema tool.
+    const check: Promise<JsonSchemaValidator> = loadValidator().then((m) => m.compileJsonSchema(json)).catch((err: unknown) => Promise.reject(new ConfigError(`Tool ${name}: unsupported JSON Schema: ${messageOf(err)}`, { cause: err })));
+    ready = check.then(() => undefined);
+    ready.catch(() => undefined); // reported where it is awaited (start, or the call)
+    validate = async (value) => {
+      let r;
+      try {
+        r = (await check)(value);
+      } catch (err) {
+        return { ok: false, error: messageOf(err) };
+      }
       return r.ok ? { ok: true, args: r.value as A } : r;
     };
   }
@@ -138,7 +151,8 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
     spec,
     execute,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    parse(rawJson: string): ParseResult<A> {
+    ready,
+    async parse(rawJson: string): Promise<ParseResult<A>> {
       let value: unknown;
       // Some LLMs send "" for a call without arguments.
       const text = rawJson.trim() === '' ? '{}' : rawJson;
@@ -147,10 +161,22 @@ export function functionTool<A>(def: FunctionToolDef<A>): FunctionTool<A> {
       } catch (err) {
         return { ok: false, error: `Invalid arguments for ${name}: not valid JSON (${messageOf(err)})` };
       }
-      const r = validate(value);
+      const r = await validate(value);
       return r.ok ? r : { ok: false, error: `Invalid arguments for ${name}: ${r.error}` };
     },
   };
+}
+
+/** Defined by every build (scripts/build-lib.mjs, vite.config.ts, vitest.config.ts). */
+declare const __EARSHOT_IIFE__: boolean;
+
+/**
+ * The validator's module: a chunk of the ES build; the script-tag build cannot split, so it
+ * imports the ES build's `json-schema.js` from beside itself (the branch not taken is dropped
+ * from each build, with the module it would load).
+ */
+function loadValidator(): Promise<typeof import('../json-schema')> {
+  return __EARSHOT_IIFE__ ? import(/* @vite-ignore */ new URL('json-schema.js', SCRIPT_URL ?? location.href).href) : import('../json-schema');
 }
 
 function isZod<A>(p: ZodSchemaLike<A> | JsonSchema): p is ZodSchemaLike<A> {

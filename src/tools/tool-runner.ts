@@ -109,7 +109,7 @@ export async function runToolCalls(
 async function runOne(call: ToolCall, tool: AnyTool | undefined, ctx: RunToolsContext): Promise<[string, boolean]> {
   const fail = (message: string): [string, boolean] => [JSON.stringify({ error: message }), true];
   if (!tool) return fail(`Unknown tool: ${call.name}`);
-  const parsed = tool.parse(call.arguments);
+  const parsed = await tool.parse(call.arguments);
   if (!parsed.ok) return fail(parsed.error);
   let value: unknown;
   const limit = tool.timeoutMs ?? ctx.timeoutMs ?? 0;

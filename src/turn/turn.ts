@@ -6,6 +6,7 @@ import { withTimeouts } from '../providers/timeout';
 import type { ChatItem, LLM, LLMChunk, TTS } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
 import type { Timeouts } from '../session/pipeline';
+import type { TurnClock } from '../telemetry/turn-metrics';
 import type { FunctionTool } from '../tools/function-tool';
 import { runToolCalls, type ToolCall, type ToolResult } from '../tools/tool-runner';
 import { SentenceChunker, stripMarkdown } from './sentence-chunker';
@@ -24,9 +25,6 @@ export interface TurnHooks {
   onToolStart(call: ToolCall): void;
   onToolEnd(call: ToolCall, result: ToolResult): void;
   onError(error: unknown, source: 'llm' | 'tts' | 'tool'): void;
-  /** Tool execution depth, so `say()`/`reply()` know they are called from a tool. */
-  enterTool(): void;
-  exitTool(): void;
 }
 
 export interface TurnDeps {
@@ -43,6 +41,8 @@ export interface TurnDeps {
   /** LLM rounds with tools before a final round without them. Default 8. */
   maxToolSteps: number;
   hooks: TurnHooks;
+  /** The latency marks of the user turn this one answers (null for `say()`/`reply()`). */
+  clock: TurnClock | null;
 }
 
 export interface TurnOutcome {
@@ -99,6 +99,16 @@ export class Turn {
     });
   }
 
+  /** Tools of this turn are running: a `say()` now joins the turn instead of replacing it. */
+  get inTools(): boolean {
+    return this.#inTools;
+  }
+
+  /** The latency marks of the user turn this one answers, if any. */
+  get clock(): TurnClock | null {
+    return this.#deps.clock;
+  }
+
   /** Speaks fixed text (or audio standing for it), then ends. */
   async say(text: string, options: { audio?: { samples: Float32Array; sampleRate: number }; addToChat: boolean }): Promise<TurnOutcome> {
     this.addSpeech(text, options);
@@ -134,7 +144,6 @@ export class Turn {
         if (calls.length === 0 || signal.aborted) break;
         for (const c of calls) chat.addFunctionCall(c.callId, c.name, c.arguments);
         this.#inTools = true;
-        hooks.enterTool();
         let results: ToolResult[];
         try {
           results = await runToolCalls(calls, tools, {
@@ -146,7 +155,6 @@ export class Turn {
             onTimeout: (_, error) => hooks.onError(error, 'tool'),
           });
         } finally {
-          hooks.exitTool();
           this.#inTools = false;
         }
         for (const r of results) chat.addFunctionOutput(r.callId, r.name, r.output, r.isError);

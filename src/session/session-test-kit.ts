@@ -1,0 +1,105 @@
+// Test-only: an AgentSession in Node on VirtualAudio and ScriptedVAD, with scripted
+// providers and fake timers (the caller calls vi.useFakeTimers()). Not part of any entry.
+import { vi } from 'vitest';
+import { Agent, type AgentOptions } from '../agent/agent';
+import type { LLMRequest, STTRequest } from '../providers/types';
+import { ScriptedLLM, ScriptedSTT, ScriptedTTS, type Script, type ScriptedReply, type ScriptedTranscript, type ScriptedTTSOptions } from '../testing/providers';
+import { ScriptedVAD } from '../testing/scripted-vad';
+import { VirtualAudio } from '../testing/virtual-audio';
+import type { InterruptConfig } from '../turn/barge-in';
+import { AgentSession, type AgentSessionOptions } from './agent-session';
+import { Pipeline, type EOUConfig } from './pipeline';
+import type { AgentSessionEvents } from './session-events';
+
+export interface KitOptions {
+  llm?: Script<LLMRequest, ScriptedReply>;
+  stt?: Script<STTRequest, ScriptedTranscript>;
+  tts?: ScriptedTTSOptions;
+  agent?: Partial<AgentOptions>;
+  session?: AgentSessionOptions<VirtualAudio>;
+  interrupt?: Partial<InterruptConfig>;
+  eou?: Partial<EOUConfig>;
+}
+
+export interface Kit {
+  session: AgentSession<VirtualAudio>;
+  agent: Agent;
+  vad: ScriptedVAD;
+  audio: VirtualAudio;
+  llm: ScriptedLLM;
+  stt: ScriptedSTT;
+  tts: ScriptedTTS;
+  /** `agent:<state>` / `user:<state>` / event names, in order. */
+  log: string[];
+  events: { [K in keyof AgentSessionEvents]?: AgentSessionEvents[K][] };
+  /** Advances the fake clock by `ms` (timers and the promises they release). */
+  run(ms: number): Promise<void>;
+  /** Advances in 16 ms steps until `done()`; throws after `maxMs` of fake time. */
+  until(done: () => boolean, maxMs?: number, what?: string): Promise<void>;
+  /** The history as `role: text` lines (function calls as `call name` / `output name: …`). */
+  history(): string[];
+}
+
+const LOGGED: (keyof AgentSessionEvents)[] = [
+  'user_speech_started',
+  'user_speech_ended',
+  'user_transcript',
+  'interruption_suspected',
+  'interruption_cancelled',
+  'turn_interrupted',
+  'tool_call_started',
+  'tool_call_finished',
+  'metrics_collected',
+  'wake_up_fired',
+  'microphone_ended',
+  'microphone_recovered',
+  'session_closed',
+  'error',
+];
+
+export function kit(o: KitOptions = {}): Kit {
+  const vad = new ScriptedVAD();
+  const audio = new VirtualAudio();
+  const llm = new ScriptedLLM(o.llm ?? [{ text: 'Hello.' }]);
+  const stt = new ScriptedSTT(o.stt ?? [{ text: 'hi' }]);
+  const tts = new ScriptedTTS(o.tts);
+  const pipeline = new Pipeline({ stt, llm, tts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}) });
+  const agent = new Agent({ instructions: 'Be brief.', ...o.agent });
+  const session = new AgentSession(agent, pipeline, { ...o.session, audioEngine: () => audio });
+  const log: string[] = [];
+  const events: Kit['events'] = {};
+  session.on('agent_state_changed', (e) => log.push(`agent:${e.state}`));
+  session.on('user_state_changed', (e) => log.push(`user:${e.state}`));
+  for (const name of LOGGED) {
+    const record = (e: unknown) => {
+      log.push(name);
+      ((events[name] ??= []) as unknown[]).push(e);
+    };
+    session.on(name, record as never);
+  }
+  const run = (ms: number) => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
+  return {
+    session,
+    agent,
+    vad,
+    audio,
+    llm,
+    stt,
+    tts,
+    log,
+    events,
+    run,
+    async until(done, maxMs = 20_000, what = 'the condition') {
+      for (let t = 0; !done(); t += 16) {
+        if (t > maxMs) throw new Error(`${what} did not happen within ${maxMs} ms of fake time; log: ${log.join(' ')}`);
+        await run(16);
+      }
+    },
+    history: () =>
+      session.getContextHistory({ includeFunctionCalls: true }).map((i) => {
+        if (i.type === 'message') return `${i.role}: ${i.content}${i.interrupted ? ' [interrupted]' : ''}`;
+        if (i.type === 'function_call') return `call ${i.name}`;
+        return `output ${i.name}: ${i.output}`;
+      }),
+  };
+}
