@@ -54,6 +54,9 @@ export function checkMessagesRequest(body) {
     if (t.input_schema?.type !== 'object') return `tools.${i}.custom.input_schema.type: Field required`;
   }
   if (body.tool_choice !== undefined && !['auto', 'any', 'tool', 'none'].includes(body.tool_choice?.type)) return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'";
+  const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+  const toolBlock = (m) => blocksOf(m).some((b) => b?.type === 'tool_use' || b?.type === 'tool_result');
+  if (!hasTools && body.messages.some(toolBlock)) return 'Requests which include tool_use or tool_result blocks must define tools.';
   let toolUses = [];
   for (const [i, m] of body.messages.entries()) {
     if (m?.role !== 'user' && m?.role !== 'assistant') {
