@@ -11,7 +11,8 @@ import { ProviderError } from '../providers/errors';
 export interface FallbackOptions<Req = unknown> {
   /**
    * ms a provider has to yield its first chunk (token, transcript, audio) before the next one
-   * is tried; its request is aborted. Covers its own retries. Default 5000; 0 or `Infinity`:
+   * is tried; its request is aborted. Covers its own retries (give the providers
+   * `maxRetries: 0` to switch on the first failure instead). Default 5000; 0 or `Infinity`:
    * no limit. Keep it under the session's own limits (`timeouts`).
    */
   firstChunkMs?: number;

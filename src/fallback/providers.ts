@@ -15,6 +15,9 @@ const joined = (kind: string, ps: readonly { label: string }[]) => `${kind}(${ps
  * was yielded, a failure surfaces (the text may already be spoken). A provider that failed
  * waits `cooldownMs` behind the others, then is first again. `lastServed` / `onServed` say
  * which one answered.
+ * @example
+ * const llm = new FallbackLLM([new AnthropicLLM({ model: 'claude-haiku-4-5', baseURL: '/api/anthropic' }), new OpenAILLM({ model: 'gpt-4o-mini', baseURL: '/api/openai' })],
+ *   { firstChunkMs: 3000, onServed: (r) => console.log(`answered by ${r.label}`, r.failures) });
  */
 export class FallbackLLM implements LLM {
   /** `fallback(<label>,<label>…)`. */

@@ -141,6 +141,20 @@ describe('AnthropicLLM streaming', () => {
   });
 });
 
+describe('the /v1/messages stand-in', () => {
+  it('answers CORS only to requests that opt in to direct browser access, as Anthropic does', async () => {
+    const url = `${server.url}/v1/messages`;
+    const body = JSON.stringify({ model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const post = (extra: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'anthropic-version': '2023-06-01', ...extra }, body }).then(async (r) => (await r.text(), r.headers));
+    expect((await post({})).get('access-control-allow-origin')).toBeNull();
+    const optedIn = await post({ 'anthropic-dangerous-direct-browser-access': 'true' });
+    expect(optedIn.get('access-control-allow-origin')).toBe('*');
+    expect(optedIn.get('access-control-expose-headers')).toContain('request-id');
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,anthropic-version,anthropic-dangerous-direct-browser-access' } });
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('anthropic-dangerous-direct-browser-access');
+  });
+});
+
 describe('AnthropicLLM failures', () => {
   it('401: provider-auth from the Anthropic error body, not retried, request-id kept', async () => {
     await control('config', { requireKey: 'sk-ant-right-key-1234' });

@@ -51,7 +51,9 @@ const ERROR_TYPES: Record<string, [ProviderErrorCode, boolean]> = {
 /**
  * Streams a Claude answer: `text` deltas as they arrive, each `tool_use` block as a complete
  * `tool_call` once its input JSON is whole, `usage` at the end. Thinking blocks and event or
- * block types it does not know are skipped.
+ * block types it does not know are skipped. Time limits: the session applies
+ * `timeouts.llmFirstTokenMs` / `llmStallMs` around every call (as for any LLM); in a
+ * FallbackLLM, `firstChunkMs` also bounds each attempt.
  */
 export class AnthropicLLM implements LLM {
   readonly label: string;
