@@ -28,6 +28,12 @@ export interface LlmEntry {
   /** `/v1/messages` only: an unknown event type and an unknown content block type come first. */
   extraEvents?: boolean;
   /**
+   * `/v1/messages` only: the reply runs out of tokens inside the last tool call's input: half of
+   * its JSON, no `content_block_stop`, then `stop_reason: "max_tokens"` (as Anthropic's recorded
+   * `incomplete_partial_json_response` fixture).
+   */
+  maxTokensInTool?: boolean;
+  /**
    * `stall`: no more bytes after `afterChars`, connection held; `hang`: no answer at all;
    * `midstream-error`: an error event after `afterChars` (`/v1/messages`: `error` is
    * `{type, message}`, default `overloaded_error`). A status fault on `/v1/messages` gets

@@ -42,6 +42,7 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {number} [chunkDelayMs] Wait between events (ms).
  * @property {string} [thinking] /v1/messages only: a thinking block (with its signature) before the text.
  * @property {boolean} [extraEvents] /v1/messages only: an unknown event type and an unknown content block type too.
+ * @property {boolean} [maxTokensInTool] /v1/messages only: max_tokens inside the last tool's input (no content_block_stop).
  * @property {StatusFault | { kind: 'cut', afterChars: number } | { kind: 'stall', afterChars: number }
  *   | { kind: 'midstream-error', afterChars: number, error?: object } | { kind: 'hang' }} [fault]
  *   `cut`: destroy the socket after that many text chars (no finish chunk, no [DONE]).

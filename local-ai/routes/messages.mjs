@@ -71,14 +71,18 @@ export async function messages(ctx, env) {
     push({ type: 'content_block_stop', index: index++ });
     outputTokens += pieces.length;
   }
-  for (const c of calls) {
+  for (const [k, c] of calls.entries()) {
     push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } });
     // The first fragment is often empty on the real API.
-    for (const a of ['', ...argPieces(c.args)]) push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: a } });
-    push({ type: 'content_block_stop', index: index++ });
+    const fragments = ['', ...argPieces(c.args)];
+    // max_tokens inside the last tool's input: half its fragments, and the block never stops.
+    const cut = script?.maxTokensInTool && k === calls.length - 1;
+    for (const a of cut ? fragments.slice(0, Math.ceil(fragments.length / 2)) : fragments) push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: a } });
+    if (!cut) push({ type: 'content_block_stop', index: index++ });
     outputTokens += argPieces(c.args).length;
   }
-  push({ type: 'message_delta', delta: { stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } });
+  const stopReason = script?.maxTokensInTool ? 'max_tokens' : calls.length ? 'tool_use' : 'end_turn';
+  push({ type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
   push({ type: 'message_stop' });
 
   startSse(ctx);

@@ -74,6 +74,14 @@ describe('AnthropicLLM streaming', () => {
     expect(JSON.parse(r.calls[1]!.arguments)).toEqual({});
   });
 
+  it('max_tokens inside a tool input: the complete call is yielded, the half-made one is dropped', async () => {
+    await script({ text: 'Two checks.', toolCalls: [{ name: 'get_time', arguments: { tz: 'Europe/Oslo' }, id: 'toolu_ok' }, { name: 'get_time', arguments: { tz: 'Asia/Tokyo' }, id: 'toolu_cut' }], maxTokensInTool: true });
+    const r = await run(llm().chat({ items: [msg('user', 'x')], tools: [GET_TIME], signal: live() }));
+    expect(r.error).toBeUndefined();
+    expect(r.text).toBe('Two checks.');
+    expect(r.calls.map((c) => [c.callId, JSON.parse(c.arguments)])).toEqual([['toolu_ok', { tz: 'Europe/Oslo' }]]);
+  });
+
   it('sends system, merged turns, tool_use and tool_result blocks the way the API accepts them', async () => {
     const items: ChatItem[] = [
       msg('system', 'Be brief.'),
