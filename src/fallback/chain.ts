@@ -98,11 +98,12 @@ export class FallbackChain<P extends { readonly label: string }, Req extends { s
       if (signal.aborted) return;
       const provider = this.providers[index]!;
       const own = new AbortController();
-      const it = open(provider, AbortSignal.any([signal, own.signal]))[Symbol.asyncIterator]();
+      let it: AsyncIterator<T> | undefined;
       let done = false;
       try {
         let first: IteratorResult<T> | 'aborted';
         try {
+          it = open(provider, AbortSignal.any([signal, own.signal]))[Symbol.asyncIterator]();
           first = await this.#first(it, signal, own, provider.label);
         } catch (error) {
           if (signal.aborted) return;
@@ -123,7 +124,7 @@ export class FallbackChain<P extends { readonly label: string }, Req extends { s
         for (;;) {
           let next: IteratorResult<T>;
           try {
-            next = await it.next();
+            next = await it!.next();
           } catch (error) {
             if (signal.aborted) return;
             if (this.#shouldSwitch(error)) this.#markDown(index); // the next request goes elsewhere
@@ -136,7 +137,7 @@ export class FallbackChain<P extends { readonly label: string }, Req extends { s
         // Given up on (timeout, failure, the consumer stopped): let it clean up, without waiting.
         if (!done) {
           own.abort();
-          void Promise.resolve(it.return?.()).catch(() => undefined);
+          void Promise.resolve(it?.return?.()).catch(() => undefined);
         }
       }
     }

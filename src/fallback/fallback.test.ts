@@ -119,6 +119,17 @@ describe('FallbackLLM', () => {
     expect(textOf((await chat(llm)).chunks)).toBe('a again');
   });
 
+  it('a provider that throws as it is called (not while iterating) is passed over too', async () => {
+    const broken: LLM = {
+      label: 'broken',
+      chat() {
+        throw new ProviderError('provider-network', 'broken', 'offline', { retryable: true });
+      },
+    };
+    const r = await chat(new FallbackLLM([broken, new ScriptedLLM([{ text: 'ok' }])]));
+    expect(textOf(r.chunks)).toBe('ok');
+  });
+
   it('rejects an empty list', () => {
     expect(() => new FallbackLLM([])).toThrow(ConfigError);
   });
