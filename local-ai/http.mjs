@@ -6,8 +6,8 @@ import { openAiError } from './faults.mjs';
 export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, x-api-key, openai-beta',
-  'access-control-expose-headers': 'x-request-id, retry-after, retry-after-ms, x-ratelimit-remaining-requests',
+  'access-control-allow-headers': 'authorization, content-type, x-api-key, openai-beta, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access',
+  'access-control-expose-headers': 'x-request-id, request-id, retry-after, retry-after-ms, x-ratelimit-remaining-requests',
   'access-control-max-age': '600',
 };
 const MAX_BODY = 25 * 1024 * 1024; // OpenAI's upload limit
@@ -99,12 +99,12 @@ export function startSse(ctx) {
   ctx.res.flushHeaders();
 }
 /**
- * Writes one SSE event. Some writes are split on purpose — inside the first multibyte UTF-8
+ * Writes one SSE event (`event: <event>` first when given). Some writes are split on purpose — inside the first multibyte UTF-8
  * character when there is one, else mid-line — with a pause so they reach the client as
  * separate reads and exercise its streaming decoder.
  */
-export async function writeEvent(ctx, n, payload) {
-  const buf = Buffer.from(`data: ${payload}\n\n`);
+export async function writeEvent(ctx, n, payload, event) {
+  const buf = Buffer.from(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
   const lead = buf.findIndex((b) => b >= 0xc0);
   const at = lead >= 0 ? lead + 1 : n % 3 === 1 ? Math.floor(buf.length * 0.37) : -1;
   if (at > 0) {

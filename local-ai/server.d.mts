@@ -23,7 +23,22 @@ export interface LlmEntry {
   delayMs?: number;
   /** ms between events. */
   chunkDelayMs?: number;
-  /** `stall`: no more bytes after `afterChars`, connection held; `hang`: no answer at all. */
+  /** `/v1/messages` only: a thinking block (with its signature) before the text. */
+  thinking?: string;
+  /** `/v1/messages` only: an unknown event type and an unknown content block type come first. */
+  extraEvents?: boolean;
+  /**
+   * `/v1/messages` only: the reply runs out of tokens inside the last tool call's input: half of
+   * its JSON, no `content_block_stop`, then `stop_reason: "max_tokens"` (as Anthropic's recorded
+   * `incomplete_partial_json_response` fixture).
+   */
+  maxTokensInTool?: boolean;
+  /**
+   * `stall`: no more bytes after `afterChars`, connection held; `hang`: no answer at all;
+   * `midstream-error`: an error event after `afterChars` (`/v1/messages`: `error` is
+   * `{type, message}`, default `overloaded_error`). A status fault on `/v1/messages` gets
+   * Anthropic's error body; there `code: 'enforced_spend_limit_reached'` sets `error.details.error_code`.
+   */
   fault?:
     | StatusFault
     | { kind: 'cut'; afterChars: number }
@@ -107,6 +122,8 @@ export interface LogEntry {
   aborted: boolean;
   /** Masked, e.g. `Bearer sk-...1234`. */
   authorization: string | null;
+  /** `/v1/messages`: the `x-api-key` (masked) and `anthropic-*` request headers seen. */
+  headers?: Record<string, string>;
   bytesOut: number;
   body: unknown;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// A local look-alike of three OpenAI endpoints, speaking the same bytes on the wire
+// A local look-alike of OpenAI, Anthropic and Deepgram endpoints, speaking the same bytes on the wire
 // (spec/protocols.md §1, §3, §10), so Earshot's real provider code runs against it in unit
 // tests, in Playwright, and in the offline demo (`npm run dev` mounts it at /local-ai):
 //   POST /v1/chat/completions      SSE chunks, or a scripted fault; else the demo brain
+//   POST /v1/messages              Anthropic Messages SSE from the same script queue (routes/messages.mjs)
 //   POST /v1/audio/speech          s16le 24 kHz PCM synthesized by espeak-ng, odd-sized chunks
 //   POST /v1/audio/transcriptions  multipart WAV upload; honest "(1.4 s of speech)" by default
 //   GET  /v1/listen, /v2/listen    Deepgram live STT (Nova) and Flux over WebSocket (ws.mjs)
@@ -18,6 +19,7 @@ import { createEspeak } from './espeak.mjs';
 import { openAiError } from './faults.mjs';
 import { CORS_HEADERS, begin, maskSecret } from './http.mjs';
 import { chatCompletions } from './routes/chat.mjs';
+import { messages } from './routes/messages.mjs';
 import { speech } from './routes/speech.mjs';
 import { transcriptions } from './routes/transcriptions.mjs';
 import { createUpgradeHandler } from './ws.mjs';
@@ -38,11 +40,15 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {ScriptToolCall[]} [toolCalls] Streamed after the text; arguments split at awkward offsets.
  * @property {number} [delayMs] Wait before the first byte (ms).
  * @property {number} [chunkDelayMs] Wait between events (ms).
+ * @property {string} [thinking] /v1/messages only: a thinking block (with its signature) before the text.
+ * @property {boolean} [extraEvents] /v1/messages only: an unknown event type and an unknown content block type too.
+ * @property {boolean} [maxTokensInTool] /v1/messages only: max_tokens inside the last tool's input (no content_block_stop).
  * @property {StatusFault | { kind: 'cut', afterChars: number } | { kind: 'stall', afterChars: number }
  *   | { kind: 'midstream-error', afterChars: number, error?: object } | { kind: 'hang' }} [fault]
  *   `cut`: destroy the socket after that many text chars (no finish chunk, no [DONE]).
  *   `stall`: after that many chars send nothing more, holding the connection open.
- *   `midstream-error`: after that many chars send `data: {"error":{…}}` and end.
+ *   `midstream-error`: after that many chars send `data: {"error":{…}}` and end (/v1/messages:
+ *   `event: error` with `{type:"error", error}`, `error` being `{type, message}`, default overloaded_error).
  *   `hang`: never answer (no status line), holding the connection open.
  * @typedef {object} TtsEntry One scripted speech request (the audio is still espeak-ng's).
  * @property {number} [delayMs]
@@ -84,7 +90,7 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {number} [listenIdleMs] Initial config: a listen socket with neither audio nor KeepAlive for this long is closed 1011 NET-0001 (default 10000).
  */
 
-const ROUTES = new Set(['/v1/chat/completions', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
+const ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
 
 /**
  * Creates the request handler. Mount it anywhere (routes are relative to the mount point);
@@ -128,7 +134,10 @@ export function createProviderHandler(options = {}) {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
     const ours = ROUTES.has(path) || path.startsWith('/v1/') || path.startsWith('/__control/');
     if (!ours && next) return next();
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    // Anthropic answers CORS only to requests that opt in (protocols.md §0.3, §10.3).
+    const optIn = path !== '/v1/messages' || /anthropic-dangerous-direct-browser-access/i.test(String(req.headers['access-control-request-headers'] ?? ''))
+      || req.headers['anthropic-dangerous-direct-browser-access'] === 'true';
+    if (optIn) for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
     res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
     if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
     if (path.startsWith('/__control/')) { void controlRoute(req, res, path); return; }
@@ -139,6 +148,7 @@ export function createProviderHandler(options = {}) {
     else if (!ROUTES.has(path)) work = Promise.resolve(ctx.json(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (req.method !== 'POST') work = Promise.resolve(ctx.json(405, openAiError(`Invalid method for URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (path === '/v1/chat/completions') work = chatCompletions(ctx, env);
+    else if (path === '/v1/messages') work = messages(ctx, env);
     else if (path === '/v1/audio/speech') work = speech(ctx, env);
     else work = transcriptions(ctx, env);
     work.catch((e) => {

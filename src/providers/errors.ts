@@ -24,7 +24,7 @@ export class ProviderError extends EarshotError<ProviderErrorCode> {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  /** The server's request id (`x-request-id`), for support tickets. */
+  /** The server's request id (`x-request-id`; Anthropic: `request-id`), for support tickets. */
   readonly requestId: string | undefined;
 
   constructor(

@@ -16,6 +16,11 @@ export interface FetchWithRetryOptions {
   auth: ProviderAuth;
   /** Retries after the first attempt. Default 2. */
   maxRetries?: number;
+  /**
+   * The header that carries `auth.apiKey` as is (Anthropic: `x-api-key`). Default: sent as
+   * `Authorization: Bearer …`. Tokens from `getToken` always go as Bearer.
+   */
+  apiKeyHeader?: string;
 }
 
 const MAX_SERVER_WAIT_MS = 60_000;
@@ -35,7 +40,8 @@ export async function fetchWithRetry(opts: FetchWithRetryOptions): Promise<Respo
     signal.throwIfAborted();
     const headers = new Headers(init.headers);
     const token = await bearer(provider, auth, signal);
-    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (token && opts.apiKeyHeader && !auth.getToken) headers.set(opts.apiKeyHeader, token);
+    else if (token) headers.set('authorization', `Bearer ${token}`);
 
     let response: Response;
     try {
@@ -103,7 +109,7 @@ export async function errorFromResponse(provider: string, response: Response, se
   const raw = await response.text().catch(() => '');
   const text = secret && secret.length >= 4 ? raw.split(secret).join('***') : raw;
   const { message, code, type } = parseErrorBody(text);
-  const requestId = response.headers.get('x-request-id') ?? undefined;
+  const requestId = response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined;
   const hint = parseRetryAfterMs(response.headers);
   const retryAfterMs = hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
   const summary = `HTTP ${status}: ${message ?? (text.slice(0, 200) || response.statusText || 'no body')}`;
@@ -111,7 +117,8 @@ export async function errorFromResponse(provider: string, response: Response, se
   const header = response.headers.get('x-should-retry');
   const overridden = header === 'true' ? true : header === 'false' ? false : undefined;
   if (status === 401 || status === 403) return new ProviderError('provider-auth', provider, summary, { ...base, retryable: overridden ?? false });
-  if (status === 429 && (code === 'insufficient_quota' || type === 'insufficient_quota')) {
+  // OpenAI's exhausted credit, Anthropic's spend limit (a 429) and billing error (402).
+  if (status === 402 || (status === 429 && (code === 'insufficient_quota' || type === 'insufficient_quota' || code === 'enforced_spend_limit_reached'))) {
     return new ProviderError('provider-quota', provider, summary, base);
   }
   if (status === 429) {
@@ -123,7 +130,10 @@ export async function errorFromResponse(provider: string, response: Response, se
   return new ProviderError('provider-bad-request', provider, summary, { ...base, retryable: overridden ?? (status === 408 || status === 409) });
 }
 
-/** Accepts OpenAI's `{error:{message,code,type}}` and the `{error:"…"}` / `{message}` / `{detail}` of look-alikes. */
+/**
+ * Accepts OpenAI's `{error:{message,code,type}}`, Anthropic's `{error:{type,message,details:{error_code}}}`
+ * and the `{error:"…"}` / `{message}` / `{detail}` of look-alikes.
+ */
 export function parseErrorBody(text: string): { message?: string; code?: string; type?: string } {
   let json: unknown;
   try {
@@ -137,7 +147,8 @@ export function parseErrorBody(text: string): { message?: string; code?: string;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   if (typeof err === 'object' && err !== null) {
     const e = err as Record<string, unknown>;
-    return { message: str(e.message), code: str(e.code), type: str(e.type) };
+    const details = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>;
+    return { message: str(e.message), code: str(e.code) ?? str(details.error_code), type: str(e.type) };
   }
   return { message: str(err) ?? str(root.message) ?? str(root.detail) };
 }
