@@ -117,7 +117,9 @@ export interface TtsContextLog {
   closed?: boolean;
   /** ElevenLabs: a close_context on a context already closed. */
   closedAgain?: boolean;
-  /** Stopped before its end (ElevenLabs close_context without flush; Cartesia cancel). */
+  /** ElevenLabs: ended by the server after `inactivity_timeout` s without a message for it. */
+  timedOut?: boolean;
+  /** Stopped before its end (ElevenLabs close_context without flush or timed out; Cartesia cancel). */
   cancelled: boolean;
   /** isFinal / done sent. */
   final: boolean;

@@ -66,6 +66,9 @@ export function elevenLabsSocket(ctx) {
   const script = ctx.script;
   const contexts = new Map();
   let work = Promise.resolve();
+  // A context without a message for this long is ended with an in-band error (an assumption:
+  // the documented limit is `inactivity_timeout`; the message is shaped like stream-input's).
+  const inactivityMs = Number(ctx.query.get('inactivity_timeout') ?? 20) * 1000;
   if (!rate) {
     ctx.send({ message: `The local provider server speaks only pcm_* output formats, not ${ctx.query.get('output_format')}.`, error: 'invalid_output_format', code: 1003 });
     ctx.close(1003, 'invalid_output_format');
@@ -75,9 +78,19 @@ export function elevenLabsSocket(ctx) {
   function open(id, msg) {
     const log = { text: '', spoken: '', samples: 0, flushed: false, closed: false, cancelled: false, final: false };
     ctx.body.contexts[id] = log; // a reused id starts over, as on the real server
-    const c = { id, log, buffer: '', gen: 0, started: false, cancelled: false, flushed: false, closed: false, speed: msg.voice_settings?.speed ?? 1, schedule: msg.generation_config?.chunk_length_schedule ?? DEFAULT_SCHEDULE };
+    const c = { id, log, buffer: '', gen: 0, started: false, cancelled: false, flushed: false, closed: false, timer: undefined, speed: msg.voice_settings?.speed ?? 1, schedule: msg.generation_config?.chunk_length_schedule ?? DEFAULT_SCHEDULE };
     contexts.set(id, c);
     return c;
+  }
+
+  function touch(c) {
+    clearTimeout(c.timer);
+    if (c.closed) return;
+    c.timer = setTimeout(() => {
+      if (c.closed) return;
+      c.closed = c.cancelled = c.log.cancelled = c.log.timedOut = true;
+      ctx.send({ message: `Context ${c.id}: input_timeout_exceeded (no text for ${inactivityMs / 1000} s)`, error: 'input_timeout_exceeded', contextId: c.id });
+    }, inactivityMs);
   }
 
   function speak(c, piece) {
@@ -127,7 +140,9 @@ export function elevenLabsSocket(ctx) {
         }
         c = open(id, msg);
       }
+      touch(c);
       if (msg.close_context === true) {
+        clearTimeout(c.timer);
         c.closed = c.log.closed = true;
         if (!c.flushed) {
           c.cancelled = c.log.cancelled = true;
@@ -154,6 +169,9 @@ export function elevenLabsSocket(ctx) {
         c.gen++;
         speak(c, piece);
       }
+    },
+    closed() {
+      for (const c of contexts.values()) clearTimeout(c.timer);
     },
   };
 }

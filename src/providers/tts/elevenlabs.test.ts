@@ -88,6 +88,17 @@ describe.skipIf(!hasEspeak)('ElevenLabsTTS (multi-stream-input)', () => {
     expect(c!.body.received.some((m) => m.flush === true)).toBe(false);
   }, 20_000);
 
+  it('keeps a context that waits for text alive (empty texts), so the server does not end it', async () => {
+    const r = await collect(tts({ inactivityTimeoutSec: 1 }).stream({ text: pieces(['Your order has ', () => new Promise((res) => setTimeout(res, 1600)), 'shipped.']), signal: open() }));
+    expect(r.error).toBeUndefined();
+    const [c] = log();
+    const [id, ctx] = Object.entries(c!.body.contexts)[0]!;
+    expect(c!.body.query.inactivity_timeout).toBe('1');
+    expect(c!.body.received.filter((m) => m.text === '' && m.context_id === id).length).toBeGreaterThanOrEqual(2);
+    expect(ctx).toMatchObject({ text: 'Your order has shipped.', final: true });
+    expect(ctx.timedOut).toBeUndefined();
+  }, 20_000);
+
   it('keeps one socket for several utterances, one context each', async () => {
     const t = tts();
     await collect(t.synthesize({ text: 'First one.', signal: open() }));

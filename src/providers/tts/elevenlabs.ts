@@ -35,7 +35,7 @@ export interface ElevenLabsTTSOptions extends SocketTTSOptions {
   chunkLengthSchedule?: number[];
   /** ISO 639-1, for models that take it. */
   languageCode?: string;
-  /** Seconds a context may wait for text before the server ends it (`inactivity_timeout`, ≤ 180). Server default 20. */
+  /** Seconds a context may wait for text before the server ends it (`inactivity_timeout`, ≤ 180; default 20). An empty text goes every half of it while a context waits. */
   inactivityTimeoutSec?: number;
   /**
    * Default `wss://api.elevenlabs.io`; `http(s)://` becomes `ws(s)://`, a relative URL resolves
@@ -62,6 +62,8 @@ function inBandCode(text: string): ProviderErrorCode {
 
 class ElevenLabsWire implements TTSWire {
   readonly label: string;
+  /** Half the server's inactivity limit: a context waiting on a slow LLM is not ended. */
+  readonly keepAliveMs: number;
   readonly #o: ElevenLabsTTSOptions;
   readonly #rate: number;
 
@@ -69,6 +71,7 @@ class ElevenLabsWire implements TTSWire {
     this.#o = o;
     this.label = label;
     this.#rate = rate;
+    this.keepAliveMs = ((o.inactivityTimeoutSec ?? 20) * 1000) / 2;
   }
 
   url(credential: { token?: string }): string {
@@ -99,6 +102,11 @@ class ElevenLabsWire implements TTSWire {
     if (last) out.push({ context_id, text, flush: true }, { context_id, close_context: true });
     else if (text) out.push({ context_id, text });
     return out;
+  }
+
+  keepAlive(context_id: string): object {
+    // An empty text is ignored but resets the context's inactivity timer.
+    return { context_id, text: '' };
   }
 
   cancel(context_id: string): object {

@@ -46,6 +46,9 @@ export interface TTSWire {
   text(context: string, text: string, first: boolean, last: boolean): object[];
   /** The message that stops a context now (barge-in). */
   cancel(context: string): object;
+  /** A message that keeps a context waiting for text alive, sent every `keepAliveMs` without text. */
+  keepAlive?(context: string): object;
+  readonly keepAliveMs?: number;
   /** Sent before the client closes an idle socket, if the vendor has one. */
   closeSocket?(): object;
   /** What one server frame means (usually one item). @throws ProviderError for a frame that breaks the protocol */

@@ -83,6 +83,7 @@ export class SocketUtterance implements ContextListener {
   #decoder: { push(bytes: Uint8Array): Float32Array } = new PcmS16Decoder();
   #attempts = 0;
   #firstTimer: ReturnType<typeof setTimeout> | undefined;
+  #keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
   #inputIt: AsyncIterator<string> | undefined;
 
   constructor(link: SocketLink, wire: TTSWire, options: SocketTTSOptions, format: { sampleRate: number; encoding: 's16' | 'f32' }, input: AsyncIterable<string>, signal: AbortSignal) {
@@ -150,6 +151,7 @@ export class SocketUtterance implements ContextListener {
     if (this.#done) return;
     if (this.#context) this.#link.unlisten(this.#context);
     clearTimeout(this.#firstTimer);
+    clearTimeout(this.#keepAliveTimer);
     const max = this.#o.reconnects ?? 3;
     if (!error.retryable || this.#attempts >= max) {
       const gaveUp = error.retryable && max > 0 ? new ProviderError(error.code, this.#wire.label, `gave up after ${max} reconnects: ${error.message}`, { cause: error, ...(error.status !== undefined ? { status: error.status } : {}), retryable: true }) : error;
@@ -241,12 +243,26 @@ export class SocketUtterance implements ContextListener {
       return this.dropped(new ProviderError('provider-network', this.#wire.label, 'the socket closed', { retryable: true }));
     }
     this.#sent = this.#text.length;
+    this.#armKeepAlive(last);
     if (!last) return;
     this.#contextEnded = true;
     const ms = this.#o.firstAudioTimeoutMs ?? 10_000;
     if (this.#samples === 0 && ms > 0 && Number.isFinite(ms)) {
       this.#firstTimer = setTimeout(() => this.#finish({ error: new ProviderError('provider-timeout', this.#wire.label, `no audio within ${ms} ms`, { retryable: true }) }), ms);
     }
+  }
+
+  /** While the context waits for text (the LLM is slow, a tool runs), the vendor's keep-alive goes out. */
+  #armKeepAlive(ended: boolean): void {
+    clearTimeout(this.#keepAliveTimer);
+    const ms = this.#wire.keepAliveMs ?? 0;
+    const context = this.#context;
+    if (ended || !context || !this.#wire.keepAlive || !(ms > 0)) return;
+    this.#keepAliveTimer = setTimeout(() => {
+      if (this.#done || context !== this.#context || this.#contextEnded) return;
+      this.#link.send([this.#wire.keepAlive!(context)]);
+      this.#armKeepAlive(false);
+    }, ms);
   }
 
   /** Ends once: queues the last item; an unfinished context is cancelled on the server. */
@@ -257,6 +273,7 @@ export class SocketUtterance implements ContextListener {
     this.#items.push(this.#signal.aborted ? { end: true } : last);
     this.#wake?.();
     clearTimeout(this.#firstTimer);
+    clearTimeout(this.#keepAliveTimer);
     const context = this.#context;
     if (context) {
       this.#link.unlisten(context);
