@@ -181,6 +181,23 @@ describe.skipIf(!hasEspeak)('ElevenLabsTTS (multi-stream-input)', () => {
     expect(String((r.error as Error).message)).toContain('no audio within 300 ms');
   }, 20_000);
 
+  it('an abort before the socket opens ends quietly; the socket, unused, closes after idleCloseMs', async () => {
+    const ac = new AbortController();
+    const audio = tts({ idleCloseMs: 100 }).synthesize({ text: TEXT, signal: ac.signal });
+    const done = collect(audio);
+    ac.abort();
+    const r = await done;
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toEqual([]);
+    await vi.waitFor(() => expect(log()[0]?.body).toMatchObject({ closedBy: 'client', closeCode: 1000, received: [{ close_socket: true }] }), { timeout: 3000 });
+  });
+
+  it('the connect limit covers getToken() too', async () => {
+    const r = await collect(tts({ apiKey: undefined, getToken: () => new Promise<string>(() => undefined), connectTimeoutMs: 200 }).synthesize({ text: TEXT, signal: open() }));
+    expect(r.error).toMatchObject({ code: 'provider-timeout' });
+    expect(log()).toHaveLength(0);
+  });
+
   it('a handshake that never completes ends in provider-timeout (connect limit)', async () => {
     script({ fault: { kind: 'hang' } });
     const r = await collect(tts({ connectTimeoutMs: 200 }).synthesize({ text: TEXT, signal: open() }));

@@ -100,7 +100,10 @@ export class SocketLink {
 
   unlisten(context: string): void {
     this.#listeners.delete(context);
-    if (this.#listeners.size > 0) return;
+    if (this.#listeners.size === 0) this.#armIdle();
+  }
+
+  #armIdle(): void {
     const ms = this.#o.idleCloseMs ?? 15_000;
     clearTimeout(this.#idleTimer);
     if (ms > 0 && Number.isFinite(ms)) this.#idleTimer = setTimeout(() => this.close(), ms);
@@ -128,44 +131,54 @@ export class SocketLink {
   async #open(): Promise<void> {
     const label = this.#wire.label;
     const ms = this.#o.connectTimeoutMs ?? 10_000;
-    let token: string | undefined;
-    if (this.#o.getToken) {
-      try {
-        token = await this.#o.getToken();
-      } catch (err) {
-        throw new ProviderError('provider-auth', label, `getToken() failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-    }
-    const Ctor = this.#o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) throw new ProviderError('provider-network', label, 'no WebSocket in this environment: pass the `WebSocket` option');
-    const url = this.#wire.url(token !== undefined ? { token } : this.#o.apiKey !== undefined ? { apiKey: this.#o.apiKey } : {});
-    let ws: WebSocket;
-    try {
-      ws = new Ctor(url);
-    } catch (err) {
-      throw new ProviderError('provider-bad-request', label, `cannot open the socket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    ws.binaryType = 'arraybuffer';
-    let errorText = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = ms > 0 && Number.isFinite(ms) ? setTimeout(() => {
-        ws.onclose = null;
-        ws.close();
+    // One limit over the token and the handshake.
+    let ws: WebSocket | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      if (!(ms > 0 && Number.isFinite(ms))) return;
+      timer = setTimeout(() => {
+        if (ws) {
+          ws.onclose = null;
+          ws.close();
+        }
         reject(new ProviderError('provider-timeout', label, `no connection within ${ms} ms`, { retryable: true }));
-      }, ms) : undefined;
-      // Browsers say nothing here; Node's `ws` says "Unexpected server response: 401".
-      ws.onerror = (ev: Event) => void (errorText = String((ev as { message?: unknown }).message ?? ''));
-      ws.onclose = () => {
-        clearTimeout(timer);
-        reject(handshakeError(label, errorText));
-      };
-      ws.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+      }, ms);
     });
+    deadline.catch(() => undefined);
+    try {
+      let token: string | undefined;
+      if (this.#o.getToken) {
+        try {
+          token = await Promise.race([this.#o.getToken(), deadline]);
+        } catch (err) {
+          if (err instanceof ProviderError) throw err;
+          throw new ProviderError('provider-auth', label, `getToken() failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+      }
+      const Ctor = this.#o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+      if (!Ctor) throw new ProviderError('provider-network', label, 'no WebSocket in this environment: pass the `WebSocket` option');
+      const url = this.#wire.url(token !== undefined ? { token } : this.#o.apiKey !== undefined ? { apiKey: this.#o.apiKey } : {});
+      try {
+        ws = new Ctor(url);
+      } catch (err) {
+        throw new ProviderError('provider-bad-request', label, `cannot open the socket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      const socket = ws;
+      socket.binaryType = 'arraybuffer';
+      let errorText = '';
+      const opened = new Promise<void>((resolve, reject) => {
+        // Browsers say nothing here; Node's `ws` says "Unexpected server response: 401".
+        socket.onerror = (ev: Event) => void (errorText = String((ev as { message?: unknown }).message ?? ''));
+        socket.onclose = () => reject(handshakeError(label, errorText));
+        socket.onopen = () => resolve();
+      });
+      await Promise.race([opened, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
     this.#ws = ws;
     const listeners = (this.#listeners = new Map());
+    this.#armIdle(); // until a context listens (its utterance may be gone already)
     ws.onmessage = (ev: MessageEvent) => this.#onMessage(ws, ev.data);
     ws.onclose = (ev: CloseEvent) => {
       if (ws === this.#ws) this.#ws = undefined;
