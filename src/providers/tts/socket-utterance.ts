@@ -163,6 +163,8 @@ export class SocketUtterance implements ContextListener {
     this.#context = undefined;
     this.#contextEnded = false;
     this.#connected = false;
+    // All of it was spoken; only the end of the context was lost.
+    if (this.#inputDone && this.#text.slice(this.#base).trim() === '') return this.#finish({ end: true });
     const attempt = this.#attempts++;
     const delay = Math.min(250 * 2 ** attempt, 4000) * (1 - Math.random() * 0.25);
     setTimeout(() => void this.#connect(), delay);
