@@ -5,14 +5,14 @@ import { maskSecret, readBody } from './http.mjs';
 /** @param {{ state(): any, reset(): void }} env */
 export function createControl(env) {
   const control = {
-    /** @param {{ llm?: object[], tts?: object[], stt?: object[], listen?: object[], append?: boolean }} s */
+    /** @param {{ llm?: object[], tts?: object[], stt?: object[], listen?: object[], ttsSocket?: object[], append?: boolean }} s */
     script(s) {
       const state = env.state();
-      for (const k of /** @type {const} */ (['llm', 'tts', 'stt', 'listen'])) {
+      for (const k of /** @type {const} */ (['llm', 'tts', 'stt', 'listen', 'ttsSocket'])) {
         if (s[k] !== undefined && !Array.isArray(s[k])) throw new Error(`${k} must be an array`);
         if (s[k]) state[k] = s.append ? [...state[k], ...s[k]] : [...s[k]];
       }
-      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length };
+      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length, ttsSocket: state.ttsSocket.length };
     },
     /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, listenIdleMs?: number }} c */
     configure(c) {

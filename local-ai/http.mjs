@@ -6,7 +6,7 @@ import { openAiError } from './faults.mjs';
 export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, x-api-key, openai-beta, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access',
+  'access-control-allow-headers': 'authorization, content-type, x-api-key, openai-beta, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, xi-api-key',
   'access-control-expose-headers': 'x-request-id, request-id, retry-after, retry-after-ms, x-ratelimit-remaining-requests',
   'access-control-max-age': '600',
 };

@@ -99,6 +99,61 @@ export interface ListenEntry {
     | { kind: 'malformed'; afterWords: number; frame?: string }
     | { kind: 'stall'; afterWords: number };
 }
+/** One scripted TTS socket connection (ElevenLabs multi-stream-input or Cartesia /tts/websocket). */
+export interface TtsSocketEntry {
+  /** ms before each context's first audio frame (slow first audio). */
+  firstAudioDelayMs?: number;
+  /** ms between audio frames. */
+  chunkDelayMs?: number;
+  /** Audio per frame in ms (default 100). */
+  chunkMs?: number;
+  /**
+   * `auth`: HTTP 401 at the handshake; a status fault: that status at the handshake; `hang`:
+   * the upgrade is never answered; after `afterChunks` audio frames on the socket: `close`
+   * (default 1011), `malformed` (a truncated JSON frame, or `frame`; nothing more is sent).
+   */
+  fault?:
+    | { kind: 'auth' }
+    | StatusFault
+    | { kind: 'hang' }
+    | { kind: 'close'; afterChunks: number; code?: number; reason?: string }
+    | { kind: 'malformed'; afterChunks: number; frame?: string };
+}
+/** What a TTS socket logged about one context. */
+export interface TtsContextLog {
+  /** All text received for it, as concatenated. */
+  text: string;
+  /** The text its sent audio covers (ElevenLabs: alignment characters; Cartesia: words with timestamps sent, space-joined). */
+  spoken: string;
+  /** Samples of audio sent. */
+  samples: number;
+  flushed: boolean;
+  /** ElevenLabs: close_context received. */
+  closed?: boolean;
+  /** ElevenLabs: a close_context on a context already closed. */
+  closedAgain?: boolean;
+  /** ElevenLabs: ended by the server after `inactivity_timeout` s without a message for it. */
+  timedOut?: boolean;
+  /** Stopped before its end (ElevenLabs close_context without flush or timed out; Cartesia cancel). */
+  cancelled: boolean;
+  /** isFinal / done sent. */
+  final: boolean;
+  /** Cartesia: requests received on it. */
+  requests?: number;
+}
+/** `body` of a TTS socket's log entry. */
+export interface TtsSocketLogBody {
+  query: Record<string, string>;
+  /** ElevenLabs: the voice id of the path. */
+  voice: string | null;
+  /** Every JSON message received, in order. */
+  received: Record<string, unknown>[];
+  contexts: Record<string, TtsContextLog>;
+  audioFrames: number;
+  closeCode: number | null;
+  closeReason: string | null;
+  closedBy: 'client' | 'server' | null;
+}
 /** `body` of a listen connection's log entry. */
 export interface ListenLogBody {
   query: Record<string, string>;
@@ -142,17 +197,18 @@ export interface ScriptRequest {
   tts?: TtsEntry[];
   stt?: SttEntry[];
   listen?: ListenEntry[];
+  ttsSocket?: TtsSocketEntry[];
   append?: boolean;
 }
 export interface ProviderHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
-  script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number };
+  script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number };
   configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; listenIdleMs?: number }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
     listenIdleMs: number;
   };
-  /** Handles a WebSocket upgrade for `/v1/listen` or `/v2/listen` (relative to the mount point); false when the path is not ours. */
+  /** Handles a WebSocket upgrade for `/v1/listen`, `/v2/listen`, ElevenLabs `multi-stream-input` or Cartesia `/tts/websocket` (relative to the mount point); false when the path is not ours. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Drops every WebSocket (server shutdown). */
   closeSockets(): void;

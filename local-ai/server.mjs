@@ -7,6 +7,9 @@
 //   POST /v1/audio/speech          s16le 24 kHz PCM synthesized by espeak-ng, odd-sized chunks
 //   POST /v1/audio/transcriptions  multipart WAV upload; honest "(1.4 s of speech)" by default
 //   GET  /v1/listen, /v2/listen    Deepgram live STT (Nova) and Flux over WebSocket (ws.mjs)
+//   POST /v1/text-to-speech/{voice}/stream   ElevenLabs HTTP TTS, raw PCM (routes/elevenlabs.mjs)
+//   GET  /v1/text-to-speech/{voice}/multi-stream-input, /tts/websocket   ElevenLabs and
+//                                  Cartesia TTS over WebSocket (tts-ws.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
 // Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
 // ws.mjs + listen-audio.mjs (the WebSocket endpoints). Dependencies: node: builtins and `ws`
@@ -22,6 +25,8 @@ import { chatCompletions } from './routes/chat.mjs';
 import { messages } from './routes/messages.mjs';
 import { speech } from './routes/speech.mjs';
 import { transcriptions } from './routes/transcriptions.mjs';
+import { elevenLabsStream } from './routes/elevenlabs.mjs';
+import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
 
 export { maskSecret } from './http.mjs';
@@ -71,6 +76,12 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {number} [resultDelayMs] Wait before each message sent (order kept).
  * @property {{ kind: 'auth' } | StatusFault | { kind: 'hang' } | { kind: 'close', afterWords: number, code?: number, reason?: string }
  *   | { kind: 'malformed', afterWords: number, frame?: string } | { kind: 'stall', afterWords: number }} [fault]
+ * @typedef {object} TtsSocketEntry One scripted TTS socket connection (ElevenLabs or Cartesia; see server.d.mts).
+ * @property {number} [firstAudioDelayMs] Wait before each context's first audio frame.
+ * @property {number} [chunkDelayMs] Wait between audio frames.
+ * @property {number} [chunkMs] Audio per frame (default 100 ms).
+ * @property {{ kind: 'auth' } | StatusFault | { kind: 'hang' } | { kind: 'close', afterChunks: number, code?: number, reason?: string }
+ *   | { kind: 'malformed', afterChunks: number, frame?: string }} [fault]
  * @typedef {object} LogEntry
  * @property {string} id The `x-request-id` sent back.
  * @property {string} route e.g. `/v1/chat/completions`.
@@ -101,6 +112,8 @@ export function createProviderHandler(options = {}) {
   const fresh = () => ({
     llm: /** @type {LlmEntry[]} */ ([]), tts: /** @type {TtsEntry[]} */ ([]), stt: /** @type {SttEntry[]} */ ([]),
     listen: /** @type {ListenEntry[]} */ ([]),
+    ttsSocket: /** @type {TtsSocketEntry[]} */ ([]),
+    usedTokens: new Set(),
     log: /** @type {LogEntry[]} */ ([]),
     config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
@@ -141,15 +154,17 @@ export function createProviderHandler(options = {}) {
     res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
     if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
     if (path.startsWith('/__control/')) { void controlRoute(req, res, path); return; }
-    const ctx = begin(req, res, path, state.log);
+    const elevenHttp = /^\/v1\/text-to-speech\/([^/]+)\/stream$/.exec(path);
+    const ctx = begin(req, res, elevenHttp ? '/v1/text-to-speech/stream' : path, state.log);
     /** @type {Promise<unknown> | undefined} */
     let work;
     if (path === '/v1/models' && req.method === 'GET') work = Promise.resolve(ctx.json(200, { object: 'list', data: [{ id: 'earshot-demo', object: 'model', created: 0, owned_by: 'earshot' }] }));
-    else if (!ROUTES.has(path)) work = Promise.resolve(ctx.json(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error')));
+    else if (!ROUTES.has(path) && !elevenHttp) work = Promise.resolve(ctx.json(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (req.method !== 'POST') work = Promise.resolve(ctx.json(405, openAiError(`Invalid method for URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (path === '/v1/chat/completions') work = chatCompletions(ctx, env);
     else if (path === '/v1/messages') work = messages(ctx, env);
     else if (path === '/v1/audio/speech') work = speech(ctx, env);
+    else if (elevenHttp) work = elevenLabsStream(ctx, env, decodeURIComponent(elevenHttp[1]), new URL(req.url ?? '/', 'http://local').searchParams);
     else work = transcriptions(ctx, env);
     work.catch((e) => {
       if (res.headersSent) return ctx.destroy();
@@ -157,7 +172,10 @@ export function createProviderHandler(options = {}) {
     });
   }
   // WebSocket upgrades (paths relative to the mount point); false when not ours.
-  const { upgrade, closeAll } = createUpgradeHandler(env);
+  const listen = createUpgradeHandler(env);
+  const speak = createTtsUpgradeHandler(env);
+  const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head);
+  const closeAll = () => { listen.closeAll(); speak.closeAll(); };
   return Object.assign(handler, control, { upgrade, closeSockets: closeAll });
 }
 

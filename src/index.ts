@@ -39,7 +39,7 @@ export type { ToolResult } from './tools/tool-runner';
 // Provider contract and errors. The providers themselves have their own entry points
 // (`earshot/openai`, …) so the core stays small.
 export { ProviderError, type ProviderErrorCode } from './providers/errors';
-export type { LLM, STT, TTS, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
+export type { LLM, STT, TTS, TTSRequest, TTSStreamRequest, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
 export type { StreamingSTT, STTStream, STTStreamEvent, STTStreamRequest, STTWord } from './providers/types';
 
 // End of turn: the detector contract and the wait policy (`EOUConfig`). The text heuristic

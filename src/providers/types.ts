@@ -148,12 +148,26 @@ export interface TTSRequest {
   signal: AbortSignal;
 }
 
+/** One utterance whose text arrives in pieces (LLM deltas), for {@link TTS.stream}. */
+export interface TTSStreamRequest {
+  /** The utterance's text, in pieces of any size (not split at words); the utterance ends when it ends. */
+  text: AsyncIterable<string>;
+  /** Aborting cancels the utterance on the provider and ends the audio quietly. */
+  signal: AbortSignal;
+}
+
 /** Text to speech. Yields mono float samples at `sampleRate`, as they arrive. */
 export interface TTS {
   readonly label: string;
   /** Hz of the yielded samples (24000 for OpenAI `pcm`). */
   readonly sampleRate: number;
   synthesize(request: TTSRequest): AsyncIterable<Float32Array>;
+  /**
+   * Optional: one utterance whose text streams in as it is generated (a socket provider's
+   * input streaming), spoken as one context so prosody carries across sentences. Audio may
+   * start before the text ends. Providers without it are driven per sentence by `synthesize`.
+   */
+  stream?(request: TTSStreamRequest): AsyncIterable<Float32Array>;
 }
 
 /** How a provider authenticates: a key, or a callback that fetches a short-lived token. */
