@@ -2,7 +2,7 @@
 // providers and fake timers (the caller calls vi.useFakeTimers()). Not part of any entry.
 import { vi } from 'vitest';
 import { Agent, type AgentOptions } from '../agent/agent';
-import type { LLMRequest, STTRequest } from '../providers/types';
+import type { LLM, LLMRequest, STTRequest, TTS } from '../providers/types';
 import { ScriptedLLM, ScriptedSTT, ScriptedTTS, type Script, type ScriptedReply, type ScriptedTranscript, type ScriptedTTSOptions } from '../testing/providers';
 import { ScriptedVAD } from '../testing/scripted-vad';
 import { VirtualAudio } from '../testing/virtual-audio';
@@ -12,9 +12,13 @@ import { Pipeline, type EOUConfig } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 
 export interface KitOptions {
-  llm?: Script<LLMRequest, ScriptedReply>;
+  /** A script for a ScriptedLLM, or any LLM. */
+  llm?: Script<LLMRequest, ScriptedReply> | LLM;
   stt?: Script<STTRequest, ScriptedTranscript>;
-  tts?: ScriptedTTSOptions;
+  /** Options of a ScriptedTTS, or any TTS. */
+  tts?: ScriptedTTSOptions | TTS;
+  /** Real timers (a provider on a real socket): `run`/`until` sleep. Default: fake timers. */
+  realTime?: boolean;
   agent?: Partial<AgentOptions>;
   session?: AgentSessionOptions<VirtualAudio>;
   interrupt?: Partial<InterruptConfig>;
@@ -27,6 +31,9 @@ export interface Kit {
   vad: ScriptedVAD;
   audio: VirtualAudio;
   llm: ScriptedLLM;
+  /** The LLM and TTS as given (when not scripted). */
+  anyLlm: LLM;
+  anyTts: TTS;
   stt: ScriptedSTT;
   tts: ScriptedTTS;
   /** `agent:<state>` / `user:<state>` / event names, in order. */
@@ -60,10 +67,12 @@ const LOGGED: (keyof AgentSessionEvents)[] = [
 export function kit(o: KitOptions = {}): Kit {
   const vad = new ScriptedVAD();
   const audio = new VirtualAudio();
-  const llm = new ScriptedLLM(o.llm ?? [{ text: 'Hello.' }]);
+  const anyLlm: LLM = o.llm && 'chat' in o.llm ? o.llm : new ScriptedLLM((o.llm as Script<LLMRequest, ScriptedReply> | undefined) ?? [{ text: 'Hello.' }]);
+  const llm = anyLlm as ScriptedLLM;
   const stt = new ScriptedSTT(o.stt ?? [{ text: 'hi' }]);
-  const tts = new ScriptedTTS(o.tts);
-  const pipeline = new Pipeline({ stt, llm, tts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}) });
+  const anyTts: TTS = o.tts && 'synthesize' in o.tts ? o.tts : new ScriptedTTS(o.tts as ScriptedTTSOptions | undefined);
+  const tts = anyTts as ScriptedTTS;
+  const pipeline = new Pipeline({ stt, llm: anyLlm, tts: anyTts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}) });
   const agent = new Agent({ instructions: 'Be brief.', ...o.agent });
   const session = new AgentSession(agent, pipeline, { ...o.session, audioEngine: () => audio });
   const log: string[] = [];
@@ -77,13 +86,15 @@ export function kit(o: KitOptions = {}): Kit {
     };
     session.on(name, record as never);
   }
-  const run = (ms: number) => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
+  const run = (ms: number) => (o.realTime ? new Promise<void>((r) => setTimeout(r, ms)) : vi.advanceTimersByTimeAsync(ms).then(() => undefined));
   return {
     session,
     agent,
     vad,
     audio,
     llm,
+    anyLlm,
+    anyTts,
     stt,
     tts,
     log,

@@ -68,10 +68,14 @@ export function turnHooks(d: HookDeps): TurnHooks {
       d.wake()?.pause();
       d.ambience()?.startThinking(d.thinkingAudio());
     },
-    onLlmFirstToken: () => d.clock?.mark('llmFirstToken'),
+    onLlmFirstToken: (servedBy) => {
+      d.clock?.mark('llmFirstToken');
+      d.clock?.served('llm', servedBy);
+    },
     onTtsStart: () => d.clock?.mark('ttsStart'),
-    onFirstAudio: () => {
+    onFirstAudio: (servedBy) => {
       d.clock?.mark('ttsFirstAudio');
+      d.clock?.served('tts', servedBy);
       d.ambience()?.stopThinking();
     },
     onAudible: (frame) => {

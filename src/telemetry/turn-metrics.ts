@@ -17,6 +17,10 @@ export interface TurnMetrics {
   glueMs: number;
   /** The answer was prepared before the turn was over (preemptive generation) and used. */
   preemptive: boolean;
+  /** Label of the LLM that gave the first token (with `FallbackLLM`, the member that answered). */
+  llm: string;
+  /** Label of the TTS that gave the first audio (with `FallbackTTS`, the member that answered). */
+  tts: string;
 }
 
 /** Collects marks (performance.now ms) for one turn and derives {@link TurnMetrics}. */
@@ -30,10 +34,17 @@ export class TurnClock {
   ttsFirstAudio = NaN;
   audible = NaN;
   preemptive = false;
+  llm = '';
+  tts = '';
 
   /** Sets a mark once: the first LLM round, TTS request or audio of a turn is what counts. */
   mark(key: 'llmStart' | 'llmFirstToken' | 'ttsStart' | 'ttsFirstAudio' | 'audible', at = performance.now()): void {
     if (Number.isNaN(this[key])) this[key] = at;
+  }
+
+  /** Who served the turn's first LLM round / first audio (set once). */
+  served(stage: 'llm' | 'tts', label: string): void {
+    this[stage] ||= label;
   }
 
   metrics(): TurnMetrics | null {
@@ -44,6 +55,6 @@ export class TurnClock {
     const llmTtftMs = d(this.llmStart, this.llmFirstToken);
     const ttsTtfbMs = d(this.ttsStart, this.ttsFirstAudio);
     const voiceToVoiceMs = d(this.speechEnd, this.audible);
-    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive };
+    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive, llm: this.llm, tts: this.tts };
   }
 }

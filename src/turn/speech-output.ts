@@ -2,6 +2,7 @@ import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
 import type { TTS } from '../providers/types';
+import { servedBy } from './text-queue';
 
 /** What was said, and how much of it the listener actually heard. */
 export interface SpeechResult {
@@ -52,7 +53,8 @@ interface Segment {
   markPlayed: () => void;
 }
 
-type Job = { segment: Segment; audio?: { samples: Float32Array; sampleRate: number } };
+/** `pieces`: the text streams in (a socket TTS's `stream()`); the segment's text grows as it is read. */
+type Job = { segment: Segment; audio?: { samples: Float32Array; sampleRate: number }; pieces?: AsyncIterable<string> };
 
 /**
  * One utterance's audio: text segments synthesized in order into one voice-bus stream.
@@ -65,7 +67,7 @@ export class Speech {
   readonly #stream: MixerStream;
   readonly #contextRate: number;
   readonly #signal: AbortSignal;
-  readonly #onFirstAudio: () => void;
+  readonly #onFirstAudio: (servedBy: string) => void;
   readonly #onSynthesisStart: () => void;
   #synthesisStarted = false;
   readonly #onError: (err: unknown) => void;
@@ -85,7 +87,7 @@ export class Speech {
     mixer: Mixer,
     tts: TTS,
     signal: AbortSignal,
-    handlers: { onSynthesisStart: () => void; onFirstAudio: () => void; onError: (err: unknown) => void },
+    handlers: { onSynthesisStart: () => void; onFirstAudio: (servedBy: string) => void; onError: (err: unknown) => void },
     options: SpeechOptions = { leadSec: 10, firstByteMs: 0, stallMs: 0 },
   ) {
     this.#tts = tts;
@@ -109,6 +111,15 @@ export class Speech {
     return this.#enqueue(text, tag);
   }
 
+  /**
+   * Queues text that streams in (`pieces`, ended by the producer) as one segment: with a TTS
+   * that has `stream()`, spoken as one context while it arrives; else sentence by sentence is
+   * the caller's business (use {@link say}).
+   */
+  sayStream(pieces: AsyncIterable<string>, tag = ''): Promise<void> {
+    return this.#enqueue('', tag, undefined, pieces);
+  }
+
   /** Queues pre-recorded audio (any rate) that stands for `text`. */
   play(samples: Float32Array, sampleRate: number, text: string, tag = ''): Promise<void> {
     return this.#enqueue(text, tag, { samples, sampleRate });
@@ -130,7 +141,7 @@ export class Speech {
     this.#stream.stop();
   }
 
-  #enqueue(text: string, tag: string, audio?: Job['audio']): Promise<void> {
+  #enqueue(text: string, tag: string, audio?: Job['audio'], pieces?: AsyncIterable<string>): Promise<void> {
     let markPlayed!: () => void;
     const played = new Promise<void>((r) => (markPlayed = r));
     const segment: Segment = { text: text.trim(), tag, start: -1, end: -1, soundStart: -1, soundEnd: -1, cut: false, played, markPlayed };
@@ -139,7 +150,7 @@ export class Speech {
       return played;
     }
     this.#segments.push(segment);
-    this.#jobs.push(audio ? { segment, audio } : { segment });
+    this.#jobs.push({ segment, ...(audio ? { audio } : {}), ...(pieces ? { pieces } : {}) });
     this.#wake?.();
     return played;
   }
@@ -173,14 +184,23 @@ export class Speech {
     this.#segment = seg;
     if (job.audio) {
       this.#push(job.audio.samples, job.audio.sampleRate);
-    } else if (seg.text) {
+    } else if (seg.text || (job.pieces && this.#tts.stream)) {
       if (!this.#synthesisStarted) {
         this.#synthesisStarted = true;
         this.#onSynthesisStart();
       }
       await this.#keepLead();
       const { firstByteMs, stallMs } = this.#options;
-      const audio = withTimeouts((signal) => this.#tts.synthesize({ text: seg.text, signal }), this.#signal, { provider: this.#tts.label, what: 'audio', firstMs: firstByteMs, stallMs });
+      const tts = this.#tts;
+      const pieces = job.pieces && tts.stream ? grow(seg, job.pieces) : null;
+      // Streamed text: the first audio waits for the LLM's text too, which has its own limits
+      // (and the provider times its first audio from the end of the text).
+      const open = (signal: AbortSignal) => {
+        const request = pieces ? { text: pieces, signal } : { text: seg.text, signal };
+        this.#request = request;
+        return pieces ? tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal }) : tts.synthesize(request as { text: string; signal: AbortSignal });
+      };
+      const audio = withTimeouts(open, this.#signal, { provider: tts.label, what: 'audio', firstMs: pieces ? 0 : firstByteMs, stallMs });
       try {
         for await (const chunk of audio) {
           if (this.#stopped) break;
@@ -222,6 +242,8 @@ export class Speech {
   }
 
   #segment: Segment | null = null;
+  /** The request being synthesized (to tell which member of a fallback chain served it). */
+  #request: object | null = null;
 
   /**
    * Sends samples at `rate` (default the TTS's) to the mixer, which resamples them. Positions
@@ -240,7 +262,7 @@ export class Speech {
     }
     if (!this.#firstAudio) {
       this.#firstAudio = true;
-      this.#onFirstAudio();
+      this.#onFirstAudio(servedBy(this.#tts, this.#request));
     }
     this.#pushed += samples.length * scale;
     this.#stream.push(samples, rate);
@@ -277,6 +299,15 @@ export class Speech {
     const cut = this.#segments.some((seg) => seg.cut);
     return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', cut, playback };
   }
+}
+
+/** Reads `pieces` into `seg.text` as the TTS consumes them. */
+async function* grow(seg: Segment, pieces: AsyncIterable<string>): AsyncIterable<string> {
+  for await (const piece of pieces) {
+    seg.text += piece;
+    yield piece;
+  }
+  seg.text = seg.text.trim();
 }
 
 /** Below this a TTS sample counts as silence when locating a segment's sound. */

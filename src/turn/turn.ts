@@ -3,23 +3,25 @@ import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
-import type { ChatItem, LLM, LLMChunk, TTS } from '../providers/types';
+import type { ChatItem, LLM, LLMChunk, LLMRequest, TTS } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
 import type { Timeouts } from '../session/pipeline';
 import type { TurnClock } from '../telemetry/turn-metrics';
 import type { FunctionTool } from '../tools/function-tool';
 import { runToolCalls, type ToolCall, type ToolResult } from '../tools/tool-runner';
 import { SentenceChunker, stripMarkdown } from './sentence-chunker';
+import { servedBy, TextQueue } from './text-queue';
 import { Speech, type SpeechResult } from './speech-output';
 
 /** What a turn reports as it goes; the session turns these into states, events and metrics. */
 export interface TurnHooks {
   onLlmStart(): void;
-  onLlmFirstToken(): void;
+  /** `servedBy`: the label of the LLM that answered (a fallback chain's member). */
+  onLlmFirstToken(servedBy: string): void;
   /** The turn's first TTS request went out. */
   onTtsStart(): void;
   /** First TTS audio of the turn reached the mixer (TTS time to first byte). */
-  onFirstAudio(): void;
+  onFirstAudio(servedBy: string): void;
   /** First sample of the turn was rendered; `frame` is the context frame. */
   onAudible(frame: number): void;
   onToolStart(call: ToolCall): void;
@@ -88,7 +90,7 @@ export class Turn {
       handle.signal,
       {
         onSynthesisStart: () => deps.hooks.onTtsStart(),
-        onFirstAudio: () => deps.hooks.onFirstAudio(),
+        onFirstAudio: (servedBy) => deps.hooks.onFirstAudio(servedBy),
         onError: (err) => deps.hooks.onError(err, 'tts'),
       },
       { leadSec: deps.ttsLeadSec, firstByteMs: deps.timeouts.ttsFirstByteMs, stallMs: deps.timeouts.ttsStallMs },
@@ -185,22 +187,32 @@ export class Turn {
     const chunker = new SentenceChunker();
     const said: Said = { tag: nextTag(), text: '', addToChat: true };
     const calls: ToolCall[] = [];
+    // A TTS that takes streamed text gets the round's sentences as one context (prosody
+    // carries across them); others get one request per sentence.
+    let streamed: TextQueue | null = null;
     const speak = (segments: string[]) => {
-      for (const s of segments) void this.speech.say(stripMarkdown(s), said.tag);
+      for (const s of segments) {
+        if (!this.#deps.tts.stream) void this.speech.say(stripMarkdown(s), said.tag);
+        else {
+          if (!streamed) void this.speech.sayStream((streamed = new TextQueue()), said.tag);
+          streamed.push(`${stripMarkdown(s)} `);
+        }
+      }
     };
     hooks.onLlmStart();
     let first = true;
     let broken = false;
     const { llmFirstTokenMs, llmStallMs } = this.#deps.timeouts;
     try {
+      let request: LLMRequest | null = null;
       const open = (s: AbortSignal): AsyncIterable<LLMChunk> =>
-        llm.chat({ items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal: s, ...(allowTools ? {} : { toolChoice: 'none' as const }) });
+        llm.chat((request = { items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal: s, ...(allowTools ? {} : { toolChoice: 'none' as const }) }));
       const stream = withTimeouts(open, signal, { provider: llm.label, what: 'first token', firstMs: llmFirstTokenMs, stallMs: llmStallMs });
       for await (const chunk of stream) {
         if (signal.aborted) break;
         if (first && (chunk.type === 'text' || chunk.type === 'tool_call')) {
           first = false;
-          hooks.onLlmFirstToken();
+          hooks.onLlmFirstToken(servedBy(llm, request));
         }
         if (chunk.type === 'text') {
           said.text += chunk.delta;
@@ -213,7 +225,11 @@ export class Turn {
     } finally {
       // Even when the stream fails mid-way, speak and record what did arrive, but never a
       // half word: the text is kept marked `interrupted`, cut to what was spoken.
-      if (!signal.aborted) speak(broken ? dropPartialWord(chunker.flush(), said.text) : chunker.flush());
+      if (!signal.aborted) {
+        speak(broken ? dropPartialWord(chunker.flush(), said.text) : chunker.flush());
+        // On abort the context is cancelled through the signal instead.
+        (streamed as TextQueue | null)?.end();
+      }
       if (broken && said.text.trim()) {
         said.cut = true;
         this.#cut = true;

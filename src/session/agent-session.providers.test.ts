@@ -1,0 +1,70 @@
+// The session with real socket and fallback providers, in Node: a socket TTS takes each LLM
+// round as one streamed context (against the local ElevenLabs stand-in), a barge-in cancels
+// that context, and the metrics name the member of a fallback chain that served.
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FallbackLLM, FallbackTTS } from '../fallback';
+import { useProviderServer } from '../providers/test-server';
+import { ElevenLabsTTS } from '../providers/tts/elevenlabs';
+import { NodeWebSocket, sockets } from '../providers/tts/socket-test-kit';
+import { ScriptedLLM, ScriptedTTS } from '../testing/providers';
+import { kit } from './session-test-kit';
+
+const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
+const server = useProviderServer();
+afterEach(() => vi.useRealTimers());
+
+const STORY = 'The ship left the harbour at dawn. The sea was calm and grey. By noon the island was in sight. The crew cheered.';
+
+describe.skipIf(!hasEspeak)('a socket TTS in the session (ElevenLabs stand-in)', () => {
+  it('speaks an LLM round as one streamed context, and a barge-in closes that context', async () => {
+    const tts = new ElevenLabsTTS({ voiceId: 'v1', baseURL: server.url, apiKey: 'xi-key-0123456789', WebSocket: NodeWebSocket });
+    const k = kit({ realTime: true, tts, stt: [{ text: 'Tell me a story' }, { text: 'stop' }], llm: [{ text: STORY, chunkDelayMs: 5 }, { text: 'Okay.' }] });
+    try {
+      await k.session.start();
+      void k.vad.speak(0.6);
+      await k.until(() => k.session.agentState === 'speaking', 10_000);
+      await k.run(1500);
+      void k.vad.speak(0.8);
+      await k.until(() => k.history().includes('assistant: Okay.') && k.session.agentState === 'idle', 20_000);
+      const contexts = sockets(() => server.handler.log(), '/v1/text-to-speech/multi-stream-input').flatMap((s) => Object.values(s.body.contexts));
+      // The story: one context with all four sentences streamed in, stopped by the barge-in.
+      expect(contexts[0]!.text.replace(/\s+/g, ' ').trim()).toBe(STORY);
+      expect(contexts[0]!.closed).toBe(true);
+      // The answer after it: its own context, flushed and spoken.
+      expect(contexts[1]!.text.trim()).toBe('Okay.');
+      expect(k.history()[1]).toMatch(/^assistant: The ship left the harbour.*\[interrupted\]$/);
+      expect(k.events.metrics_collected?.[0]?.turn.tts).toBe(tts.label);
+    } finally {
+      await k.session.close();
+      tts.close();
+    }
+  }, 40_000);
+});
+
+describe('the serving provider in the metrics', () => {
+  it('names the fallback member that answered', async () => {
+    vi.useFakeTimers();
+    const llm = new FallbackLLM([new ScriptedLLM([{ error: { code: 'provider-server', status: 503 } }], { label: 'llm-a' }), new ScriptedLLM([{ text: 'From b.' }], { label: 'llm-b' })]);
+    const tts = new FallbackTTS([new ScriptedTTS({ label: 'tts-a', script: [{ error: { code: 'provider-rate-limited', status: 429 } }] }), new ScriptedTTS({ label: 'tts-b' })]);
+    const k = kit({ llm, tts });
+    await k.session.start();
+    void k.vad.speak(0.8);
+    await k.until(() => (k.events.metrics_collected?.length ?? 0) > 0);
+    expect(k.events.metrics_collected![0]!.turn).toMatchObject({ llm: 'llm-b', tts: 'tts-b' });
+    await k.until(() => k.session.agentState === 'idle');
+    expect(k.history()).toEqual(['user: hi', 'assistant: From b.']);
+    await k.session.close();
+  });
+
+  it('names the provider itself when it is not a chain', async () => {
+    vi.useFakeTimers();
+    const k = kit();
+    await k.session.start();
+    void k.vad.speak(0.8);
+    await k.until(() => (k.events.metrics_collected?.length ?? 0) > 0);
+    expect(k.events.metrics_collected![0]!.turn).toMatchObject({ llm: 'scripted:llm', tts: 'scripted:tts' });
+    await k.until(() => k.session.agentState === 'idle');
+    await k.session.close();
+  });
+});
