@@ -1,10 +1,13 @@
 import { defineConfig } from '@playwright/test';
 
-// One worker: the tests play real-time audio, and two cores are shared with Vite and
-// the worklets; parallel pages would only add timing noise.
-// E2E_PORT gives a second checkout or engineer its own dev server (and provider-server state).
+// Two workers by default (E2E_WORKERS), one per core: most of a test is real-time audio
+// (fixtures of 5–15 s) and browser start-up, not CPU, so two at once halve the wall time.
+// Each worker has its own Vite dev server, E2E_PORT + its parallelIndex, and so its own
+// local provider server state (e2e/support/test.ts gives each test its worker's baseURL).
+// E2E_PORT gives a second checkout or engineer their own servers.
 const port = Number(process.env.E2E_PORT ?? 5173);
-// E2E_STATIC_PORT: the static server for dist/ (same reason).
+const workers = Number(process.env.E2E_WORKERS ?? 2);
+// E2E_STATIC_PORT: the static server for dist/ (read-only: shared by the workers).
 const staticPort = Number(process.env.E2E_STATIC_PORT ?? 4180);
 
 export default defineConfig({
@@ -14,18 +17,21 @@ export default defineConfig({
   // VAD (about 8 s on the 2-core CI machine, far more when it is busy) and plays real-time
   // fixtures of 10–15 s.
   timeout: 120_000,
-  workers: 1,
+  workers,
+  // Files are spread over the workers; the tests of one file run in order in one worker.
   fullyParallel: false,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: { baseURL: `http://127.0.0.1:${port}` },
   webServer: [
-    {
-      command: `npx vite --port ${port} --strictPort`,
-      url: `http://127.0.0.1:${port}/e2e/pages/harness.html`,
+    ...Array.from({ length: workers }, (_, i) => ({
+      command: `npx vite --port ${port + i} --strictPort`,
+      url: `http://127.0.0.1:${port + i}/e2e/pages/harness.html`,
       reuseExistingServer: !process.env.CI,
-      stdout: 'ignore',
-    },
+      stdout: 'ignore' as const,
+      // Its own dependency cache: two Vite servers optimizing into one directory race.
+      env: { EARSHOT_VITE_CACHE: `node_modules/.vite-e2e-${i}` },
+    })),
     {
       command: `node e2e/server/static.mjs ${staticPort}`,
       url: `http://127.0.0.1:${staticPort}/healthz`,

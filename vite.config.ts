@@ -72,6 +72,8 @@ export default defineConfig(({ mode }): UserConfig => {
     plugins: [localAiProvider(), runtimeAssets()],
     resolve: { conditions },
     worker: { format: 'es' as const },
+    // EARSHOT_VITE_CACHE: the e2e runs one dev server per Playwright worker, each with its own cache.
+    ...(process.env.EARSHOT_VITE_CACHE ? { cacheDir: process.env.EARSHOT_VITE_CACHE } : {}),
     // The dev server serves src/ as the ES build (scripts/build-lib.mjs defines it per build).
     define: { __EARSHOT_IIFE__: 'false' },
     optimizeDeps,

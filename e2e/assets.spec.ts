@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './support/test';
 import { launch, openHarness } from './support/browser';
 import { startAssetServer, type AssetServer } from './support/asset-server';
 

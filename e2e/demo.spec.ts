@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { launch } from './support/browser';
 import { control } from './support/agent-run';
 
@@ -28,6 +28,43 @@ test('the offline demo: greeting, a spoken turn answered honestly, a typed quest
     expect(await page.locator('#out-level').evaluate((m: HTMLMeterElement) => m.value)).toBeGreaterThanOrEqual(0);
     await page.click('#stop');
     await expect(page.locator('#start')).toBeEnabled({ timeout: 5_000 });
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the offline demo with other providers: Deepgram streaming STT, Anthropic LLM (a tool round trip), ElevenLabs over its socket', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  const browser = await launch({ wav: 'late-hello' });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(baseURL!);
+    await page.click('#settings summary'); // the provider settings are folded away
+    await page.selectOption('[data-stage="stt"][data-field="provider"]', 'deepgram');
+    await page.selectOption('[data-stage="llm"][data-field="provider"]', 'anthropic');
+    await page.selectOption('[data-stage="tts"][data-field="provider"]', 'elevenlabs');
+    await page.click('#start');
+    await expect(page.locator('#status')).toContainText('Listening', { timeout: 45_000 });
+    await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 10_000 });
+    // The fixture's late "hello", heard by the streaming STT, then answered.
+    await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: 15_000 });
+    await expect(page.locator('#transcript li.agent').nth(1)).toContainText('I heard', { timeout: 15_000 });
+    await page.fill('#text', 'What time is it?');
+    await page.click('#send');
+    await expect(page.locator('#tools li').first()).toContainText('get_time', { timeout: 15_000 });
+    await expect(page.locator('#transcript li.agent').nth(2)).toContainText('right now', { timeout: 20_000 });
+    await page.click('#stop');
+    await expect(page.locator('#start')).toBeEnabled({ timeout: 5_000 });
+    const routes = ((await control(baseURL!, 'log')).requests as { route: string; status: number | null }[]).map((r) => r.route);
+    // Each stage went over its own wire: the Anthropic Messages API, the ElevenLabs socket, the Deepgram socket.
+    expect(routes.filter((r) => r === '/v1/messages').length).toBeGreaterThanOrEqual(2);
+    expect(routes).toContain('/v1/text-to-speech/multi-stream-input');
+    expect(routes).toContain('/v1/listen');
+    expect(routes).not.toContain('/v1/chat/completions');
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { fixture, launch } from './support/browser';
 
 // dist/ is served by a plain static server under /some/sub/path/earshot/ with a strict

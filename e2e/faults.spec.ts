@@ -2,7 +2,7 @@
 // provider server (local-ai/), causes one fault, asserts its typed error or defined outcome,
 // and then shows the session still works. Time bounds here only guard against hanging:
 // they are an order of magnitude above the expected value.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './support/test';
 import { launch } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 

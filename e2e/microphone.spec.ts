@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { launch, openHarness } from './support/browser';
 
 async function startError(opts: Parameters<typeof launch>[0], baseURL: string) {

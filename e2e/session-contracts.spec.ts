@@ -4,7 +4,7 @@
 // Most need no user speech: the mic plays `click` (silence, one click the VAD ignores) and
 // the agent is driven with `reply()` / `say()`; user speech, when needed, comes from a
 // fixture or is played into the mic path at a chosen moment (`speakIntoMic`).
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './support/test';
 import { launch } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import type { Page } from '@playwright/test';
+import { expect, test } from './support/test';
+import type { Page } from './support/test';
 import { control, events, sessionPages, startAgent, waitForEvents } from './support/agent-run';
 
 // The session with a streaming STT (DeepgramSTT against the local server's `/v1/listen`):

@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './support/test';
 import { launch, openHarness } from './support/browser';
 import { control, waitForEvents } from './support/agent-run';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { control, events, sessionPages, startAgent } from './support/agent-run';
 import { fixture } from './support/browser';
 

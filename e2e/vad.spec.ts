@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { readdirSync } from 'node:fs';
 import { FIXTURES, fixture, launch, openHarness } from './support/browser';
 import { runVad } from './support/vad-run';
