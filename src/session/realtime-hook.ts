@@ -30,6 +30,8 @@ export interface RealtimeHost {
   readonly ambience: Ambience | null;
   /** Emits `error` (a background failure; the session goes on). */
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
+  /** A new utterance handle (for an answer the model starts by itself). */
+  utterance(): UtteranceHandle;
   /** The user spoke: the wake-up timer waits. */
   userSpoke(): void;
   /** The agent finished a turn and nobody speaks: the wake-up timer may run. */
