@@ -6,7 +6,7 @@
 // OpenAI's error body. Server VAD on the appended audio's energy (20 ms blocks), input
 // transcription from the script, responses spoken by espeak-ng (pcm 24 kHz, base64, 100 ms
 // chunks sent at 4× real time), function calls, truncate, cancel. Faults (RealtimeEntry in
-// server.d.mts): handshake auth, close mid-response, a malformed frame, a rate-limit error.
+// server.d.mts): handshake auth or hang, close mid-response, a malformed frame, a rate-limit error.
 // Every client event is logged (appends summarized as a count and bytes).
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -33,6 +33,7 @@ export function mintSecret(state, body) {
 
 /** @param {{ state(): any, espeak: (text: string, voice: string, speed: number) => Promise<Buffer> }} env */
 export function createRealtimeUpgradeHandler(env) {
+  const held = new Set();
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) });
 
   function upgrade(req, socket, head) {
@@ -54,6 +55,7 @@ export function createRealtimeUpgradeHandler(env) {
     };
     const secret = key?.startsWith('ek_') ? state.secrets.get(key) : undefined;
     if (script.fault?.kind === 'auth') { refuse('Incorrect API key provided (scripted).'); return true; }
+    if (script.fault?.kind === 'hang') { held.add(socket); socket.on('close', () => held.delete(socket)); return true; } // the client's connect limit must fire
     if (!key) { refuse("You didn't provide an API key."); return true; }
     if (key.startsWith('ek_') && (!secret || secret.expiresAt * 1000 < Date.now())) { refuse(`Incorrect API key provided: ${maskSecret(key)}. The client secret is unknown or expired.`); return true; }
     if (!key.startsWith('ek_') && state.config.requireKey && key !== state.config.requireKey) { refuse(`Incorrect API key provided: ${maskSecret(key)}.`); return true; }
@@ -63,7 +65,7 @@ export function createRealtimeUpgradeHandler(env) {
     });
     return true;
   }
-  return { upgrade, closeAll: () => { for (const ws of wss.clients) ws.terminate(); } };
+  return { upgrade, closeAll: () => { for (const ws of wss.clients) ws.terminate(); for (const s of held) s.destroy(); } };
 }
 
 function serve(ws, { env, entry, script, session }) {
@@ -141,15 +143,14 @@ function serve(ws, { env, entry, script, session }) {
     r.cancelled = true;
   }
 
-  async function respond(overrides) {
-    if (current && !current.cancelled) return send({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'Conversation already has an active response in progress.', param: null, event_id: null } });
-    const r = (current = { id: id('resp'), cancelled: false });
-    const plan = responses.shift() ?? { text: 'Okay.' };
+  async function respond(overrides, eventId = null) {
+    if (current && !current.cancelled) return send({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'Conversation already has an active response in progress.', param: null, event_id: eventId } });
     if (fault.kind === 'rate-limit' && !fault.fired) {
       fault.fired = true;
-      current = null;
-      return send({ type: 'error', error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Rate limit reached for tokens per min (scripted). Please try again in 1.2s.', param: null, event_id: null } });
+      return send({ type: 'error', error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Rate limit reached for tokens per min (scripted). Please try again in 1.2s.', param: null, event_id: eventId } });
     }
+    const r = (current = { id: id('resp'), cancelled: false });
+    const plan = responses.shift() ?? { text: 'Okay.' };
     send({ type: 'response.created', response: { id: r.id, object: 'realtime.response', status: 'in_progress', output: [] } });
     const output = [];
     let index = 0;
@@ -236,7 +237,7 @@ function serve(ws, { env, entry, script, session }) {
       case 'conversation.item.truncate':
         return send({ type: 'conversation.item.truncated', item_id: msg.item_id, content_index: msg.content_index ?? 0, audio_end_ms: msg.audio_end_ms });
       case 'response.create':
-        return void respond(msg.response ?? {});
+        return void respond(msg.response ?? {}, msg.event_id ?? null);
       case 'response.cancel':
         if (current) return cancel(current);
         return send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.', param: null, event_id: msg.event_id ?? null } });

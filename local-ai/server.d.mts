@@ -176,11 +176,11 @@ export interface RealtimeEntry {
   /** ms between 100 ms audio chunks (default 25: 4× real time). */
   chunkDelayMs?: number;
   /**
-   * `auth`: refuse the handshake (401). `close`: close (default 1011) after that many audio
+   * `auth`: refuse the handshake (401). `hang`: never answer the upgrade. `close`: close (default 1011) after that many audio
    * chunks. `malformed`: a non-JSON frame after that many chunks. `rate-limit`: the first
    * response is refused with an `error` event `rate_limit_exceeded`.
    */
-  fault?: { kind: 'auth' } | { kind: 'close'; afterChunks: number; code?: number; reason?: string } | { kind: 'malformed'; afterChunks: number; frame?: string } | { kind: 'rate-limit' };
+  fault?: { kind: 'auth' } | { kind: 'hang' } | { kind: 'close'; afterChunks: number; code?: number; reason?: string } | { kind: 'malformed'; afterChunks: number; frame?: string } | { kind: 'rate-limit' };
 }
 /** `body` of a realtime connection's log entry. */
 export interface RealtimeLogBody {

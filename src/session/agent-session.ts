@@ -168,7 +168,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     check();
     if (realtime) {
       const [session, hub, report] = [this as unknown as AgentSession, this, (e: unknown, s: AgentSessionEvents['error']['source']) => this.#report(e, s)];
-      const host = { session, agent: this.agent, audio: engine, vad: this.pipeline.vad, states: this.#states, hub, timeouts: this.pipeline.timeouts, ambience: this.#ambience, report, utterance: () => new UtteranceHandle(), userSpoke: () => this.#wake?.userSpoke(), idle: () => this.#armWakeUp() };
+      const host = { session, agent: this.agent, audio: engine, vad: this.pipeline.vad, states: this.#states, hub, timeouts: this.pipeline.timeouts, ambience: this.#ambience, report, utterance: () => new UtteranceHandle(), userSpoke: () => this.#wake?.userSpoke(), busy: () => this.#wake?.pause(), idle: () => this.#armWakeUp() };
       const rt = (this.#rt = await realtime.startRealtime(host, (this.#rtAbort = new AbortController()).signal));
       if (!this.#engine) void rt.close(); // close() tore down while it connected
       check();
@@ -401,7 +401,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   }
 
   #fireWakeUp(): void {
-    if (this.#turns.current || this.#states.user === 'speaking' || this.#life.closing) return;
+    if (this.#turns.current || this.#rt?.current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

@@ -34,6 +34,8 @@ export interface RealtimeHost {
   utterance(): UtteranceHandle;
   /** The user spoke: the wake-up timer waits. */
   userSpoke(): void;
+  /** The agent works or speaks: the wake-up timer stops counting. */
+  busy(): void;
   /** The agent finished a turn and nobody speaks: the wake-up timer may run. */
   idle(): void;
 }

@@ -30,6 +30,8 @@ interface Voice {
 interface Speaking {
   handle: UtteranceHandle;
   responseId: string | null;
+  /** The `event_id` of our last response.create: an error event naming it refuses the response. */
+  requestId: string | null;
   voices: Voice[];
   calls: ToolCall[];
   audible: boolean;
@@ -62,6 +64,9 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   #clock: TurnClock | null = null;
   #userStart = 0;
   #closed = false;
+  /** The socket failed: nothing more can be said. */
+  #broken = false;
+  #requests = 0;
   readonly #loop: Promise<void>;
 
   constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean }) {
@@ -98,10 +103,11 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   /** Starts a response for `handle` now, or after the current utterance (not interruptible, or `replace` false). */
   #request(handle: UtteranceHandle, replace: boolean, response: Record<string, unknown>): void {
     const go = () => {
-      if (handle.done || this.#closed) return void handle.markDone();
-      this.#current = { handle, responseId: null, voices: [], calls: [], audible: false, clock: null, steps: 0 };
+      if (handle.done || this.#closed || this.#broken) return void handle.markDone();
+      this.#current = { handle, responseId: null, requestId: null, voices: [], calls: [], audible: false, clock: null, steps: 0 };
       this.#host.states.apply('generating');
-      this.#socket.send({ type: 'response.create', response });
+      this.#host.busy();
+      this.#create(this.#current, response);
     };
     const cur = this.#current;
     if (cur && replace && cur.handle.interruptible) this.interrupt('say');
@@ -148,12 +154,20 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     await this.#loop;
   }
 
+  #create(sp: Speaking, response: Record<string, unknown>): void {
+    sp.requestId = `evt_earshot_${++this.#requests}`;
+    this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
+  }
+
   async #run(): Promise<void> {
     try {
       for await (const e of this.#socket) this.#event(e);
     } catch (error) {
       if (!this.#closed && !isAbortError(error)) this.#host.report(error, 'llm');
+      // No reconnect: a new socket would not have the conversation. What waits ends at once.
+      this.#broken = true;
       if (!this.#closed) this.interrupt('close');
+      for (const run of this.#queue.splice(0)) run();
     }
   }
 
@@ -190,8 +204,9 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
         else if (!this.#current) {
           // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
-          this.#current = { handle: h.utterance(), responseId: e.responseId, voices: [], calls: [], audible: false, clock: this.#clock, steps: 0 };
+          this.#current = { handle: h.utterance(), responseId: e.responseId, requestId: null, voices: [], calls: [], audible: false, clock: this.#clock, steps: 0 };
           h.states.apply('generating');
+          h.busy();
         } else this.#dropped.add(e.responseId); // another response while ours runs: not ours to play
         return;
       }
@@ -216,9 +231,11 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         if (this.#mine(e.responseId)) void this.#finish(this.#current!, e.status);
         return;
       case 'error':
+        // A cancel that crossed the response's end is no failure.
+        if (e.error.message.includes('response_cancel_not_active')) return;
         h.report(e.error, 'llm');
         // A refused response.create (rate limit, bad request) leaves the utterance with nothing coming.
-        if (this.#current && this.#current.responseId === null) this.#end(this.#current);
+        if (this.#current && this.#current.responseId === null && (!e.eventId || e.eventId === this.#current.requestId)) this.#end(this.#current);
         return;
       default:
         return;
@@ -289,7 +306,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     if (this.#current !== sp || sp.handle.done) return;
     sp.responseId = null;
     sp.steps++;
-    this.#socket.send({ type: 'response.create', response: sp.steps >= MAX_TOOL_STEPS ? { tool_choice: 'none' } : {} });
+    this.#create(sp, sp.steps >= MAX_TOOL_STEPS ? { tool_choice: 'none' } : {});
   }
 
   #end(sp: Speaking): void {

@@ -79,6 +79,11 @@ describe('OpenAIRealtime', () => {
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('a handshake that never answers fails with provider-timeout after connectTimeoutMs', async () => {
+    script({ fault: { kind: 'hang' } });
+    await expect(model({ connectTimeoutMs: 300 }).connect()).rejects.toMatchObject({ code: 'provider-timeout', retryable: true });
+  });
+
   it('response.create: audio deltas (24 kHz pcm16 decoded), the transcript, then response.done completed', async () => {
     script({ responses: [{ text: 'It is noon.' }] });
     const socket = await model().connect();

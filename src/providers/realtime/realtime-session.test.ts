@@ -174,6 +174,29 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(k.events.error).toBeUndefined();
   });
 
+  it('a rate-limited response is reported (source llm) and its say() ends; the next one is spoken', async () => {
+    const k = kit({ responses: [{ text: 'Hello there.' }], fault: { kind: 'rate-limit' } });
+    await k.session.start();
+    const first = k.session.say('Hello there.');
+    await first;
+    expect(k.events.error?.map((e) => [e.source, e.error.code])).toEqual([['llm', 'provider-rate-limited']]);
+    expect(k.session.agentState).toBe('idle');
+    await k.session.say('Hello there.');
+    expect(k.history()).toEqual(['assistant: Hello there.']);
+  });
+
+  it('a socket dropped mid-answer: the error is reported once, the voice stops, later say() calls end at once', async () => {
+    const k = kit({ transcripts: ['Talk'], responses: [{ text: 'One two three four five six seven eight nine ten.' }], fault: { kind: 'close', afterChunks: 3 } });
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => (k.events.error?.length ?? 0) > 0);
+    expect(k.events.error!.map((e) => [e.source, e.error.code])).toEqual([['llm', 'provider-network']]);
+    const later = k.session.say('Are you there?');
+    await later;
+    expect(later.done).toBe(true);
+    await k.until(() => k.session.agentState === 'idle');
+  });
+
   it('a refused secret fails start() with provider-auth, and nothing stays open', async () => {
     const k = kit({ fault: { kind: 'auth' } });
     const error = await k.session.start().then(() => null, (e: unknown) => e);

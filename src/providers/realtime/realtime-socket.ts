@@ -28,8 +28,8 @@ export type RealtimeEvent =
   | { type: 'function_call'; responseId: string; itemId: string; callId: string; name: string; arguments: string }
   | { type: 'response_done'; responseId: string; status: string }
   | { type: 'truncated'; itemId: string; audioEndMs: number }
-  /** An in-band `error` event; the socket stays open. */
-  | { type: 'error'; error: ProviderError };
+  /** An in-band `error` event (`eventId`: the client event it answers, if known); the socket stays open. */
+  | { type: 'error'; error: ProviderError; eventId?: string };
 
 export interface RealtimeSocketOptions {
   url: string;
@@ -76,7 +76,8 @@ export class RealtimeSocket implements AsyncIterable<RealtimeEvent> {
         settled = true;
         clearTimeout(timer);
         o.signal?.removeEventListener('abort', onAbort);
-        ws.onopen = ws.onclose = ws.onerror = null;
+        ws.onopen = ws.onclose = null;
+        ws.onerror = () => undefined; // closing a connecting socket reports an error (Node's `ws` throws one nobody hears)
         try {
           ws.close();
         } catch {
@@ -214,8 +215,10 @@ function parse(m: Record<string, unknown>, label: string): RealtimeEvent | null 
       return { type: 'response_done', responseId: s(r.id), status: s(r.status) };
     case 'conversation.item.truncated':
       return { type: 'truncated', itemId: s(m.item_id), audioEndMs: n(m.audio_end_ms) };
-    case 'error':
-      return { type: 'error', error: eventError((m.error ?? {}) as Record<string, unknown>, label) };
+    case 'error': {
+      const e = (m.error ?? {}) as Record<string, unknown>;
+      return { type: 'error', error: eventError(e, label), ...(s(e.event_id) ? { eventId: s(e.event_id) } : {}) };
+    }
     default:
       return null;
   }
