@@ -1,6 +1,8 @@
 // OpenAIRealtime and RealtimeSocket against the local provider server's `/v1/realtime` (GA
 // events, espeak audio, server VAD on the appended audio's energy), over a real socket.
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createTokenEndpoint } from '../../../local-ai/token-endpoint.mjs';
 import type { RealtimeEntry, RealtimeLogBody, LogEntry } from '../../../local-ai/server.mjs';
 import { ProviderError } from '../errors';
 import { NodeWebSocket } from '../stt/deepgram-test-kit';
@@ -63,6 +65,34 @@ describe('OpenAIRealtime', () => {
         tools: [{ type: 'function', name: 'time', description: 'the time', parameters: { type: 'object', properties: {} } }],
       },
     });
+  });
+
+  it('the example token endpoint mints an ek_ with the server key; the page connects with it; a wrong server key is a 502', async () => {
+    server.handler.configure({ requireKey: KEY });
+    const serve = (apiKey: string) =>
+      new Promise<{ url: string; close: () => void }>((resolve) => {
+        const http = createServer(createTokenEndpoint({ apiKey, baseURL: `${server.url}/v1`, seconds: 60 }));
+        http.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(http.address() as { port: number }).port}`, close: () => http.close() }));
+      });
+    const app = await serve(KEY);
+    try {
+      const getClientSecret = async () => ((await (await fetch(app.url, { method: 'POST' })).json()) as { value: string }).value;
+      const socket = await model({ getClientSecret }).connect();
+      socket.close();
+      expect(sockets()[0]!.status).toBe(101);
+      const minted = server.handler.log().requests.find((r) => r.route === '/v1/realtime/client_secrets');
+      expect(minted).toMatchObject({ status: 200, authorization: 'Bearer sk-...6789' });
+    } finally {
+      app.close();
+    }
+    const bad = await serve('sk-wrong-key-000000000');
+    try {
+      const res = await fetch(bad.url, { method: 'POST' });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: string }).error).toContain('401');
+    } finally {
+      bad.close();
+    }
   });
 
   it('a refused secret fails the connect with provider-auth (HTTP 401 at the handshake), not retryable', async () => {

@@ -63,6 +63,19 @@ function lastSound(x: Float32Array, from: number, to: number, floor = 1e-4): num
   return from;
 }
 
+describe('Pipeline with a realtime model', () => {
+  it('takes the model alone; its stt and tts are stand-ins that refuse to work', async () => {
+    const llm = new OpenAIRealtime({ apiKey: 'sk-x' });
+    const p = new Pipeline({ llm });
+    expect(p.llm).toBe(llm);
+    expect(() => p.batchStt!.transcribe({ audio: new Float32Array(1), sampleRate: 16000, signal: new AbortController().signal })).toThrow(/a realtime model has no separate stt/);
+    expect(() => p.tts.synthesize({ text: 'x', signal: new AbortController().signal })).toThrow(/no separate tts/);
+    // @ts-expect-error a chat model still needs stt and tts
+    expect(() => new Pipeline({ llm: { label: 'chat', chat: llm.chat } })).toThrow(/missing: stt, tts/);
+    expect(() => new OpenAIRealtime({})).toThrow(/getClientSecret/);
+  });
+});
+
 describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 }, () => {
   it('a turn: the model hears the tapped mic, answers in its voice through the mixer, states move through the table, history has both sides', async () => {
     const k = kit({ transcripts: ['What time is it?'], responses: [{ text: 'It is noon.' }] });
