@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RealtimeEntry, RealtimeLogBody, LogEntry } from '../../../local-ai/server.mjs';
 import { Agent, type AgentOptions } from '../../agent/agent';
 import type { MixerStream } from '../../audio/mixer';
-import { AgentSession } from '../../session/agent-session';
+import { AgentSession, type AgentSessionOptions } from '../../session/agent-session';
 import { Pipeline } from '../../session/pipeline';
 import type { AgentSessionEvents } from '../../session/session-events';
 import { ScriptedVAD } from '../../testing/scripted-vad';
@@ -24,19 +24,19 @@ afterEach(async () => {
   open = [];
 });
 
-function kit(entry: RealtimeEntry, agent: Partial<AgentOptions> = {}) {
+function kit(entry: RealtimeEntry, agent: Partial<AgentOptions> = {}, options: AgentSessionOptions<VirtualAudio> = {}) {
   server.handler.script({ realtime: [entry] });
   const vad = new ScriptedVAD();
   const audio = new VirtualAudio();
   const mint = () => fetch(`${server.url}/token`, { method: 'POST' }).then((r) => r.json() as Promise<{ value: string }>).then((j) => j.value);
   const llm = new OpenAIRealtime({ baseURL: `${server.url}/v1`, getClientSecret: mint, WebSocket: NodeWebSocket });
-  const session = new AgentSession(new Agent({ instructions: 'Be brief.', ...agent }), new Pipeline({ llm, vad }), { audioEngine: () => audio });
+  const session = new AgentSession(new Agent({ instructions: 'Be brief.', ...agent }), new Pipeline({ llm, vad }), { ...options, audioEngine: () => audio });
   open.push(session);
   const log: string[] = [];
   const events: { [K in keyof AgentSessionEvents]?: AgentSessionEvents[K][] } = {};
   session.on('agent_state_changed', (e) => log.push(`agent:${e.state}`));
   session.on('user_state_changed', (e) => log.push(`user:${e.state}`));
-  for (const name of ['turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'user_transcript', 'error', 'session_closed'] as const) {
+  for (const name of ['wake_up_fired', 'turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'user_transcript', 'error', 'session_closed'] as const) {
     session.on(name, (e: unknown) => ((events[name] ??= []) as unknown[]).push(e));
   }
   // The voice streams the conductor opens, to read what the mixer rendered of each.
@@ -185,6 +185,19 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect((await k.streams[0]!.ended).reason).toBe('stopped');
     expect(k.audio.state).toBe('closed');
     expect(k.events.error).toBeUndefined();
+  });
+
+  it('sendText() is a user message item plus a response; the wake-up timer fires after the silence that follows, and its say() is spoken', async () => {
+    const k = kit({ responses: [{ text: 'Sure.' }, { text: 'Are you still there?' }] }, {}, { wakeUp: 1, onWakeUp: (s) => s.say('Are you still there?') });
+    await k.session.start();
+    await k.session.sendText('Hello there');
+    expect(received().filter((m) => m.type !== 'session.update').slice(0, 2)).toEqual([
+      { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello there' }] } },
+      { type: 'response.create', event_id: expect.any(String), response: {} },
+    ]);
+    await k.until(() => k.history().length === 3 && k.session.agentState === 'idle');
+    expect(k.events.wake_up_fired).toHaveLength(1);
+    expect(k.history()).toEqual(['user: Hello there', 'assistant: Sure.', 'assistant: Are you still there?']);
   });
 
   it('a rate-limited response is reported (source llm) and its say() ends; the next one is spoken', async () => {
