@@ -52,6 +52,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #host: RealtimeHost;
   readonly #socket: RealtimeSocket;
   readonly #serverCancels: boolean;
+  readonly #transcribes: boolean;
   readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
   readonly #offAudio: () => void;
   /** Responses whose events are ignored (interrupted ones). */
@@ -69,10 +70,12 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   #requests = 0;
   readonly #loop: Promise<void>;
 
-  constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean }) {
+  /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
+  constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean; transcribes: boolean }) {
     this.#host = host;
     this.#socket = socket;
     this.#serverCancels = options.serverCancels;
+    this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
     this.#offAudio = host.vad.on('vad_audio', (e) => this.#socket.appendAudio(this.#resampler.process(e.samples)));
     this.#loop = this.#run();
@@ -190,6 +193,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         h.ambience?.startThinking(h.agent.thinkingAudio);
         return;
       case 'committed':
+        if (!this.#transcribes) return; // no words will come: the history has no user message to hold
         // Holds the user's place in the history until the transcript comes (often after the answer began).
         this.#userItems.set(e.itemId, h.agent.chatContext.addMessage('user', '').id);
         return;

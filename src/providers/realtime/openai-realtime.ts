@@ -112,7 +112,7 @@ export class OpenAIRealtime implements RealtimeModel {
     const socket = await this.connect({ instructions: host.agent.instructions, tools }, signal);
     const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection;
     // With the server's VAD interrupting, a barge-in's response is cancelled by the server itself.
-    return new RealtimeSessionConductor(host, socket, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false });
+    return new RealtimeSessionConductor(host, socket, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null });
   }
 
   private url(): string {
