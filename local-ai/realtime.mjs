@@ -239,7 +239,7 @@ function serve(ws, { env, entry, script, session }) {
       case 'response.create':
         return void respond(msg.response ?? {}, msg.event_id ?? null);
       case 'response.cancel':
-        if (current) return cancel(current);
+        if (current && !current.cancelled && (!msg.response_id || msg.response_id === current.id)) return cancel(current);
         return send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.', param: null, event_id: msg.event_id ?? null } });
       case 'input_audio_buffer.clear':
         pending = new Float32Array(0);

@@ -57,6 +57,11 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #offAudio: () => void;
   /** Responses whose events are ignored (interrupted ones). */
   readonly #dropped = new Set<string>();
+  /**
+   * Requests (`event_id`s) of interrupted utterances whose response was not created yet: the
+   * server creates responses in request order, so the next `response.created` is theirs.
+   */
+  readonly #orphans = new Set<string>();
   /** Requests waiting for the current utterance to end (the API allows one response at a time). */
   readonly #queue: (() => void)[] = [];
   /** User items: server item id → history id. */
@@ -68,6 +73,11 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   /** The socket failed: nothing more can be said. */
   #broken = false;
   #requests = 0;
+  /** The server has a response in progress (created, not done). */
+  #serverActive = false;
+  /** `event_id`s of creates sent and not yet answered (created or refused), oldest first. */
+  readonly #creating = new Set<string>();
+  #held: (() => void) | null = null;
   readonly #loop: Promise<void>;
 
   /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
@@ -122,9 +132,11 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     const sp = this.#current;
     if (!sp) return;
     this.#current = null;
-    if (sp.responseId) this.#dropped.add(sp.responseId);
-    // The server's VAD cancels a response it hears the user over; anything else we cancel.
-    if (sp.responseId !== 'done' && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel' });
+    if (sp.responseId && sp.responseId !== 'done') this.#dropped.add(sp.responseId);
+    else if (sp.responseId === null && sp.requestId && this.#creating.has(sp.requestId)) this.#orphans.add(sp.requestId);
+    // The server's VAD cancels a response it hears the user over; anything else we cancel (a
+    // response not created yet is cancelled by id once it is: a cancel now would find none).
+    if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
     for (const v of sp.voices) v.stream.stop();
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
@@ -157,9 +169,28 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     await this.#loop;
   }
 
+  /**
+   * Asks for a response for `sp`. The server allows one response at a time and refuses a
+   * create while one is active (or a cancelled one is still winding down), so a create waits
+   * until the server is free; one whose utterance ended meanwhile is never sent.
+   */
   #create(sp: Speaking, response: Record<string, unknown>): void {
-    sp.requestId = `evt_earshot_${++this.#requests}`;
-    this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
+    sp.requestId = null;
+    this.#held = () => {
+      if (this.#current !== sp || sp.handle.done) return;
+      sp.requestId = `evt_earshot_${++this.#requests}`;
+      this.#creating.add(sp.requestId);
+      this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
+    };
+    this.#flush();
+  }
+
+  /** Sends the waiting create once no response is active or on its way. */
+  #flush(): void {
+    if (this.#serverActive || this.#creating.size > 0 || !this.#held) return;
+    const send = this.#held;
+    this.#held = null;
+    send();
   }
 
   async #run(): Promise<void> {
@@ -205,6 +236,17 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         return;
       }
       case 'response_started': {
+        this.#serverActive = true;
+        // Responses are created in request order: this one answers the oldest create.
+        const oldest = this.#creating.values().next();
+        if (!oldest.done) this.#creating.delete(oldest.value);
+        const orphan = this.#orphans.values().next();
+        if (!orphan.done) {
+          this.#orphans.delete(orphan.value);
+          this.#dropped.add(e.responseId);
+          this.#socket.send({ type: 'response.cancel', response_id: e.responseId });
+          return;
+        }
         if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
         else if (!this.#current) {
           // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
@@ -232,11 +274,15 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         if (this.#mine(e.responseId)) this.#current!.calls.push({ callId: e.callId, name: e.name, arguments: e.arguments });
         return;
       case 'response_done':
+        this.#serverActive = false;
+        queueMicrotask(() => this.#flush());
         if (this.#mine(e.responseId)) void this.#finish(this.#current!, e.status);
         return;
       case 'error':
         // A cancel that crossed the response's end is no failure.
         if (e.error.message.includes('response_cancel_not_active')) return;
+        if (e.eventId && this.#creating.delete(e.eventId)) queueMicrotask(() => this.#flush()); // a refused create
+        if (e.eventId && this.#orphans.delete(e.eventId)) return; // a refused request nobody waits for
         h.report(e.error, 'llm');
         // A refused response.create (rate limit, bad request) leaves the utterance with nothing coming.
         if (this.#current && this.#current.responseId === null && (!e.eventId || e.eventId === this.#current.requestId)) this.#end(this.#current);

@@ -183,6 +183,21 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(k.history()[0]).toBe('assistant: Welcome to the shop.');
   });
 
+  it('say() over a say() whose response is not created yet: the first is cancelled by id once created, the second waits for the server to be free', async () => {
+    const k = kit({ responses: [{ text: 'First thing.' }, { text: 'Second thing.' }] });
+    await k.session.start();
+    const first = k.session.say('First thing.');
+    const second = k.session.say('Second thing.');
+    await second;
+    expect(first.interrupted).toBe(true);
+    expect(second.interrupted).toBe(false);
+    expect(k.history()).toEqual(['assistant: Second thing.']);
+    const sent = received().filter((m) => m.type !== 'session.update');
+    expect(sent.map((m) => m.type)).toEqual(['response.create', 'response.cancel', 'response.create']);
+    expect(sent[1]!.response_id).toMatch(/^resp_/);
+    expect(k.events.error).toBeUndefined();
+  });
+
   it('close() while speaking stops the voice, releases the socket and the mic tap, and ends in closing', async () => {
     const k = kit({ transcripts: ['Tell me'], responses: [{ text: 'A long answer that goes on and on for quite a while.' }] });
     await k.session.start();
