@@ -50,7 +50,13 @@ export interface RealtimeSessionConfig {
   tools?: readonly ToolSpec[];
 }
 
+/**
+ * OpenAI's realtime speech-to-speech model. As a pipeline's `llm` it runs the session (see
+ * {@link RealtimeModel}); `connect()` opens a bare {@link RealtimeSocket} for other uses.
+ * Throws a `ConfigError` without `getClientSecret` or `apiKey`.
+ */
 export class OpenAIRealtime implements RealtimeModel {
+  /** `openai-realtime:<model>`, for logs and errors. */
   readonly label: string;
   readonly options: Readonly<OpenAIRealtimeOptions>;
 
