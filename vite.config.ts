@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
 import { createProviderHandler } from './local-ai/server.mjs';
+import { createTokenEndpoint } from './local-ai/token-endpoint.mjs';
 import { runtimeAssets } from './scripts/runtime-files.mjs';
 
 // `onnxruntime-web/wasm` defaults to a bundle that references its 14 MB wasm through
@@ -27,9 +28,13 @@ const optimizeDeps = {
 // Its WebSockets (Deepgram `/v1/listen`, `/v2/listen`) hook the HTTP server's upgrades;
 // Vite's HMR socket (subprotocol `vite-hmr`) is on another path and is left alone.
 function localAiProvider(): Plugin {
-  const mount = (server: { middlewares: { use(path: string, fn: ReturnType<typeof createProviderHandler>): unknown }; httpServer: import('node:http').Server | import('node:http2').Http2SecureServer | null }) => {
+  const mount = (server: { middlewares: { use(path: string, fn: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => unknown): unknown }; httpServer: import('node:http').Server | import('node:http2').Http2SecureServer | null }) => {
     const handler = createProviderHandler();
     server.middlewares.use('/local-ai', handler);
+    // The example token endpoint (OpenAI Realtime ek_ secrets): with OPENAI_API_KEY it mints
+    // real ones; without, from the stand-in on this same server.
+    const key = process.env.OPENAI_API_KEY;
+    server.middlewares.use('/token', createTokenEndpoint(key ? { apiKey: key } : { apiKey: 'local', baseURL: (req) => `http://${req.headers.host}/local-ai/v1` }));
     server.httpServer?.on('upgrade', (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
       if (!req.url?.startsWith('/local-ai/')) return;
       req.url = req.url.slice('/local-ai'.length);

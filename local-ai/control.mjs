@@ -8,11 +8,11 @@ export function createControl(env) {
     /** @param {{ llm?: object[], tts?: object[], stt?: object[], listen?: object[], ttsSocket?: object[], append?: boolean }} s */
     script(s) {
       const state = env.state();
-      for (const k of /** @type {const} */ (['llm', 'tts', 'stt', 'listen', 'ttsSocket'])) {
+      for (const k of /** @type {const} */ (['llm', 'tts', 'stt', 'listen', 'ttsSocket', 'realtime'])) {
         if (s[k] !== undefined && !Array.isArray(s[k])) throw new Error(`${k} must be an array`);
         if (s[k]) state[k] = s.append ? [...state[k], ...s[k]] : [...s[k]];
       }
-      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length, ttsSocket: state.ttsSocket.length };
+      return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length, ttsSocket: state.ttsSocket.length, realtime: state.realtime.length };
     },
     /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, listenIdleMs?: number }} c */
     configure(c) {

@@ -167,6 +167,33 @@ export interface ListenLogBody {
   closeReason: string | null;
   closedBy: 'client' | 'server' | null;
 }
+/** One scripted `/v1/realtime` connection (local-ai/realtime.mjs). */
+export interface RealtimeEntry {
+  /** Input transcripts, one per committed user turn (default: "(N.N s of speech)"). */
+  transcripts?: string[];
+  /** Responses in order, one per `response.create` or server-VAD turn (default: "Okay."). */
+  responses?: { text?: string; toolCalls?: ScriptToolCall[]; delayMs?: number }[];
+  /** ms between 100 ms audio chunks (default 25: 4× real time). */
+  chunkDelayMs?: number;
+  /**
+   * `auth`: refuse the handshake (401). `hang`: never answer the upgrade. `close`: close (default 1011) after that many audio
+   * chunks. `malformed`: a non-JSON frame after that many chunks. `rate-limit`: the first
+   * response is refused with an `error` event `rate_limit_exceeded`.
+   */
+  fault?: { kind: 'auth' } | { kind: 'hang' } | { kind: 'close'; afterChunks: number; code?: number; reason?: string } | { kind: 'malformed'; afterChunks: number; frame?: string } | { kind: 'rate-limit' };
+}
+/** `body` of a realtime connection's log entry. */
+export interface RealtimeLogBody {
+  query: Record<string, string>;
+  /** Subprotocols offered (the key masked). */
+  protocols: string[];
+  /** Every client event but the appends, in order. */
+  received: ({ type: string } & Record<string, any>)[];
+  appends: number;
+  audioBytes: number;
+  closeCode: number | null;
+  closedBy: 'client' | 'server' | null;
+}
 export interface LogEntry {
   id: string;
   route: string;
@@ -198,17 +225,18 @@ export interface ScriptRequest {
   stt?: SttEntry[];
   listen?: ListenEntry[];
   ttsSocket?: TtsSocketEntry[];
+  realtime?: RealtimeEntry[];
   append?: boolean;
 }
 export interface ProviderHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
-  script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number };
+  script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number; realtime: number };
   configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; listenIdleMs?: number }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
     listenIdleMs: number;
   };
-  /** Handles a WebSocket upgrade for `/v1/listen`, `/v2/listen`, ElevenLabs `multi-stream-input` or Cartesia `/tts/websocket` (relative to the mount point); false when the path is not ours. */
+  /** Handles a WebSocket upgrade for `/v1/listen`, `/v2/listen`, ElevenLabs `multi-stream-input` Cartesia `/tts/websocket` or OpenAI `/v1/realtime` (relative to the mount point); false when the path is not ours. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Drops every WebSocket (server shutdown). */
   closeSockets(): void;

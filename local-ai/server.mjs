@@ -10,6 +10,8 @@
 //   POST /v1/text-to-speech/{voice}/stream   ElevenLabs HTTP TTS, raw PCM (routes/elevenlabs.mjs)
 //   GET  /v1/text-to-speech/{voice}/multi-stream-input, /tts/websocket   ElevenLabs and
 //                                  Cartesia TTS over WebSocket (tts-ws.mjs)
+//   POST /v1/realtime/client_secrets, GET /v1/realtime   OpenAI Realtime (GA) over WebSocket;
+//                                  POST /token mints an ek_ for a page (realtime.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
 // Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
 // ws.mjs + listen-audio.mjs (the WebSocket endpoints). Dependencies: node: builtins and `ws`
@@ -28,6 +30,7 @@ import { transcriptions } from './routes/transcriptions.mjs';
 import { elevenLabsStream } from './routes/elevenlabs.mjs';
 import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
+import { createRealtimeUpgradeHandler, mintSecret } from './realtime.mjs';
 
 export { maskSecret } from './http.mjs';
 export { demoBrain } from './brain.mjs';
@@ -101,7 +104,7 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {number} [listenIdleMs] Initial config: a listen socket with neither audio nor KeepAlive for this long is closed 1011 NET-0001 (default 10000).
  */
 
-const ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
+const ROUTES = new Set(['/v1/realtime/client_secrets', '/token', '/v1/chat/completions', '/v1/messages', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
 
 /**
  * Creates the request handler. Mount it anywhere (routes are relative to the mount point);
@@ -113,6 +116,8 @@ export function createProviderHandler(options = {}) {
     llm: /** @type {LlmEntry[]} */ ([]), tts: /** @type {TtsEntry[]} */ ([]), stt: /** @type {SttEntry[]} */ ([]),
     listen: /** @type {ListenEntry[]} */ ([]),
     ttsSocket: /** @type {TtsSocketEntry[]} */ ([]),
+    realtime: /** @type {object[]} */ ([]),
+    secrets: new Map(),
     usedTokens: new Set(),
     log: /** @type {LogEntry[]} */ ([]),
     config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
@@ -145,7 +150,7 @@ export function createProviderHandler(options = {}) {
    */
   function handler(req, res, next) {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
-    const ours = ROUTES.has(path) || path.startsWith('/v1/') || path.startsWith('/__control/');
+    const ours = ROUTES.has(path) || path === '/token' || path.startsWith('/v1/') || path.startsWith('/__control/');
     if (!ours && next) return next();
     // Anthropic answers CORS only to requests that opt in (protocols.md §0.3, §10.3).
     const optIn = path !== '/v1/messages' || /anthropic-dangerous-direct-browser-access/i.test(String(req.headers['access-control-request-headers'] ?? ''))
@@ -161,6 +166,9 @@ export function createProviderHandler(options = {}) {
     if (path === '/v1/models' && req.method === 'GET') work = Promise.resolve(ctx.json(200, { object: 'list', data: [{ id: 'earshot-demo', object: 'model', created: 0, owned_by: 'earshot' }] }));
     else if (!ROUTES.has(path) && !elevenHttp) work = Promise.resolve(ctx.json(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (req.method !== 'POST') work = Promise.resolve(ctx.json(405, openAiError(`Invalid method for URL (${req.method} ${path})`, 'invalid_request_error')));
+    else if (path === '/v1/realtime/client_secrets') work = readJson(req).then((b) => authorized(ctx) && ctx.json(200, mintSecret(state, b)));
+    // The example app endpoint: the app server holds the key, the page gets an ek_ only.
+    else if (path === '/token') work = readJson(req).then((b) => ctx.json(200, mintSecret(state, { session: { type: 'realtime', model: b?.model ?? 'gpt-realtime' } })));
     else if (path === '/v1/chat/completions') work = chatCompletions(ctx, env);
     else if (path === '/v1/messages') work = messages(ctx, env);
     else if (path === '/v1/audio/speech') work = speech(ctx, env);
@@ -174,9 +182,20 @@ export function createProviderHandler(options = {}) {
   // WebSocket upgrades (paths relative to the mount point); false when not ours.
   const listen = createUpgradeHandler(env);
   const speak = createTtsUpgradeHandler(env);
-  const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head);
-  const closeAll = () => { listen.closeAll(); speak.closeAll(); };
+  const realtime = createRealtimeUpgradeHandler(env);
+  const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head) || realtime.upgrade(req, socket, head);
+  const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); };
   return Object.assign(handler, control, { upgrade, closeSockets: closeAll });
+}
+
+/** The JSON body of a request ({} when empty or not JSON). */
+function readJson(req) {
+  return new Promise((resolve) => {
+    const parts = [];
+    req.on('data', (d) => parts.push(d));
+    req.on('end', () => { try { resolve(JSON.parse(Buffer.concat(parts).toString() || '{}')); } catch { resolve({}); } });
+    req.on('error', () => resolve({}));
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
+import { realtimeModel, type RealtimeConductor } from './realtime-hook';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -61,6 +62,9 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   #input: UserInput | null = null;
   #wake: WakeUpTimer | null = null;
   #reply: UtteranceHandle | null = null;
+  /** With a realtime model as the LLM: it runs the conversation (no UserInput, no Turns). */
+  #rt: RealtimeConductor | null = null;
+  #rtAbort = new AbortController();
   readonly #life = new Lifecycle();
   readonly #turns: TurnQueue = new TurnQueue({
     make: (handle, prefetch, clock) => (this.#engine ? new Turn(turnDeps(this.#wiring, this.#engine, prefetch, clock), handle) : null),
@@ -99,7 +103,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
 
   /** The utterance being spoken or generated, if any. */
   get currentUtterance(): UtteranceHandle | null {
-    return this.#turns.current?.handle ?? null;
+    return this.#rt?.current ?? this.#turns.current?.handle ?? null;
   }
 
   /** The audio engine (after `start()`): mixer, mic, output device, output tap. */
@@ -146,9 +150,10 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await engine.unlock();
     check();
     this.#ambience = new Ambience(engine.mixer, engine.context);
+    const realtime = realtimeModel(this.pipeline.llm);
     const vadOptions = this.pipeline.vad.options;
     const barge = new BargeInDetector(this.pipeline.interrupt, { positive: vadOptions.positiveSpeechThreshold, negative: vadOptions.negativeSpeechThreshold });
-    this.#input = new UserInput(this, engine, this.pipeline, barge, {
+    if (!realtime) this.#input = new UserInput(this, engine, this.pipeline, barge, {
       states: this.#states,
       currentTurn: () => this.#turns.current,
       onUtterance: (utterance, clock) => this.#userTurn(utterance, clock),
@@ -161,13 +166,20 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
     await this.pipeline.vad.start(engine);
     check();
+    if (realtime) {
+      const [session, hub, report] = [this as unknown as AgentSession, this, (e: unknown, s: AgentSessionEvents['error']['source']) => this.#report(e, s)];
+      const host = { session, agent: this.agent, audio: engine, vad: this.pipeline.vad, states: this.#states, hub, timeouts: this.pipeline.timeouts, ambience: this.#ambience, report, utterance: () => new UtteranceHandle(), userSpoke: () => this.#wake?.userSpoke(), busy: () => this.#wake?.pause(), idle: () => this.#armWakeUp() };
+      const rt = (this.#rt = await realtime.startRealtime(host, (this.#rtAbort = new AbortController()).signal));
+      if (!this.#engine) void rt.close(); // close() tore down while it connected
+      check();
+    }
     if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
     if (this.#options.backgroundAudio) await this.playBackgroundAudio(this.#options.backgroundAudio);
     check();
     this.#life.markReady();
     await this.agent.onEnter();
     check();
-    this.#input.accepting = true;
+    if (this.#input) this.#input.accepting = true;
     this.#states.apply('started');
     this.#armWakeUp();
   }
@@ -187,6 +199,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
 
   /** `deferred`: requested before start; it follows what plays instead of replacing it. */
   #say(handle: UtteranceHandle, message: string, options: { audio?: AudioSource; addToChatContext?: boolean }, deferred: boolean): void {
+    if (this.#rt) return this.#rt.say(handle, message);
     const addToChat = options.addToChatContext ?? true;
     const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
     const current = this.#turns.current;
@@ -215,10 +228,12 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const hold = options.waitForPlayback ?? true;
     this.#life.whenReady(
       () =>
-        this.#schedule(handle, async (turn) => {
-          if (hold) this.#input?.hold(handle);
-          return turn.generate(instructions);
-        }),
+        this.#rt
+          ? this.#rt.reply(handle, instructions)
+          : this.#schedule(handle, async (turn) => {
+              if (hold) this.#input?.hold(handle);
+              return turn.generate(instructions);
+            }),
       () => handle.interrupt({ force: true }),
     );
     return handle;
@@ -233,6 +248,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     if (this.#life.closing || !text.trim()) return done(handle);
     const early = !this.#life.ready;
     this.#life.whenReady(() => {
+      if (this.#rt) return this.#rt.sendText(handle, text.trim());
       const current = this.#turns.current;
       if (!early && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
       this.#schedule(handle, async (turn) => {
@@ -249,6 +265,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * abort). A non-interruptible one needs `force`. Finished utterances are left alone.
    */
   interrupt(options: { force?: boolean } = {}): void {
+    const spoken = this.#rt?.current;
+    if (spoken && !spoken.done && (spoken.interruptible || options.force)) this.#rt!.interrupt('interrupt');
     const turn = this.#turns.current;
     if (!turn || turn.handle.done) return;
     if (!turn.handle.interruptible && !options.force) return;
@@ -319,6 +337,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   /** Stops the running turn and drops the queued ones (their handles end interrupted). */
   #cancelTurns(): void {
     this.#turns.dropQueued();
+    this.#rt?.interrupt('close');
     const turn = this.#turns.current;
     if (turn) this.#interruptTurn(turn, 'close');
   }
@@ -332,6 +351,9 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#ambience = null;
     this.#input?.dispose();
     this.#input = null;
+    this.#rtAbort.abort();
+    await this.#rt?.close();
+    this.#rt = null;
     this.pipeline.vad.close();
     const engine = this.#engine;
     this.#engine = null;
@@ -379,7 +401,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   }
 
   #fireWakeUp(): void {
-    if (this.#turns.current || this.#states.user === 'speaking' || this.#life.closing) return;
+    if (this.#turns.current || this.#rt?.current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

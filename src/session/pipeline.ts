@@ -6,6 +6,7 @@ import { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from '../turn/barge-in
 import { validateEouConfig } from '../turn/eou-policy';
 import type { TurnDetector } from '../turn/turn-detector';
 import type { SessionVAD } from './session-audio';
+import { realtimeModel, type RealtimeModel } from './realtime-hook';
 
 /** End-of-utterance settings (the seed's `EOUConfig`). */
 export interface EOUConfig {
@@ -68,11 +69,23 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { sttMs: 15_000, llmFirstTokenMs: 15_000, llmStallMs: 10_000, ttsFirstByteMs: 10_000, ttsStallMs: 10_000, toolMs: 30_000 };
 
-export interface PipelineOptions {
-  /** Batch (`OpenAISTT`: one request per utterance) or streaming (`DeepgramSTT`, `DeepgramFluxSTT`). */
-  stt: STT | StreamingSTT;
-  llm: LLM;
-  tts: TTS;
+/**
+ * A cascade (`stt`, `llm`, `tts`), or a realtime speech-to-speech model as `llm` alone
+ * (e.g. `OpenAIRealtime` from `earshot/realtime`): it hears and speaks itself.
+ */
+export type PipelineOptions = PipelineSettings &
+  (
+    | {
+        /** Batch (`OpenAISTT`: one request per utterance) or streaming (`DeepgramSTT`, `DeepgramFluxSTT`). */
+        stt: STT | StreamingSTT;
+        llm: LLM;
+        tts: TTS;
+      }
+    | { llm: RealtimeModel; stt?: undefined; tts?: undefined }
+  );
+
+/** What every pipeline takes besides its models. */
+export interface PipelineSettings {
   /** Default: a `SileroVAD` with its defaults (any {@link SessionVAD} works, e.g. a test's stand-in). */
   vad?: SessionVAD;
   eou?: Partial<EOUConfig>;
@@ -100,7 +113,7 @@ export interface PipelineOptions {
 
 /**
  * The stages of the conversation, as in the Python framework: give it STT, LLM and TTS
- * for a cascade. (A realtime speech-to-speech model is a later addition.)
+ * for a cascade, or a realtime speech-to-speech model as `llm` alone.
  */
 export class Pipeline {
   readonly stt: STT | StreamingSTT;
@@ -126,7 +139,11 @@ export class Pipeline {
   }
 
   constructor(options: PipelineOptions) {
-    const { stt, llm, tts } = options;
+    const { llm } = options;
+    // A realtime model hears and speaks itself: the cascade's STT and TTS stand aside.
+    const realtime = llm && realtimeModel(llm);
+    const stt = options.stt ?? (realtime ? unused('stt') : undefined);
+    const tts = options.tts ?? (realtime ? unused('tts') : undefined);
     if (!stt || !llm || !tts) {
       const missing = [!stt && 'stt', !llm && 'llm', !tts && 'tts'].filter(Boolean).join(', ');
       throw new ConfigError(`Pipeline: a cascade needs stt, llm and tts (missing: ${missing})`);
@@ -162,4 +179,12 @@ export class Pipeline {
     this.preemptiveGeneration = options.preemptiveGeneration ?? true;
     if (!(this.ttsLeadSec > 0)) throw new ConfigError('ttsLeadSec must be a positive number of seconds');
   }
+}
+
+/** A stage a realtime pipeline does not have: using it is a ConfigError. */
+function unused(stage: 'stt' | 'tts'): STT & TTS {
+  const fail = (): never => {
+    throw new ConfigError(`Pipeline: a realtime model has no separate ${stage}`);
+  };
+  return { label: `none (${stage})`, sampleRate: 24000, transcribe: fail, synthesize: fail } as unknown as STT & TTS;
 }

@@ -1,0 +1,386 @@
+/**
+ * Runs an `AgentSession` on a realtime socket: the mic's frames go up (16 → 24 kHz pcm16),
+ * the model's audio plays on the session's mixer (`voice` bus: levels, ducking, recording and
+ * the output tap keep working), and the server's events become the session's states (through
+ * the state table), events, history and tool calls. Barge-in is the model's VAD: on its
+ * `speech_started` while the agent speaks, the voice stops at once and the item is truncated
+ * at what the mixer actually rendered.
+ */
+
+import type { UtteranceHandle } from '../../agent/utterance-handle';
+import type { MixerStream } from '../../audio/mixer';
+import { StreamResampler } from '../../audio/dsp/resampler';
+import { TurnClock } from '../../telemetry/turn-metrics';
+import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
+import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
+import type { RealtimeEvent, RealtimeSocket } from './realtime-socket';
+import { REALTIME_RATE } from './realtime-socket';
+import { isAbortError } from '../errors';
+
+/** One assistant audio item of a response, as played. */
+interface Voice {
+  itemId: string;
+  stream: MixerStream;
+  /** Samples received (24 kHz). */
+  received: number;
+  transcript: string;
+}
+
+/** The utterance in progress: one or more responses (a tool round continues it). */
+interface Speaking {
+  handle: UtteranceHandle;
+  responseId: string | null;
+  /** The `event_id` of our last response.create: an error event naming it refuses the response. */
+  requestId: string | null;
+  voices: Voice[];
+  calls: ToolCall[];
+  audible: boolean;
+  clock: TurnClock | null;
+  /** Rounds with tools so far. */
+  steps: number;
+}
+
+/** Tool rounds per utterance before the model is asked to answer without tools. */
+const MAX_TOOL_STEPS = 8;
+
+/** Instructions for `say()`: the GA API cannot speak given text in the model's voice any other way. */
+export function verbatim(text: string): string {
+  return `Say exactly the following text, word for word, and nothing else. Do not answer it or add to it.\n\n${text}`;
+}
+
+export class RealtimeSessionConductor implements RealtimeConductor {
+  readonly #host: RealtimeHost;
+  readonly #socket: RealtimeSocket;
+  readonly #serverCancels: boolean;
+  readonly #transcribes: boolean;
+  readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
+  readonly #offAudio: () => void;
+  /** Responses whose events are ignored (interrupted ones). */
+  readonly #dropped = new Set<string>();
+  /**
+   * Requests (`event_id`s) of interrupted utterances whose response was not created yet: the
+   * server creates responses in request order, so the next `response.created` is theirs.
+   */
+  readonly #orphans = new Set<string>();
+  /** Requests waiting for the current utterance to end (the API allows one response at a time). */
+  readonly #queue: (() => void)[] = [];
+  /** User items: server item id → history id. */
+  readonly #userItems = new Map<string, string>();
+  #current: Speaking | null = null;
+  #clock: TurnClock | null = null;
+  #userStart = 0;
+  #closed = false;
+  /** The socket failed: nothing more can be said. */
+  #broken = false;
+  #requests = 0;
+  /** The server has a response in progress (created, not done). */
+  #serverActive = false;
+  /** `event_id`s of creates sent and not yet answered (created or refused), oldest first. */
+  readonly #creating = new Set<string>();
+  #held: (() => void) | null = null;
+  readonly #loop: Promise<void>;
+
+  /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
+  constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean; transcribes: boolean }) {
+    this.#host = host;
+    this.#socket = socket;
+    this.#serverCancels = options.serverCancels;
+    this.#transcribes = options.transcribes;
+    host.vad.tapAudio(true);
+    this.#offAudio = host.vad.on('vad_audio', (e) => this.#socket.appendAudio(this.#resampler.process(e.samples)));
+    this.#loop = this.#run();
+  }
+
+  get current(): UtteranceHandle | null {
+    return this.#current?.handle ?? null;
+  }
+
+  say(handle: UtteranceHandle, text: string): void {
+    this.#request(handle, true, { instructions: verbatim(text), tool_choice: 'none' });
+  }
+
+  reply(handle: UtteranceHandle, instructions: string): void {
+    const base = this.#host.agent.instructions;
+    this.#request(handle, false, { instructions: base ? `${base}\n\n${instructions}` : instructions });
+  }
+
+  sendText(handle: UtteranceHandle, text: string): void {
+    const cur = this.#current;
+    if (cur && cur.handle.interruptible) this.interrupt('interrupt');
+    this.#host.agent.chatContext.addMessage('user', text);
+    this.#host.hub.emit('user_transcript', { text, final: true });
+    this.#socket.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+    this.#request(handle, false, {});
+  }
+
+  /** Starts a response for `handle` now, or after the current utterance (not interruptible, or `replace` false). */
+  #request(handle: UtteranceHandle, replace: boolean, response: Record<string, unknown>): void {
+    const go = () => {
+      if (handle.done || this.#closed || this.#broken) return void handle.markDone();
+      this.#current = { handle, responseId: null, requestId: null, voices: [], calls: [], audible: false, clock: null, steps: 0 };
+      this.#host.states.apply('generating');
+      this.#host.busy();
+      this.#create(this.#current, response);
+    };
+    const cur = this.#current;
+    if (cur && replace && cur.handle.interruptible) this.interrupt('say');
+    if (this.#current) this.#queue.push(go);
+    else go();
+  }
+
+  interrupt(reason: 'interrupt' | 'say' | 'close' | 'barge_in'): void {
+    const sp = this.#current;
+    if (!sp) return;
+    this.#current = null;
+    if (sp.responseId && sp.responseId !== 'done') this.#dropped.add(sp.responseId);
+    else if (sp.responseId === null && sp.requestId && this.#creating.has(sp.requestId)) this.#orphans.add(sp.requestId);
+    // The server's VAD cancels a response it hears the user over; anything else we cancel (a
+    // response not created yet is cancelled by id once it is: a cancel now would find none).
+    if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
+    for (const v of sp.voices) v.stream.stop();
+    this.#host.ambience?.stopThinking(true);
+    sp.handle.interrupt({ force: true });
+    const rate = this.#host.audio.mixer.contextRate;
+    void Promise.all(sp.voices.map((v) => v.stream.ended)).then((ends) => {
+      let heard = '';
+      sp.voices.forEach((v, i) => {
+        // What the mixer rendered of this item is what the user heard: the model forgets the rest.
+        const ms = Math.floor((ends[i]!.renderedSamples / rate) * 1000);
+        this.#socket.send({ type: 'conversation.item.truncate', item_id: v.itemId, content_index: 0, audio_end_ms: ms });
+        const text = cut(v.transcript, (ends[i]!.renderedSamples / rate) / (v.received / REALTIME_RATE));
+        if (text) this.#host.agent.chatContext.addMessage('assistant', text, { interrupted: true });
+        heard = [heard, text].filter(Boolean).join(' ');
+      });
+      this.#host.hub.emit('agent_transcript', { text: heard, final: true, interrupted: true });
+      this.#host.hub.emit('turn_interrupted', { reason, heardText: heard });
+    });
+    this.#host.states.apply('turn_ended');
+    if (reason !== 'say' && reason !== 'close') this.#next();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.interrupt('close');
+    for (const run of this.#queue.splice(0)) run();
+    this.#offAudio();
+    this.#host.vad.tapAudio(false);
+    this.#socket.close();
+    await this.#loop;
+  }
+
+  /**
+   * Asks for a response for `sp`. The server allows one response at a time and refuses a
+   * create while one is active (or a cancelled one is still winding down), so a create waits
+   * until the server is free; one whose utterance ended meanwhile is never sent.
+   */
+  #create(sp: Speaking, response: Record<string, unknown>): void {
+    sp.requestId = null;
+    this.#held = () => {
+      if (this.#current !== sp || sp.handle.done) return;
+      sp.requestId = `evt_earshot_${++this.#requests}`;
+      this.#creating.add(sp.requestId);
+      this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
+    };
+    this.#flush();
+  }
+
+  /** Sends the waiting create once no response is active or on its way. */
+  #flush(): void {
+    if (this.#serverActive || this.#creating.size > 0 || !this.#held) return;
+    const send = this.#held;
+    this.#held = null;
+    send();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for await (const e of this.#socket) this.#event(e);
+    } catch (error) {
+      if (!this.#closed && !isAbortError(error)) this.#host.report(error, 'llm');
+      // No reconnect: a new socket would not have the conversation. What waits ends at once.
+      this.#broken = true;
+      if (!this.#closed) this.interrupt('close');
+      for (const run of this.#queue.splice(0)) run();
+    }
+  }
+
+  #event(e: RealtimeEvent): void {
+    const h = this.#host;
+    switch (e.type) {
+      case 'speech_started': {
+        this.#userStart = e.audioStartMs;
+        h.userSpoke();
+        h.hub.emit('user_speech_started', { at: e.audioStartMs / 1000 });
+        h.states.apply('user_speech');
+        if (this.#current?.handle.interruptible) this.interrupt('barge_in');
+        return;
+      }
+      case 'speech_stopped':
+        h.hub.emit('user_speech_ended', { at: e.audioEndMs / 1000, durationSec: (e.audioEndMs - this.#userStart) / 1000 });
+        h.states.apply('user_stopped');
+        h.states.apply('end_of_turn');
+        this.#clock = Object.assign(new TurnClock(), { speechEnd: performance.now(), endpoint: performance.now() });
+        h.ambience?.startThinking(h.agent.thinkingAudio);
+        return;
+      case 'committed':
+        if (!this.#transcribes) return; // no words will come: the history has no user message to hold
+        // Holds the user's place in the history until the transcript comes (often after the answer began).
+        this.#userItems.set(e.itemId, h.agent.chatContext.addMessage('user', '').id);
+        return;
+      case 'user_transcript': {
+        const id = this.#userItems.get(e.itemId);
+        if (id) h.agent.chatContext.updateMessage(id, { content: e.text });
+        else h.agent.chatContext.addMessage('user', e.text);
+        h.hub.emit('user_transcript', { text: e.text, final: true });
+        return;
+      }
+      case 'response_started': {
+        this.#serverActive = true;
+        // Responses are created in request order: this one answers the oldest create.
+        const oldest = this.#creating.values().next();
+        if (!oldest.done) this.#creating.delete(oldest.value);
+        const orphan = this.#orphans.values().next();
+        if (!orphan.done) {
+          this.#orphans.delete(orphan.value);
+          this.#dropped.add(e.responseId);
+          this.#socket.send({ type: 'response.cancel', response_id: e.responseId });
+          return;
+        }
+        if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
+        else if (!this.#current) {
+          // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
+          this.#current = { handle: h.utterance(), responseId: e.responseId, requestId: null, voices: [], calls: [], audible: false, clock: this.#clock, steps: 0 };
+          h.states.apply('generating');
+          h.busy();
+        } else this.#dropped.add(e.responseId); // another response while ours runs: not ours to play
+        return;
+      }
+      case 'audio':
+        return this.#audio(e.responseId, e.itemId, e.samples);
+      case 'transcript_delta': {
+        const v = this.#voice(e.responseId, e.itemId);
+        if (!v) return;
+        v.transcript += e.delta;
+        h.hub.emit('agent_transcript', { text: e.delta, final: false, interrupted: false });
+        return;
+      }
+      case 'transcript_done': {
+        const v = this.#voice(e.responseId, e.itemId);
+        if (v) v.transcript = e.text;
+        return;
+      }
+      case 'function_call':
+        if (this.#mine(e.responseId)) this.#current!.calls.push({ callId: e.callId, name: e.name, arguments: e.arguments });
+        return;
+      case 'response_done':
+        this.#serverActive = false;
+        queueMicrotask(() => this.#flush());
+        if (this.#mine(e.responseId)) void this.#finish(this.#current!, e.status);
+        return;
+      case 'error':
+        // A cancel that crossed the response's end is no failure.
+        if (e.error.message.includes('response_cancel_not_active')) return;
+        if (e.eventId && this.#creating.delete(e.eventId)) queueMicrotask(() => this.#flush()); // a refused create
+        if (e.eventId && this.#orphans.delete(e.eventId)) return; // a refused request nobody waits for
+        h.report(e.error, 'llm');
+        // A refused response.create (rate limit, bad request) leaves the utterance with nothing coming.
+        if (this.#current && this.#current.responseId === null && (!e.eventId || e.eventId === this.#current.requestId)) this.#end(this.#current);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #mine(responseId: string): boolean {
+    return !!this.#current && this.#current.responseId === responseId && !this.#dropped.has(responseId);
+  }
+
+  #voice(responseId: string, itemId: string): Voice | undefined {
+    return this.#mine(responseId) ? this.#current!.voices.find((v) => v.itemId === itemId) : undefined;
+  }
+
+  #audio(responseId: string, itemId: string, samples: Float32Array): void {
+    if (!this.#mine(responseId)) return;
+    const sp = this.#current!;
+    let v = sp.voices.find((x) => x.itemId === itemId);
+    if (!v) {
+      v = { itemId, stream: this.#host.audio.mixer.createStream(REALTIME_RATE, 'voice'), received: 0, transcript: '' };
+      sp.voices.push(v);
+      sp.clock?.mark('llmFirstToken');
+      void v.stream.started.then((frame) => frame >= 0 && this.#audible(sp));
+    }
+    v.received += samples.length;
+    v.stream.push(samples);
+  }
+
+  #audible(sp: Speaking): void {
+    if (sp.audible || this.#current !== sp) return;
+    sp.audible = true;
+    sp.clock?.mark('audible');
+    this.#host.states.apply('agent_audio');
+    this.#host.ambience?.stopThinking();
+  }
+
+  /** The server finished a response: play it out, then run its tools (and continue) or end. */
+  async #finish(sp: Speaking, status: string): Promise<void> {
+    sp.responseId = 'done';
+    for (const v of sp.voices) v.stream.end();
+    await Promise.all(sp.voices.map((v) => v.stream.ended));
+    if (this.#current !== sp) return; // interrupted while it played
+    const chat = this.#host.agent.chatContext;
+    for (const v of sp.voices) if (v.transcript) chat.addMessage('assistant', v.transcript);
+    const heard = sp.voices.map((v) => v.transcript).filter(Boolean).join(' ');
+    if (heard) this.#host.hub.emit('agent_transcript', { text: heard, final: true, interrupted: false });
+    sp.voices = [];
+    if (sp.calls.length && status === 'completed') return this.#tools(sp);
+    this.#end(sp);
+  }
+
+  async #tools(sp: Speaking): Promise<void> {
+    const h = this.#host;
+    const calls = sp.calls.splice(0);
+    for (const c of calls) h.agent.chatContext.addFunctionCall(c.callId, c.name, c.arguments);
+    const results = await runToolCalls(calls, toolMap(h.agent.tools), {
+      signal: sp.handle.signal,
+      session: h.session,
+      timeoutMs: h.timeouts.toolMs || undefined,
+      onStart: (c) => h.hub.emit('tool_call_started', { callId: c.callId, name: c.name, arguments: c.arguments }),
+      onEnd: (c, result) => h.hub.emit('tool_call_finished', { callId: c.callId, name: c.name, result }),
+      onTimeout: (_c, error) => h.report(error, 'tool'),
+    });
+    for (const r of results) {
+      h.agent.chatContext.addFunctionOutput(r.callId, r.name, r.output, r.isError);
+      this.#socket.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: r.callId, output: r.output } });
+    }
+    if (this.#current !== sp || sp.handle.done) return;
+    sp.responseId = null;
+    sp.steps++;
+    this.#create(sp, sp.steps >= MAX_TOOL_STEPS ? { tool_choice: 'none' } : {});
+  }
+
+  #end(sp: Speaking): void {
+    if (this.#current !== sp) return;
+    this.#current = null;
+    const m = sp.clock?.metrics();
+    if (m) this.#host.hub.emit('metrics_collected', { turn: m });
+    this.#host.ambience?.stopThinking();
+    sp.handle.markDone();
+    this.#host.states.apply('turn_ended');
+    this.#next();
+  }
+
+  #next(): void {
+    const run = this.#queue.shift();
+    if (run) run();
+    else if (!this.#current) this.#host.idle();
+  }
+}
+
+/** The first `fraction` of `text`, cut at a word boundary (the transcript has no word times). */
+export function cut(text: string, fraction: number): string {
+  if (!(fraction < 1)) return text.trim();
+  if (!(fraction > 0)) return '';
+  const words = text.trim().split(/\s+/);
+  return words.slice(0, Math.round(words.length * fraction)).join(' ');
+}
