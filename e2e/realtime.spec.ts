@@ -2,7 +2,7 @@
 // /local-ai), its ek_ secret from the example token endpoint (/token). The fake mic's speech
 // goes up through the capture graph and the VAD's tap; the stand-in's server VAD hears it, and
 // the model's voice comes back through Earshot's mixer (checked in the tapped output).
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { control, events, sessionPages, waitForEvents } from './support/agent-run';
 
 const pages = sessionPages();
