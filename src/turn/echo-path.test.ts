@@ -47,6 +47,8 @@ interface Outcome {
   actions: { t: number; action: BargeInAction }[];
   confirmedAt: number | null;
   userAt: number;
+  /** Speech frames (as the VAD saw them) the gate gave to the user. */
+  userFrames: number;
 }
 
 function simulate(c: Cell, seed = 1): Outcome {
@@ -67,19 +69,24 @@ function simulate(c: Cell, seed = 1): Outcome {
   const mic = Float32Array.from({ length: agent.length }, (_, i) => micAt(i));
   const actions: Outcome['actions'] = [];
   let confirmedAt: number | null = null;
+  let userFrames = 0;
   let nextReport = 0.033;
   for (let end = 0.032; end <= total; end += 0.032) {
-    // Reports the mixer posted up to this frame's end (they arrive before the frame's verdict).
-    while (nextReport <= end) {
+    // Reports the mixer posted up to 5 ms after this frame's end: they arrive before the
+    // frame's verdict, which waits for the VAD worker to run the frame.
+    while (nextReport <= end + 0.005) {
       path.pushOutput(nextReport, rmsOver(agent, nextReport - 0.033, nextReport));
       nextReport += 0.033;
     }
     const micRms = rmsOver(mic, end - 0.032, end);
     // The VAD hears any voice, the agent's echo too, and holds on over short gaps (about
-    // 100 ms, as Silero's state does).
-    const speech = rmsOver(mic, end - 0.128, end) > db(-45);
+    // 100 ms, as Silero's state does). Silero hears a −35 dBFS voice's quiet syllables
+    // (it barely depends on level): 20 dB over the noise, not the −45 dBFS once used here,
+    // which dropped them and failed the quietest user for the VAD's sake, not the gate's.
+    const speech = rmsOver(mic, end - 0.128, end) > db(-50);
     const probability = speech ? 0.9 : 0.05;
     const verdict = path.frame(end, micRms, probability < 0.35);
+    if (speech && verdict.user) userFrames++;
     const action = barge.update({ at: end, probability, agentActive: true, interruptible: true, user: verdict.user });
     if (action) actions.push({ t: end, action });
     if (action === 'confirm') {
@@ -87,7 +94,7 @@ function simulate(c: Cell, seed = 1): Outcome {
       break;
     }
   }
-  return { actions, confirmedAt, userAt };
+  return { actions, confirmedAt, userAt, userFrames };
 }
 
 const USER = [-35, -25, -15];
@@ -95,14 +102,16 @@ const AGENT = [-25, -15, -8];
 const ECHO = [null, -30, -15];
 const DELAY = [20, 80, 150];
 /**
- * Cells the gate must hear: the user within 5 dB of the agent's output level (the prior,
- * 0.3 × the loudest output of the last 400 ms, is a floor for now) and 6 dB or more over
- * the echo (levels alone cannot tell them apart below that).
+ * Cells the gate must hear in time: with no echo at all, every user, however loud the
+ * agent (headphones: a −35 dBFS user under an agent at −8 dBFS); with echo, a user 12 dB
+ * or more over it. Closer than that, levels alone cannot tell them apart frame by frame
+ * (both swing ±6 dB by syllable and the gate's margin is 6 dB): such a user is heard on
+ * fewer frames and confirmed later or not at all, and is left to the browser's AEC.
  */
-const separable = (u: number, a: number, e: number | null) => u - a >= -5 && (e === null || u - (a + e) >= 6);
+const separable = (u: number, a: number, e: number | null) => e === null || u - (a + e) >= 12;
 
 describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
-  it('confirms every separable interruption within minInterruptionMs + 64 ms, and echo alone never', () => {
+  it('confirms every separable interruption within minInterruptionMs + 64 ms; echo alone gets no frame', () => {
     const limit = (DEFAULT_INTERRUPT_CONFIG.minInterruptionMs + 64) / 1000;
     const misses: string[] = [];
     const phantoms: string[] = [];
@@ -110,17 +119,20 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     for (const a of AGENT) for (const e of ECHO) for (const d of DELAY) {
       for (const seed of [1, 2, 3, 4, 5]) {
         const quiet = simulate({ userDb: null, agentDb: a, echoDb: e, delayMs: d }, seed);
-        if (quiet.confirmedAt !== null) phantoms.push(`agent ${a} echo ${e} delay ${d} seed ${seed}: confirmed at ${quiet.confirmedAt.toFixed(3)}`);
+        // Not one frame: a few stray ones would duck the agent, and three make a phantom turn.
+        if (quiet.userFrames > 0) phantoms.push(`agent ${a} echo ${e} delay ${d} seed ${seed}: ${quiet.userFrames} user frames${quiet.confirmedAt === null ? '' : `, confirmed at ${quiet.confirmedAt.toFixed(3)}`}`);
       }
       for (const u of USER) {
         if (!separable(u, a, e)) continue;
         checked++;
-        const r = simulate({ userDb: u, agentDb: a, echoDb: e, delayMs: d });
-        const lag = r.confirmedAt === null ? Infinity : r.confirmedAt - r.userAt;
-        if (!(lag <= limit && lag >= 0)) misses.push(`user ${u} agent ${a} echo ${e} delay ${d}: ${lag === Infinity ? 'never' : `${(lag * 1000).toFixed(0)} ms`}`);
+        for (const seed of [1, 2, 3, 4]) {
+          const r = simulate({ userDb: u, agentDb: a, echoDb: e, delayMs: d }, seed);
+          const lag = r.confirmedAt === null ? Infinity : r.confirmedAt - r.userAt;
+          if (!(lag <= limit && lag >= 0)) misses.push(`user ${u} agent ${a} echo ${e} delay ${d} seed ${seed}: ${lag === Infinity ? 'never' : `${(lag * 1000).toFixed(0)} ms`}`);
+        }
       }
     }
-    expect(checked).toBe(27);
+    expect(checked).toBe(57);
     expect(phantoms).toEqual([]);
     expect(misses).toEqual([]);
   });
@@ -146,6 +158,89 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     path.reset();
     expect(path.estimate).toBeNull();
     expect(path.outputAudible(4)).toBe(false);
+  });
+
+  it('puts a short (20 ms) echo within 8 ms and its gain within 1.5 dB', () => {
+    // The old solver (least variance of the log ratio) put it at 0 ms, 3 dB high.
+    for (const seed of [1, 2, 3]) {
+      const path = new EchoPath({ priorGain: 0.3 });
+      const agent = envelope(4, db(-15), seed);
+      for (let end = 0.032, next = 0.033; end <= 4; end += 0.032) {
+        while (next <= end + 0.005) {
+          path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+          next += 0.033;
+        }
+        const t0 = end - 0.032 - 0.02;
+        path.frame(end, Math.hypot(db(-15) * rmsOver(agent, t0, t0 + 0.032), db(-70)), true);
+      }
+      const est = path.estimate!;
+      expect(Math.abs(est.delaySec - 0.02)).toBeLessThanOrEqual(0.008 + 1e-9);
+      expect(Math.abs(20 * Math.log10(est.gain) + 15)).toBeLessThan(1.5);
+    }
+  });
+
+  it('is trusted after ≈ 1.5 s of echo: then a quiet user under a loud agent with no echo is heard', () => {
+    const path = new EchoPath({ priorGain: 0.3 });
+    const agent = envelope(4, db(-8), 11);
+    const user = db(-35);
+    let end = 0.032;
+    let next = 0.033;
+    const step = (mic: (end: number) => number, until: number): boolean[] => {
+      const verdicts: boolean[] = [];
+      for (; end <= until; end += 0.032) {
+        while (next <= end + 0.005) {
+          path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+          next += 0.033;
+        }
+        verdicts.push(path.frame(end, mic(end), true).user);
+      }
+      return verdicts;
+    };
+    // Headphones: the mic holds only its noise while the agent speaks.
+    step(() => db(-70), 1.0);
+    expect(path.trusted).toBe(false);
+    // Untrusted, the prior rules: −35 dBFS is far under 0.3 × an agent at −8 dBFS.
+    expect(path.judge(end, user).user).toBe(false);
+    step(() => db(-70), 2.0);
+    expect(path.trusted).toBe(true);
+    expect(path.judge(end - 0.032, user).user).toBe(true);
+    // Another device: back to the prior until learned again.
+    path.reset();
+    expect(path.trusted).toBe(false);
+  });
+
+  it('a frame the VAD still calls speech after the echo stopped (the mic at its noise) is not the user\'s', () => {
+    // Seen in Chromium: Silero holds its probability for a frame or two after the agent's
+    // echo ends, over digital silence; a gate that gave "nothing explained, nothing there"
+    // to the user made stray user frames, and three made an echo-only run a phantom turn.
+    const path = new EchoPath({ priorGain: 0.3 });
+    const agent = envelope(3, db(-12), 5);
+    const echo = (end: number) => db(-14) * rmsOver(agent, end - 0.032 - 0.08, end - 0.08);
+    let next = 0.033;
+    for (let end = 0.032; end <= 3; end += 0.032) {
+      while (next <= end + 0.005) {
+        path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+        next += 0.033;
+      }
+      path.frame(end, echo(end), true);
+    }
+    expect(path.trusted).toBe(true);
+    // The agent stops: silent reports, and for 300 ms (while the output of the last 400 ms
+    // could still echo) frames of digital silence the VAD calls speech.
+    const verdicts: boolean[] = [];
+    let last = 0;
+    for (let end = 3.008; end <= 3.3; end += 0.032) {
+      last = end;
+      while (next <= end + 0.005) {
+        path.pushOutput(next, 0);
+        next += 0.033;
+      }
+      verdicts.push(path.frame(end, 0, false).user);
+    }
+    expect(verdicts.length).toBeGreaterThan(8);
+    expect(verdicts.filter(Boolean)).toEqual([]);
+    // A voice in the same frames is the user's.
+    expect(path.judge(last, db(-40)).user).toBe(true);
   });
 
   it('a user who starts before the path is learned is judged against the prior', () => {
