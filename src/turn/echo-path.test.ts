@@ -51,7 +51,7 @@ interface Outcome {
   userFrames: number;
 }
 
-function simulate(c: Cell, seed = 1): Outcome {
+function simulate(c: Cell, seed = 1, hold = true): Outcome {
   const total = 6;
   const userAt = c.userAt ?? 3;
   const agent = envelope(total, db(c.agentDb), seed);
@@ -70,14 +70,12 @@ function simulate(c: Cell, seed = 1): Outcome {
   const actions: Outcome['actions'] = [];
   let confirmedAt: number | null = null;
   let userFrames = 0;
+  // The mixer reports from the engine's start, silence before the agent speaks.
+  path.pushOutput(0, 0);
   let nextReport = 0.033;
-  for (let end = 0.032; end <= total; end += 0.032) {
-    // Reports the mixer posted up to 5 ms after this frame's end: they arrive before the
-    // frame's verdict, which waits for the VAD worker to run the frame.
-    while (nextReport <= end + 0.005) {
-      path.pushOutput(nextReport, rmsOver(agent, nextReport - 0.033, nextReport));
-      nextReport += 0.033;
-    }
+  // Frames wait for the output reports that cover them, as UserInput holds them (at most 4).
+  const held: number[] = [];
+  const judge = (end: number): boolean => {
     const micRms = rmsOver(mic, end - 0.032, end);
     // The VAD hears any voice, the agent's echo too, and holds on over short gaps (about
     // 100 ms, as Silero's state does). Silero hears a −35 dBFS voice's quiet syllables
@@ -89,10 +87,24 @@ function simulate(c: Cell, seed = 1): Outcome {
     if (speech && verdict.user) userFrames++;
     const action = barge.update({ at: end, probability, agentActive: true, interruptible: true, user: verdict.user });
     if (action) actions.push({ t: end, action });
-    if (action === 'confirm') {
-      confirmedAt = end;
-      break;
+    if (action === 'confirm') confirmedAt = end;
+    return action === 'confirm';
+  };
+  const drain = (): boolean => {
+    while (held.length > 0 && (held.length > 4 || !hold || path.ready(held[0]!))) if (judge(held.shift()!)) return true;
+    return false;
+  };
+  for (let end = 0.032; end <= total; end += 0.032) {
+    // Each report arrives when the mixer renders its last quantum; a frame ending at `end`
+    // reaches the gate right after (in Chromium the latest report then ended 10 ms before
+    // the frame, 26 ms at p95: here uniformly 0–33 ms before).
+    while (nextReport <= end) {
+      path.pushOutput(nextReport, rmsOver(agent, nextReport - 0.033, nextReport));
+      nextReport += 0.033;
+      if (drain()) return { actions, confirmedAt, userAt, userFrames };
     }
+    held.push(end);
+    if (drain()) break;
   }
   return { actions, confirmedAt, userAt, userFrames };
 }
@@ -262,6 +274,30 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     // Without the history the late frames would find no output and all go to the user;
     // with it, at most a stray frame (which ducks but cannot confirm) does.
     expect(verdicts.slice(20).filter(Boolean).length).toBeLessThanOrEqual(1);
+  });
+
+  it('is ready to judge a frame once the output reports cover it (less the learned delay)', () => {
+    const path = new EchoPath({ priorGain: 0.3 });
+    expect(path.ready(1)).toBe(true); // no reports at all (levels off): nothing to wait for
+    const agent = envelope(3, db(-12), 3);
+    let next = 0.033;
+    const report = (until: number) => {
+      for (; next <= until; next += 0.033) path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+    };
+    report(0.5);
+    // Untrusted: the prior needs the output up to the frame's end.
+    expect(path.ready(0.49)).toBe(true);
+    expect(path.ready(0.52)).toBe(false);
+    for (let end = 0.032; end <= 3; end += 0.032) {
+      report(end);
+      const t0 = end - 0.032 - 0.08;
+      path.frame(end, db(-14) * rmsOver(agent, t0, t0 + 0.032), true);
+    }
+    expect(path.trusted).toBe(true);
+    // An 80 ms echo: the last 64 ms of output (80 less the slack) cannot reach the frame.
+    const last = next - 0.033;
+    expect(path.ready(last + 0.06)).toBe(true);
+    expect(path.ready(last + 0.07)).toBe(false);
   });
 
   it('priorGain 0 turns the gate off', () => {

@@ -153,6 +153,24 @@ export class EchoPath {
     }
   }
 
+  /**
+   * True when the output reports have arrived that judging a mic frame ending at `t` needs:
+   * up to `t`, less the learned delay (less its slack) once the path is trusted. In Chromium
+   * a VAD frame reaches the main thread before the report of the output just rendered: the
+   * latest report ended 10 ms before the frame did (median; 26 ms at p95). Judged at once,
+   * the first syllable after a pause, echoing 20 ms later, found no output to explain it
+   * and went to the user (three such frames made an echo-only run a phantom turn). True
+   * when no report has come at all (levels off): there is nothing to wait for.
+   */
+  ready(t: number): boolean {
+    const last = this.#outT[this.#outT.length - 1];
+    if (last === undefined) return true;
+    const est = this.trusted ? this.#estimate : null;
+    // No echo heard: the output explains nothing, so its latest part cannot change a verdict.
+    if (est && this.#margin * est.gain < 0.01 * this.#prior) return true;
+    return last >= t - (est ? Math.max(0, est.delaySec - DELAY_SLACK) : 0) - 1e-6;
+  }
+
   /** True when the output was audible in the span that could echo into a frame ending at `t`. */
   outputAudible(t: number): boolean {
     return this.#loudest(t) >= OUTPUT_FLOOR;
