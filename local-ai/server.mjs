@@ -96,7 +96,7 @@ export function createProviderHandler(options = {}) {
     llm: /** @type {LlmEntry[]} */ ([]), tts: /** @type {TtsEntry[]} */ ([]), stt: /** @type {SttEntry[]} */ ([]),
     listen: /** @type {ListenEntry[]} */ ([]),
     log: /** @type {LogEntry[]} */ ([]),
-    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
+    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
   let state = fresh();
   const env = {
