@@ -25,6 +25,13 @@ const USER_FRAMES = 3;
  */
 const MAX_HELD_FRAMES = 4;
 
+/** A VAD frame as the echo gate and barge-in read it. */
+interface HeldFrame {
+  at: number;
+  probability: number;
+  rms: number;
+}
+
 interface UserInputDeps {
   states: SessionStates;
   currentTurn(): Turn | null;
@@ -76,7 +83,7 @@ export class UserInput {
   /** The current utterance began while the agent was speaking or about to. */
   #overAgent = false;
   /** VAD frames waiting for the output reports that cover them (see EchoPath.ready). */
-  #heldFrames: { at: number; probability: number; rms: number }[] = [];
+  #heldFrames: HeldFrame[] = [];
 
   constructor(hub: EventHub<AgentSessionEvents>, engine: AudioEngine, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
     this.#hub = hub;
@@ -113,7 +120,7 @@ export class UserInput {
         this.#settleUser(true);
       }),
       vad.on('vad_frame', (e) => {
-        this.#heldFrames.push({ at: e.at, probability: e.probability, rms: e.rms });
+        this.#heldFrames.push(e);
         this.#drainFrames();
       }),
     );
@@ -278,14 +285,14 @@ export class UserInput {
       const offset = this.#captureOffset;
       if (offset !== null && this.#heldFrames.length <= MAX_HELD_FRAMES && !this.#echo.ready(f.at + offset)) return;
       this.#heldFrames.shift();
-      this.#frame(f.at, f.probability, f.rms);
+      this.#frame(f);
     }
   }
 
-  #frame(at: number, probability: number, rms: number): void {
+  #frame({ at, probability, rms }: HeldFrame): void {
     const vadOptions = this.#pipeline.vad.options;
     // Before capture's start is known no output can be matched: the frame is the user's.
-    const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold).user;
+    const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold);
     if (probability >= vadOptions.positiveSpeechThreshold && user) {
       this.#userFrames++;
       this.#userAt ??= at - 0.032;
