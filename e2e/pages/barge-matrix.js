@@ -88,12 +88,15 @@ function waitFor(test, timeoutMs) {
  * Runs one cell. `userDb` null: echo only (the agent must not interrupt itself nor answer
  * its echo). `echoDb` null: no echo (headphones). Levels in dBFS of speech RMS; `echoDb`
  * relative to the agent's output. `userAtSec`: the user's first sound, after the agent's;
- * `sentences`: how much of the story the agent tells (3: about 11.5 s).
+ * `sentences`: how much of the story the agent tells (3: about 11.5 s). `script` false: the
+ * local server's STT and LLM queues are left alone; `waitTranscript` false: the cell ends
+ * once the agent is stopped (the bench, which only times the stop).
  */
 async function runCell(cell) {
-  const { userDb = null, agentDb = -15, echoDb = null, delayMs = 80, userAtSec = 3, userSec = 1.2, noiseDb = -70, interrupt, trace = false, sentences = STORY.length } = cell;
+  const { userDb = null, agentDb = -15, echoDb = null, delayMs = 80, userAtSec = 3, userSec = 1.2, noiseDb = -70, interrupt, trace = false, sentences = STORY.length, script = true, waitTranscript = true } = cell;
   await control('config', { ttsBytesPerSecond: 96000, ttsLevelDb: agentDb }); // TTS at 2x real time: still streaming when cut
-  await control('script', { stt: [{ text: 'Stop, please.' }], llm: [{ text: 'Okay.' }] });
+  // Cells run side by side (the bench) leave the queues alone: the server's defaults answer.
+  if (script) await control('script', { stt: [{ text: 'Stop, please.' }], llm: [{ text: 'Okay.' }] });
   const clip = await loadUser(userSec);
   const mic = await E.createFakeMicrophone(noise(noiseDb), { loop: true });
   const pipeline = new E.Pipeline({
@@ -148,7 +151,7 @@ async function runCell(cell) {
       onset = agentStart + userAtSec;
       await waitFor(() => events.some((e) => e.name === 'turn_interrupted'), (userAtSec + 3) * 1000);
       // The user's turn: their words transcribed once they stop.
-      await waitFor(() => events.some((e) => e.name === 'user_transcript'), 5000);
+      if (waitTranscript) await waitFor(() => events.some((e) => e.name === 'user_transcript'), 5000);
     } else {
       await waitFor(() => handle.done, 30_000);
       await new Promise((r) => setTimeout(r, 1500)); // the echo's last words must not become a turn either
@@ -192,3 +195,4 @@ async function warm() {
 
 window.M = { runCell, warm, STORY };
 window.M.ready = true;
+window.benchReady = true; // bench/lib/env.mjs openPage()
