@@ -75,6 +75,7 @@ function summarize(users, echoes, meta) {
     return {
       userDb: c.userDb, agentDb: c.agentDb, echo: echoName(c.echo), separable: separable(c.userDb, c.agentDb, c.echo),
       error: r.error ?? (r.errors?.length ? r.errors.join('; ') : null),
+      vadMs: r.vadMs == null ? null : Number(r.vadMs.toFixed(1)),
       duckMs: r.duckMs == null ? null : Number(r.duckMs.toFixed(1)),
       stoppedMs: r.stoppedMs == null ? null : Number(r.stoppedMs.toFixed(1)),
       earlySuspicions: r.earlySuspicions ?? null,
@@ -97,7 +98,10 @@ function summarize(users, echoes, meta) {
     separableCells: sep.length,
     stoppedSeparable: `${sep.filter((c) => c.stoppedMs != null).length}/${sep.length}`,
     withinLimit: `${sep.length - misses.length}/${sep.length}`,
+    vadMs: summary(sep.map((c) => c.vadMs ?? NaN)),
     duckMs: summary(sep.map((c) => c.duckMs ?? NaN)),
+    /** Stop − the VAD's first speech frame: the gate's and the confirmation's share. */
+    afterVadMs: summary(sep.map((c) => (c.stoppedMs != null && c.vadMs != null ? c.stoppedMs - c.vadMs : NaN))),
     stoppedMs: summary(sep.map((c) => c.stoppedMs ?? NaN)),
     misses: misses.map((c) => `user ${c.userDb}, agent ${c.agentDb}, echo ${c.echo}: ${c.stoppedMs == null ? 'not stopped' : `${c.stoppedMs.toFixed(0)} ms`}`),
     otherCellsStopped: `${perCell.filter((c) => !c.separable && c.stoppedMs != null).length}/${perCell.length - sep.length}`,
@@ -119,6 +123,7 @@ export function matrixRows(m) {
   return [
     { figure: `3. Matrix: onset → voice stopped, ${m.separableCells} separable cells (median / p95; ${m.withinLimit} within the target)`, value: mp(m.stoppedMs), target: `≤ ${m.limitMs} ms (minInterruptionMs + 64) in every cell`, met: m.withinLimit.split('/')[0] === m.withinLimit.split('/')[1] ? 'yes' : '**no**' },
     { figure: '3. Matrix: onset → duck decided (median / p95)', value: mp(m.duckMs), target: '–', met: '–' },
+    { figure: "3. Matrix: … of which onset → the VAD's first speech frame; that frame → stopped", value: `${mp(m.vadMs)}; ${mp(m.afterVadMs)}`, target: '–', met: '–' },
     { figure: `3. Matrix: self-interruptions / phantom turns (${m.echoOnlyCells} echo-only cells + the user cells before the onset)`, value: `${m.selfInterruptions} / ${m.phantomTurns}`, target: '0 / 0', met: m.selfInterruptions === 0 && m.phantomTurns === 0 ? 'yes' : '**no**' },
   ];
 }
@@ -127,10 +132,10 @@ export function matrixRows(m) {
 export function matrixDetails(m) {
   const cell = (a, e, u) => m.perCell.find((c) => c.agentDb === a && c.echo === e && c.userDb === u);
   const echoCell = (a, e) => m.echoOnly.find((c) => c.agentDb === a && c.echo === e);
-  const show = (c) => (!c ? '' : c.error ? 'error' : `${f0(c.duckMs)} / ${c.stoppedMs == null ? 'not stopped' : f0(c.stoppedMs)}${c.separable ? '' : '*'}`);
+  const show = (c) => (!c ? '' : c.error ? 'error' : `${f0(c.vadMs)} / ${f0(c.duckMs)} / ${c.stoppedMs == null ? 'not stopped' : f0(c.stoppedMs)}${c.separable ? '' : '*'}`);
   const lines = [
     '### 3. Barge-in over the level/echo matrix', '',
-    `Each cell a fresh session (VAD warm), ${m.concurrency} cells of one agent level side by side, ${m.trials} trial(s) per cell; the user (0.8 s of "My sister is coming over…", espeak-ng) starts 2.5 s into the agent's voice, the echo path long learned. Onset → duck decided / onset → voice stopped, ms, audio time. \\* the user is less than 12 dB over the echo: not separable by level (shown, not judged). Echo-only: self-interruptions, suspicions (ducks), phantom turns.`, '',
+    `Each cell a fresh session (VAD warm), ${m.concurrency} cells of one agent level side by side, ${m.trials} trial(s) per cell; the user (0.8 s of "My sister is coming over…", espeak-ng) starts 2.5 s into the agent's voice, the echo path long learned. Onset → the VAD's first speech frame / duck decided / voice stopped, ms, audio time (with echo the VAD already hears the agent's voice, so its first speech frame after the onset says little; without, it is the VAD's own onset lag, and the duck comes on that very frame). \\* the user is less than 12 dB over the echo: not separable by level (shown, not judged). Echo-only: self-interruptions, suspicions (ducks), phantom turns.`, '',
     '| agent | echo | user −35 dBFS | user −25 dBFS | user −15 dBFS | echo only |', '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const a of AGENTS) {

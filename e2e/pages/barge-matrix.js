@@ -37,24 +37,26 @@ function speechRms(samples, sampleRate) {
   return { rms: Math.sqrt(speech.reduce((a, b) => a + b, 0) / Math.max(1, speech.length)), firstWindow: powers.findIndex((p) => p > 0 && p >= loudest * 1e-3), win };
 }
 
-let userClip = null;
+const clips = new Map();
 /**
  * The user's words: the first `seconds` of a fixture's speech, normalised to 0 dBFS speech
  * RMS. "My sister is coming over…" is voiced throughout its first 700 ms: Silero drops
  * below its threshold in the stop before "quick" of "The quick brown fox", which releases
  * a suspicion for the VAD's sake, not the gate's (the release is figure 3's to report).
  */
-async function loadUser(seconds) {
-  if (userClip?.seconds === seconds) return userClip;
-  const mic = await E.createFakeMicrophone('/e2e/fixtures/generated/utt-en-029.wav');
-  const info = await (await fetch('/e2e/fixtures/generated/utt-en-029.json')).json();
+async function loadUser(seconds, name = 'utt-en-029') {
+  const key = `${name}/${seconds}`;
+  if (clips.has(key)) return clips.get(key);
+  const mic = await E.createFakeMicrophone(`/e2e/fixtures/generated/${name}.wav`);
+  const info = await (await fetch(`/e2e/fixtures/generated/${name}.json`)).json();
   const sr = mic.sampleRate;
   const from = Math.round(info.speech[0].startSec * sr);
   const samples = mic.samples.slice(from, from + Math.round(seconds * sr));
   const { rms, firstWindow, win } = speechRms(samples, sr);
   for (let i = 0; i < samples.length; i++) samples[i] /= rms;
-  userClip = { seconds, samples, sampleRate: sr, leadSec: (firstWindow * win) / sr };
-  return userClip;
+  const clip = { seconds, samples, sampleRate: sr, leadSec: (firstWindow * win) / sr };
+  clips.set(key, clip);
+  return clip;
 }
 
 /** Two seconds of white noise at `db` dBFS RMS, looped: the mic's own floor. */
@@ -90,14 +92,15 @@ function waitFor(test, timeoutMs) {
  * relative to the agent's output. `userAtSec`: the user's first sound, after the agent's;
  * `sentences`: how much of the story the agent tells (3: about 11.5 s). `script` false: the
  * local server's STT and LLM queues are left alone; `waitTranscript` false: the cell ends
- * once the agent is stopped (the bench, which only times the stop).
+ * once the agent is stopped (the bench, which only times the stop). `clip`: another
+ * fixture for the user's words.
  */
 async function runCell(cell) {
-  const { userDb = null, agentDb = -15, echoDb = null, delayMs = 80, userAtSec = 3, userSec = 1.2, noiseDb = -70, interrupt, trace = false, sentences = STORY.length, script = true, waitTranscript = true } = cell;
+  const { userDb = null, agentDb = -15, echoDb = null, delayMs = 80, userAtSec = 3, userSec = 1.2, noiseDb = -70, interrupt, trace = false, sentences = STORY.length, script = true, waitTranscript = true, clip: clipName } = cell;
   await control('config', { ttsBytesPerSecond: 96000, ttsLevelDb: agentDb }); // TTS at 2x real time: still streaming when cut
   // Cells run side by side (the bench) leave the queues alone: the server's defaults answer.
   if (script) await control('script', { stt: [{ text: 'Stop, please.' }], llm: [{ text: 'Okay.' }] });
-  const clip = await loadUser(userSec);
+  const clip = await loadUser(userSec, clipName);
   const mic = await E.createFakeMicrophone(noise(noiseDb), { loop: true });
   const pipeline = new E.Pipeline({
     stt: new E.OpenAISTT({ baseURL: BASE, apiKey: KEY }),
@@ -118,7 +121,12 @@ async function runCell(cell) {
    */
   const outTrace = [];
   const vadTrace = [];
-  if (trace) pipeline.vad.on('vad_frame', (e) => vadTrace.push([e.at, e.probability, e.rms, outTrace.at(-1)?.[0] ?? -1]));
+  /** The VAD's speech frames (p ≥ its threshold), audio time: the VAD's share of a late duck. */
+  const speechFrames = [];
+  pipeline.vad.on('vad_frame', (e) => {
+    if (trace) vadTrace.push([e.at, e.probability, e.rms, outTrace.at(-1)?.[0] ?? -1]);
+    if (e.probability >= pipeline.vad.options.positiveSpeechThreshold) speechFrames.push(e.at);
+  });
   try {
     await session.start();
     const engine = session.audio;
@@ -160,6 +168,7 @@ async function runCell(cell) {
     const after = (e) => onset !== null && ctxTime(e.at) >= onset - 0.1;
     const suspected = events.filter((e) => e.name === 'interruption_suspected');
     const duck = suspected.find(after);
+    const vadSpeech = speechFrames.find((at) => onset !== null && ctxTime(at) >= onset);
     const ended = mixer.filter((m) => m.type === 'ended' && m.bus === 'voice');
     const stopped = ended.find((m) => m.reason === 'stopped' && onset !== null && m.frame / sr >= onset);
     const history = session.getContextHistory().map((i) => ({ role: i.role, content: i.content, interrupted: i.interrupted }));
@@ -172,6 +181,7 @@ async function runCell(cell) {
       suspected: suspected.length,
       cancelled: events.filter((e) => e.name === 'interruption_cancelled').length,
       duckMs: duck ? (ctxTime(duck.at) - onset) * 1000 : null,
+      vadMs: vadSpeech === undefined ? null : (ctxTime(vadSpeech) - onset) * 1000,
       stoppedMs: stopped ? (stopped.frame / sr - onset) * 1000 : null,
       /** Speech frames before the user's onset (or in an echo-only run) that ducked the agent. */
       earlySuspicions: suspected.filter((e) => onset === null || ctxTime(e.at) < onset - 0.1).length,
