@@ -7,18 +7,12 @@ import type { Level } from '../src/audio/dsp/level';
 import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureOptions } from '../src/audio/worklet-protocol';
 
 const NO_CHANNELS: Float32Array[] = [];
-/** Frames per render quantum (CaptureCore counts a missing input as one quantum of silence). */
-const QUANTUM = 128;
-/** Longer gaps (10 s) are not filled: a suspended context does not advance currentFrame, so this would be a bug elsewhere. */
-const MAX_GAP_FRAMES = 10 * 48000;
 
 class CaptureProcessor extends AudioWorkletProcessor {
   readonly #core: CaptureCore;
   #out: WorkletPort = this.port;
   #index = 0;
   #started = false;
-  /** The context frame the next quantum should start at: a later one means quanta were skipped. */
-  #nextFrame = 0;
   #running = true;
   // Messages and callbacks made once: postMessage copies what it is given.
   readonly #frameMsg: { type: 'frame'; index: number; samples: Float32Array | null } = { type: 'frame', index: 0, samples: null };
@@ -59,21 +53,10 @@ class CaptureProcessor extends AudioWorkletProcessor {
     if (!this.#running) return false;
     if (!this.#started) {
       this.#started = true;
-      this.#nextFrame = currentFrame;
       this.port.postMessage({ type: 'started', contextFrame: currentFrame });
     }
-    // Audio time is counted in samples processed, so a quantum that never reaches process()
-    // would put every later frame that far behind the context clock, the output's. Seen in
-    // headless Chromium 156 (no upstream bug found): a capture node created in the first
-    // ~100 ms of a context had its first quantum, then currentFrame jumped 50–130 ms; the
-    // echo gate then matched mic frames with the wrong output. Fill the gap with silence.
-    const gap = currentFrame - this.#nextFrame;
-    if (gap > 0 && gap <= MAX_GAP_FRAMES) {
-      for (let filled = 0; filled < gap; filled += QUANTUM) this.#core.process(NO_CHANNELS, this.#onFrame, this.#onLevel);
-    }
-    const block = inputs[0] ?? NO_CHANNELS;
-    this.#core.process(block, this.#onFrame, this.#onLevel);
-    this.#nextFrame = currentFrame + (block[0]?.length ?? QUANTUM);
+    // By context frame: quanta that never came count as silence (see CaptureCore.processAt).
+    this.#core.processAt(currentFrame, inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel);
     return true;
   }
 }

@@ -110,8 +110,8 @@ export class EchoPath {
 
   /** The learned path, or null until it is trusted (while the prior rules). */
   get estimate(): EchoEstimate | null {
-    // Solved once there are enough frames, at once for the first estimate, then every few.
-    if (this.#count >= MIN_TRAINED && (this.#fresh >= SOLVE_EVERY || (this.#fresh > 0 && !this.#estimate))) this.#solve();
+    // Solved once there are enough frames (at once: all of them are fresh), then every few.
+    if (this.#count >= MIN_TRAINED && this.#fresh >= SOLVE_EVERY) this.#solve();
     return this.#estimate;
   }
 
@@ -132,7 +132,8 @@ export class EchoPath {
 
   /**
    * True when the output reports have arrived that judging a mic frame ending at `t` needs:
-   * up to `t`, less the learned delay (less its slack) once the path is learned. In Chromium
+   * up to `t`, less the learned delay (less its slack: an echo under 16 ms waits a little
+   * longer than it must) once the path is learned. In Chromium
    * a VAD frame reaches the main thread before the report of the output just rendered: the
    * latest report ended 10 ms before the frame did (median; 26 ms at p95). Judged at once,
    * the first syllable after a pause, echoing 20 ms later, found no output to explain it
@@ -143,7 +144,7 @@ export class EchoPath {
     const last = this.#outT.at(-1);
     const est = this.estimate;
     // No echo heard (40 dB under the prior): the output's latest part cannot change a verdict.
-    return last === undefined || (est !== null && this.#margin * est.gain < 0.01 * this.#prior) || last >= t - (est ? Math.max(0, est.delaySec - DELAY_SLACK) : 0);
+    return last === undefined || (est !== null && this.#margin * est.gain < 0.01 * this.#prior) || last >= t - (est ? est.delaySec - DELAY_SLACK : 0);
   }
 
   /**
@@ -152,8 +153,8 @@ export class EchoPath {
    * `vadQuiet` (the VAD heard no speech) or judged so.
    */
   frame(t: number, micRms: number, vadQuiet: boolean): boolean {
-    // The loudest output that could echo into this frame: computed once, for both uses.
-    const loudest = this.#loudest(t);
+    // The loudest output report that could echo into this frame (any delay), for both uses.
+    const loudest = this.#reference(t, 0, MAX_DELAY);
     const user = this.#judge(t, micRms, loudest);
     // Digital silence (a mic opening, or muted) is no noise floor: at zero it would stay there.
     if (micRms > 1e-5) this.#noise *= micRms < this.#noise ? (micRms / this.#noise) ** NOISE_FALL : NOISE_RISE;
@@ -200,11 +201,6 @@ export class EchoPath {
     this.#outStart = [];
     this.#outT = [];
     this.#outRms = [];
-  }
-
-  /** The loudest output report that could echo into a frame ending at `t` (any delay). */
-  #loudest(t: number): number {
-    return this.#reference(t, 0, MAX_DELAY);
   }
 
   /**
