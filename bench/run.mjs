@@ -14,6 +14,7 @@ import { chromium } from 'playwright';
 import { runVoice } from './fig1-voice.mjs';
 import { runVadCost } from './fig2-vad.mjs';
 import { runBargeIn } from './fig3-barge-in.mjs';
+import { runBargeInMatrix } from './fig3-matrix.mjs';
 import { runStartup } from './fig5-startup.mjs';
 import { runBundle } from './fig6-bundle.mjs';
 import { runSoak } from './fig7-soak.mjs';
@@ -51,6 +52,7 @@ const figures = [
   ['voice', () => runVoice({ quick, log })],
   ['bargeIn', () => runBargeIn({ quick, log })],
   ['bargeInNoEchoGate', () => runBargeIn({ quick, log, interrupt: { echoRatio: 0 }, limit: quick ? 2 : 3 })],
+  ['bargeInMatrix', () => runBargeInMatrix({ quick, log })],
   ['soak', () => runSoak({ quick, log })],
   ['profile', () => runProfile({ quick, log })],
 ];

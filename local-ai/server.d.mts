@@ -231,9 +231,11 @@ export interface ScriptRequest {
 export interface ProviderHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number; realtime: number };
-  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; listenIdleMs?: number }): {
+  /** `ttsLevelDb`: speech RMS of every TTS response, dBFS (null: espeak-ng's own level). */
+  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; ttsLevelDb?: number | null; listenIdleMs?: number }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
+    ttsLevelDb: number | null;
     listenIdleMs: number;
   };
   /** Handles a WebSocket upgrade for `/v1/listen`, `/v2/listen`, ElevenLabs `multi-stream-input` Cartesia `/tts/websocket` or OpenAI `/v1/realtime` (relative to the mount point); false when the path is not ours. */

@@ -120,7 +120,7 @@ export function createProviderHandler(options = {}) {
     secrets: new Map(),
     usedTokens: new Set(),
     log: /** @type {LogEntry[]} */ ([]),
-    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
+    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
   let state = fresh();
   const env = {

@@ -55,7 +55,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.#started = true;
       this.port.postMessage({ type: 'started', contextFrame: currentFrame });
     }
-    this.#core.process(inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel);
+    // By context frame: quanta that never came count as silence (see CaptureCore.processAt).
+    this.#core.processAt(currentFrame, inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel);
     return true;
   }
 }

@@ -1,5 +1,6 @@
 // The summary table (figure, value, target, met?) and the generated part of BENCHMARKS.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { matrixDetails, matrixRows } from '../fig3-matrix.mjs';
 
 const f1 = (x) => (x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(1));
 const f0 = (x) => (x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(0));
@@ -42,6 +43,8 @@ export function tableRows(r) {
   }
   const bc = F.bargeInNoEchoGate;
   if (bc && !bc.error) rows.push({ figure: `3. (control, echoRatio 0) onset → stopped (${bc.stopped} stopped)`, value: mp(bc.stoppedMs), target: `≤ ${bc.minInterruptionMs + 32} ms`, met: '–' });
+  const bm = F.bargeInMatrix;
+  if (bm) rows.push(...(bm.error ? [{ figure: '3. Barge-in matrix', value: err('bargeInMatrix'), target: '–', met: '–' }] : matrixRows(bm)));
   if (v && !v.error) rows.push({ figure: `4. Endpointing lag: true speech end → turn committed − ${v.endpointing.redemptionMs} ms (median / p95)`, value: mp(v.endpointing.commitLagMs), target: '≤ 64 ms', met: yes(v.endpointing.commitLagMs.p95 <= 64) });
   const s = F.startup;
   if (s) {
@@ -133,6 +136,7 @@ function details(r) {
     const c = F.bargeInNoEchoGate;
     if (c && !c.error) out.push(`Control run with the echo gate off (\`interrupt: { echoRatio: 0 }\`), first ${c.trials} interruptions: VAD first speech frame ${mp(c.vadSpeechFrameMs)}, duck decided ${mp(c.duckDecisionMs)}, −12 dB ${mp(c.duckedMs)}, stopped ${mp(c.stoppedMs)} (${c.stopped}); per trial −12 dB / stop: ${c.perTrial.map((t) => `${f0(t.duckedMs)}${t.voiceSilentUntilMs > 10 && t.duckedMs - t.voiceSilentUntilMs < 2 ? ` (agent silent until ${f0(t.voiceSilentUntilMs)})` : ''} / ${t.stoppedMs == null ? 'not stopped' : `${f0(t.stoppedMs)}`} ms`).join(', ')}.`, '');
   }
+  if (F.bargeInMatrix && !F.bargeInMatrix.error) out.push(matrixDetails(F.bargeInMatrix));
   if (v && !v.error) out.push('### 4. Endpointing', '', `True speech end → turn committed, minus redemptionMs (${v.endpointing.redemptionMs}): ${mp(v.endpointing.commitLagMs)}; the VAD's end-of-turn frame alone (audio clock): ${mp(v.endpointing.vadDecisionLagMs)}. Negative: Silero's probability falls below the negative threshold before the −40 dBFS tail of the word ends.`, '');
   const s = F.startup;
   if (s && !s.error) {

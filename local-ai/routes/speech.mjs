@@ -30,6 +30,7 @@ export async function speech(ctx, env) {
     return ctx.json(500, openAiError(`Speech synthesis failed: ${/** @type {Error} */ (e).message}`, 'server_error', 'tts_unavailable'));
   }
   if (ctx.signal.aborted) return;
+  if (state.config.ttsLevelDb != null) pcm = atLevel(pcm, state.config.ttsLevelDb);
   let audio = pcm;
   if (format === 'wav') {
     const h = Buffer.alloc(44);
@@ -65,6 +66,30 @@ export async function speech(ctx, env) {
     await ctx.write(`data: ${JSON.stringify({ type: 'speech.audio.done', usage: { input_tokens, output_tokens, total_tokens: input_tokens + output_tokens } })}\n\n`);
   }
   ctx.end();
+}
+
+/**
+ * s16le `pcm` scaled so that its speech (the 10 ms windows within 30 dB of the loudest)
+ * has an RMS of `levelDb` dBFS, clipped to full scale: the agent's voice at a known level
+ * for the barge-in matrix (espeak-ng's own level depends on the voice and the text).
+ */
+export function atLevel(pcm, levelDb) {
+  const n = pcm.length >> 1;
+  const win = Math.round(TTS_RATE / 100);
+  const windows = [];
+  for (let i = 0; i + win <= n; i += win) {
+    let sum = 0;
+    for (let k = i; k < i + win; k++) sum += (pcm.readInt16LE(2 * k) / 32768) ** 2;
+    windows.push(sum / win);
+  }
+  const loudest = Math.max(0, ...windows);
+  const speech = windows.filter((p) => p > 0 && p >= loudest * 1e-3);
+  if (!speech.length) return pcm;
+  const rms = Math.sqrt(speech.reduce((a, b) => a + b, 0) / speech.length);
+  const gain = 10 ** (levelDb / 20) / rms;
+  const out = Buffer.alloc(pcm.length);
+  for (let k = 0; k < n; k++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(pcm.readInt16LE(2 * k) * gain))), 2 * k);
+  return out;
 }
 
 /**

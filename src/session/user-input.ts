@@ -18,6 +18,19 @@ import type { UserUtterance } from './user-turn';
 
 /** Speech frames the echo gate must give to the user for an utterance to be theirs (≈ 100 ms). */
 const USER_FRAMES = 3;
+/**
+ * VAD frames held at most while the output reports they must be judged against are late
+ * (≈ 128 ms): past that the mixer is not reporting (a stalled main thread delivers both
+ * in bursts anyway) and the frames are judged on what has come.
+ */
+const MAX_HELD_FRAMES = 4;
+
+/** A VAD frame as the echo gate and barge-in read it. */
+interface HeldFrame {
+  at: number;
+  probability: number;
+  rms: number;
+}
 
 interface UserInputDeps {
   states: SessionStates;
@@ -69,6 +82,8 @@ export class UserInput {
   #userAt: number | null = null;
   /** The current utterance began while the agent was speaking or about to. */
   #overAgent = false;
+  /** VAD frames waiting for the output reports that cover them (see EchoPath.ready). */
+  #heldFrames: HeldFrame[] = [];
 
   constructor(hub: EventHub<AgentSessionEvents>, engine: SessionAudio, pipeline: Pipeline, barge: BargeInDetector, deps: UserInputDeps) {
     this.#hub = hub;
@@ -91,6 +106,7 @@ export class UserInput {
       engine.on('input_level_measured', (e) => hub.emit('input_level_measured', e)),
       engine.on('output_level_measured', (e) => {
         this.#echo.pushOutput(e.at, e.rms);
+        this.#drainFrames();
         hub.emit('output_level_measured', e);
       }),
       engine.on('error', ({ error }) => hub.emit('error', { error, source: 'audio' })),
@@ -103,7 +119,10 @@ export class UserInput {
         this.#userFrames = 0;
         this.#settleUser(true);
       }),
-      vad.on('vad_frame', (e) => this.#frame(e.at, e.probability, e.rms)),
+      vad.on('vad_frame', (e) => {
+        this.#heldFrames.push(e);
+        this.#drainFrames();
+      }),
     );
   }
 
@@ -123,6 +142,7 @@ export class UserInput {
 
   dispose(): void {
     for (const off of this.#offs) off();
+    this.#heldFrames = [];
     if (this.#eou) clearTimeout(this.#eou.timer);
     this.#eou = null;
     this.#stream?.dispose();
@@ -253,10 +273,22 @@ export class UserInput {
     this.#deps.onSilence();
   }
 
-  #frame(at: number, probability: number, rms: number): void {
+  /** Judges the held VAD frames, in order, as far as the output reports cover them. */
+  #drainFrames(): void {
+    // Re-read each time: a frame may end the session (dispose() empties the list).
+    while (this.#heldFrames.length > 0) {
+      const f = this.#heldFrames[0]!;
+      const offset = this.#captureOffset;
+      if (offset !== null && this.#heldFrames.length <= MAX_HELD_FRAMES && !this.#echo.ready(f.at + offset)) return;
+      this.#heldFrames.shift();
+      this.#frame(f);
+    }
+  }
+
+  #frame({ at, probability, rms }: HeldFrame): void {
     const vadOptions = this.#pipeline.vad.options;
     // Before capture's start is known no output can be matched: the frame is the user's.
-    const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold).user;
+    const user = this.#captureOffset === null ? true : this.#echo.frame(at + this.#captureOffset, rms, probability < vadOptions.negativeSpeechThreshold);
     if (probability >= vadOptions.positiveSpeechThreshold && user) {
       this.#userFrames++;
       this.#userAt ??= at - 0.032;

@@ -28,11 +28,11 @@ export interface InterruptConfig {
   duckDb: number;
   /**
    * Echo gate. While the agent speaks, a speech frame counts as the user's only when the
-   * mic holds more than this linear gain × the loudest output of the last 400 ms, and
-   * more than twice the echo of the path learned while the agent speaks (gain and delay
-   * from the output to the mic): to start a suspicion, and on half the frames until it is
-   * confirmed. Default 0.3 (about −10 dB; with the browser's echo canceller on, echo
-   * usually sits 20 dB or more below). 0 disables the gate.
+   * mic holds more than twice the echo of the path learned while the agent speaks and the
+   * user is silent (gain and delay from the output to the mic, plus the mic's noise): to
+   * start a suspicion, and on half the frames until it is confirmed. Until that path is
+   * trusted (≈ 1.5 s of the agent's voice), the bar is this linear gain × the loudest
+   * output of the last 400 ms. Default 0.3 (about −10 dB). 0 disables the gate.
    */
   echoRatio: number;
   /** Silent VAD frames (32 ms) that end an unconfirmed interruption. Default 2. */

@@ -2,30 +2,57 @@
  * The agent's own voice, heard back by the mic: an estimate of the echo path (coupling
  * gain and delay from the rendered output to the mic), learned while the agent speaks and
  * the user is silent, and a per-frame judgement in audio time: is there more in the mic
- * than the echo explains? Pure: levels in, verdicts out (no Web Audio).
+ * than the echo (and the mic's own noise) explains? Pure: levels in, verdicts out.
  *
  * Levels, not samples: the mixer reports its output level every ~33 ms (context time) and
  * the VAD reports each 32 ms mic frame's level. For each candidate delay d the reference
  * is the output level over the frame's span shifted back by d. At the true delay the mic
- * follows the output syllable by syllable, so the log of mic / reference barely varies;
- * the delay is the one where it varies least, and the gain a high quantile of the ratio
- * there. A frame trains the path when the VAD hears nothing, or when the gate judged it
- * echo (the VAD hears the agent's voice as speech too, so "the VAD is quiet" alone would
- * never learn a loud echo).
+ * follows the output syllable by syllable, so mic / reference barely varies, and a high
+ * quantile of it (the gain) is lowest there: that delay and that gain are the path. A
+ * frame trains the path when the VAD hears nothing, or when the gate judged it echo (the
+ * VAD hears the agent's voice as speech too, so "the VAD is quiet" alone would never
+ * learn a loud echo).
+ *
+ * Until the path is learned (see {@link EchoPath.estimate}) the prior `priorGain` × the
+ * loudest recent output is the bar; after, the learned echo alone, so a quiet user can
+ * interrupt a loud agent whose voice does not reach the mic (headphones).
  */
 
 /** Seconds covered by one mic frame (512 samples at 16 kHz). */
 const FRAME_SEC = 0.032;
 /** Candidate delays, s: 0 to 400 ms in 8 ms steps (output + input latency + room). */
 const DELAYS: readonly number[] = Array.from({ length: 51 }, (_, i) => i * 0.008);
+/** The longest of them, s. */
+const MAX_DELAY = 0.4;
 /** Span assumed for the first level report, s (the engine's default `levelIntervalMs`). */
 const REPORT_SEC = 0.033;
 /** Training ratios kept per delay (≈ 6 s of agent speech). */
 const RING = 192;
 /** The estimate is solved again after this many training frames (≈ 256 ms): cheap enough per frame. */
 const SOLVE_EVERY = 8;
-/** Training frames needed before the learned path replaces the prior. */
-const MIN_TRAINED = 24;
+/**
+ * Training frames (≈ 1.5 s of the agent's voice heard by the mic while the user is silent)
+ * for an estimate, which then replaces the prior: the path is "trusted". In Chromium a
+ * solve on 24 frames put an 80 ms echo at 48 ms (4 dB high); from 32 frames on it held at
+ * 80 ms: 33 ms level reports blur neighbouring delays until enough syllable edges are seen.
+ */
+const MIN_TRAINED = 48;
+/**
+ * Slack either side of the learned delay when judging, s: half a level report. The
+ * reports are 33 ms wide (and attributed in whole 128-sample quanta), so the delay is
+ * known to about that; without the slack the echo's tail after the last syllable of a
+ * sentence is, for a frame or two, echo the reference at one exact delay does not explain.
+ */
+const DELAY_SLACK = 0.016;
+/**
+ * The mic's noise floor follows quieter frames by this share of the gap (in dB) per frame,
+ * and rises 3 dB a second ({@link NOISE_RISE}) over louder ones: it settles at the quiet
+ * between words, follows a mic whose gain went up, and one odd frame (in Chromium a
+ * dropout of the page's fake mic, 10 dB under its noise, pinned a plain minimum there and
+ * let the noise itself through as the user) moves it a few dB only.
+ */
+const NOISE_FALL = 0.3;
+const NOISE_RISE = 1.011;
 /** Quantile of mic / reference at the chosen delay taken as the echo gain: its loud frames. */
 const QUANTILE = 0.9;
 /** Output below this RMS (−50 dBFS) teaches nothing and explains nothing. */
@@ -43,16 +70,8 @@ export interface EchoPathOptions {
    * 400 ms (linear; 0.3 ≈ −10 dB). 0 turns the gate off: every frame is the user's.
    */
   priorGain: number;
-  /** How far the mic must rise above the explained echo to count as the user, linear. Default 2 (+6 dB). */
+  /** How far the mic must rise above the explained echo (and noise) to count as the user, linear. Default 2 (+6 dB). */
   margin?: number;
-}
-
-/** What {@link EchoPath.judge} found for one mic frame. */
-export interface EchoVerdict {
-  /** The mic holds more than the echo explains: the user (or someone) is speaking. */
-  user: boolean;
-  /** Mic RMS the echo alone would give, linear. */
-  expected: number;
 }
 
 /** The learned echo path, for metrics and logs. */
@@ -76,88 +95,104 @@ export class EchoPath {
   readonly #ratios = DELAYS.map(() => new Float32Array(RING));
   #count = 0;
   #next = 0;
+  /** Room to sort one delay's ratios in. */
+  readonly #scratch = new Float64Array(RING);
   #estimate: EchoEstimate | null = null;
   /** Training frames since the last solve. */
   #fresh = 0;
+  /** The mic's noise floor, linear RMS (see {@link NOISE_FALL}); full scale before the first frame. */
+  #noise = 1;
 
   constructor(options: EchoPathOptions) {
     this.#prior = options.priorGain;
     this.#margin = options.margin ?? 2;
   }
 
-  /** The learned path, or null while it is still the prior. */
+  /** The learned path, or null until it is trusted (while the prior rules). */
   get estimate(): EchoEstimate | null {
-    // Solved at once for the first estimate, then every few frames.
-    if (this.#fresh >= SOLVE_EVERY || (this.#fresh > 0 && !this.#estimate)) this.#solve();
+    // Solved once there are enough frames (at once: all of them are fresh), then every few.
+    if (this.#count >= MIN_TRAINED && this.#fresh >= SOLVE_EVERY) this.#solve();
     return this.#estimate;
   }
 
   /** An output level report: `rms` over the interval ending at `t` (context seconds). */
   pushOutput(t: number, rms: number): void {
-    const last = this.#outT[this.#outT.length - 1];
+    const last = this.#outT.at(-1) ?? -1;
     // A report covers the audio since the previous one (a gap after a pause: the usual span).
-    this.#outStart.push(last !== undefined && t - last > 0 && t - last < 3 * REPORT_SEC ? last : t - REPORT_SEC);
+    this.#outStart.push(t - last > 0 && t - last < 3 * REPORT_SEC ? last : t - REPORT_SEC);
     this.#outT.push(t);
     this.#outRms.push(rms);
-    let drop = 0;
-    while (drop < this.#outT.length && this.#outT[drop]! < t - HISTORY_SEC) drop++;
-    if (drop > 0) {
-      this.#outStart.splice(0, drop);
-      this.#outT.splice(0, drop);
-      this.#outRms.splice(0, drop);
+    // About one report leaves the history per report that comes.
+    while (this.#outT[0]! < t - HISTORY_SEC) {
+      this.#outStart.shift();
+      this.#outT.shift();
+      this.#outRms.shift();
     }
   }
 
-  /** True when the output was audible in the span that could echo into a frame ending at `t`. */
-  outputAudible(t: number): boolean {
-    return this.#loudest(t) >= OUTPUT_FLOOR;
+  /**
+   * True when the output reports have arrived that judging a mic frame ending at `t` needs:
+   * up to `t`, less the learned delay (less its slack: an echo under 16 ms waits a little
+   * longer than it must) once the path is learned. In Chromium
+   * a VAD frame reaches the main thread before the report of the output just rendered: the
+   * latest report ended 10 ms before the frame did (median; 26 ms at p95). Judged at once,
+   * the first syllable after a pause, echoing 20 ms later, found no output to explain it
+   * and went to the user (three such frames made an echo-only run a phantom turn). True
+   * when no report has come at all (levels off): there is nothing to wait for.
+   */
+  ready(t: number): boolean {
+    const last = this.#outT.at(-1);
+    const est = this.estimate;
+    // No echo heard (40 dB under the prior): the output's latest part cannot change a verdict.
+    return last === undefined || (est !== null && this.#margin * est.gain < 0.01 * this.#prior) || last >= t - (est ? est.delaySec - DELAY_SLACK : 0);
   }
 
   /**
-   * Judges a mic frame ending at `t` (context seconds) with `micRms` and learns from it
-   * when it holds only echo: `vadQuiet` (the VAD heard no speech) or judged so.
+   * Judges a mic frame ending at `t` (context seconds) with `micRms`: true when it holds
+   * more than the echo explains (the user's). Learns from it when it holds only echo:
+   * `vadQuiet` (the VAD heard no speech) or judged so.
    */
-  frame(t: number, micRms: number, vadQuiet: boolean): EchoVerdict {
-    // The loudest output that could echo into this frame: computed once, for both uses.
-    const loudest = this.#loudest(t);
-    const verdict = this.#judge(t, micRms, loudest);
-    if ((vadQuiet || !verdict.user) && loudest >= OUTPUT_FLOOR) this.#learn(t, micRms);
-    return verdict;
+  frame(t: number, micRms: number, vadQuiet: boolean): boolean {
+    // The loudest output report that could echo into this frame (any delay), for both uses.
+    const loudest = this.#reference(t, 0, MAX_DELAY);
+    const user = this.#judge(t, micRms, loudest);
+    // Digital silence (a mic opening, or muted) is no noise floor: at zero it would stay there.
+    if (micRms > 1e-5) this.#noise *= micRms < this.#noise ? (micRms / this.#noise) ** NOISE_FALL : NOISE_RISE;
+    if ((vadQuiet || !user) && loudest >= OUTPUT_FLOOR) this.#learn(t, micRms);
+    return user;
   }
 
   #learn(t: number, micRms: number): void {
     const slot = this.#next;
+    // The echo is what the mic holds over its noise: a noise-only frame says "no echo"
+    // rather than "an echo as loud as the noise" (which, over the quiet ends of syllables,
+    // would put the gain's high quantile near noise / quietest output).
+    const n = 2 * this.#noise;
+    const echo = Math.sqrt(Math.max(micRms * micRms - n * n, 1e-12));
     for (let i = 0; i < DELAYS.length; i++) {
       const ref = this.#reference(t, DELAYS[i]!, DELAYS[i]!);
       // Too little output at this delay to say anything (NaN: skipped by the solver).
-      this.#ratios[i]![slot] = ref >= OUTPUT_FLOOR ? Math.log(Math.max(micRms, 1e-6) / ref) : NaN;
+      this.#ratios[i]![slot] = ref >= OUTPUT_FLOOR ? Math.log(echo / ref) : NaN;
     }
     this.#next = (slot + 1) % RING;
     this.#count = Math.min(this.#count + 1, RING);
     this.#fresh++;
   }
 
-  /** Judges a mic frame ending at `t` (context seconds). */
-  judge(t: number, micRms: number): EchoVerdict {
-    return this.#judge(t, micRms, this.#loudest(t));
-  }
-
-  #judge(t: number, micRms: number, loudest: number): EchoVerdict {
-    if (this.#prior <= 0) return { user: true, expected: 0 };
-    // The prior is also a floor: until the learned path can be trusted to lower it (its
-    // estimate was seen to let a −14 dB echo through in Chromium, not yet explained), the
-    // mic must hold more than `priorGain` × the loudest output of the last 400 ms. What
-    // the path adds is a louder echo than the prior: then its estimate raises the bar.
-    const floor = this.#prior * loudest;
+  #judge(t: number, micRms: number, loudest: number): boolean {
+    // Gate off, or nothing audible could have echoed into this frame: it is the user's.
+    if (this.#prior <= 0 || loudest < OUTPUT_FLOOR) return true;
     const est = this.estimate;
-    const learned = est ? this.#margin * est.gain * this.#reference(t, est.delaySec, est.delaySec) : 0;
-    const expected = Math.max(floor, learned);
-    if (expected < OUTPUT_FLOOR * 0.1) return { user: true, expected };
-    return { user: micRms > expected, expected };
+    // Until the path is learned, the prior: `priorGain` × the loudest output of the last
+    // 400 ms. Then the learned echo and the noise (and −100 dBFS: a digitally silent mic
+    // holds no one's voice). The noise counts as explained: Silero holds its speech
+    // probability for a few frames after the echo stops, and such a frame (the mic at its
+    // noise floor; in Chromium's fake capture, digital silence) went to the user when the
+    // echo explained "nothing": stray frames that made an echo-only run a phantom turn.
+    return micRms > (est ? this.#margin * Math.hypot(est.gain * this.#reference(t, est.delaySec - DELAY_SLACK, est.delaySec + DELAY_SLACK), this.#noise, 1e-5) : this.#prior * loudest);
   }
 
-
-  /** Forgets the learned path (a new output device, say). */
+  /** Forgets the learned path (a new output device, say); the mic's noise floor stays. */
   reset(): void {
     this.#count = 0;
     this.#next = 0;
@@ -166,11 +201,6 @@ export class EchoPath {
     this.#outStart = [];
     this.#outT = [];
     this.#outRms = [];
-  }
-
-  /** The loudest output report that could echo into a frame ending at `t` (any delay). */
-  #loudest(t: number): number {
-    return this.#reference(t, 0, DELAYS[DELAYS.length - 1]!);
   }
 
   /**
@@ -203,37 +233,28 @@ export class EchoPath {
   #solve(): void {
     this.#fresh = 0;
     const n = this.#count;
-    if (n < MIN_TRAINED) {
-      this.#estimate = null;
-      return;
-    }
+    // The delay is where the gain (the ratio's high quantile) comes out lowest: at a wrong
+    // delay the ratio spreads both ways and its high quantile rises. (The log ratio's
+    // variance, used before, is ruled by its ragged low tail — syllable onsets and gaps,
+    // where the echo is at the noise — and put a 20 ms echo at 0 ms with a gain 3 dB high.)
     let bestDelay = -1;
-    let bestVar = Infinity;
+    let best = Infinity;
+    const scratch = this.#scratch;
     for (let i = 0; i < DELAYS.length; i++) {
       const r = this.#ratios[i]!;
       let m = 0;
-      let sum = 0;
-      let sq = 0;
       for (let k = 0; k < n; k++) {
         const v = r[k]!;
-        if (v !== v) continue; // NaN
-        m++;
-        sum += v;
-        sq += v * v;
+        if (v === v) scratch[m++] = v; // not NaN
       }
-      if (m < MIN_TRAINED) continue;
-      const variance = sq / m - (sum / m) ** 2;
-      if (variance < bestVar - 1e-9) {
-        bestVar = variance;
+      // Half the frames: a long delay's reference starts later, and must not lose to a wrong one for it.
+      if (m < MIN_TRAINED / 2) continue;
+      const q = scratch.subarray(0, m).sort()[(QUANTILE * m) | 0]!;
+      if (q < best) {
+        best = q;
         bestDelay = i;
       }
     }
-    if (bestDelay < 0) {
-      this.#estimate = null;
-      return;
-    }
-    const valid = Array.from(this.#ratios[bestDelay]!.subarray(0, n)).filter((v) => v === v).sort((a, b) => a - b);
-    const gain = Math.exp(valid[Math.min(valid.length - 1, Math.floor(QUANTILE * valid.length))]!);
-    this.#estimate = { gain, delaySec: DELAYS[bestDelay]!, frames: valid.length };
+    this.#estimate = bestDelay < 0 ? null : { gain: Math.exp(best), delaySec: DELAYS[bestDelay]!, frames: n };
   }
 }

@@ -5,6 +5,13 @@ import { StreamResampler } from './resampler';
 
 /** Frames kept for reuse at most: a consumer that returns them faster does not grow it. */
 const POOL_MAX = 8;
+/** No input channels: a quantum of silence. */
+const NO_CHANNELS: readonly Float32Array[] = [];
+/**
+ * Longest gap in the context clock filled with silence, frames (10 s at 48 kHz). A
+ * suspended context does not advance currentFrame, so a longer one is a bug elsewhere.
+ */
+const MAX_GAP_FRAMES = 480_000;
 
 /**
  * The capture worklet's signal path, free of Web Audio so it runs in Node tests: downmix,
@@ -25,6 +32,10 @@ export class CaptureCore {
   #resampled: Float32Array;
   /** Frames allocated because the pool was empty. */
   framesAllocated = 0;
+  /** The context frame the next quantum should start at (-1: none processed yet). */
+  #nextFrame = -1;
+  /** Context frames counted as silence because their quanta never came. */
+  gapFrames = 0;
 
   constructor(inputRate: number, targetRate: number, frameSize: number, levelIntervalMs: number) {
     this.#frameSize = frameSize;
@@ -53,6 +64,24 @@ export class CaptureCore {
     if (this.#resampled.length < need) this.#resampled = new Float32Array(need);
     const count = this.#resampler.processInto(block, this.#resampled);
     this.#framer.push(this.#resampled, onFrame, count);
+  }
+
+  /**
+   * {@link process} for the quantum that starts at context frame `frame`. Audio time is
+   * the count of samples processed, so quanta that never reach the processor would put
+   * every later frame that far behind the context clock (the output's, which the echo
+   * gate matches mic frames against): they are counted as silence first. Seen in headless
+   * Chromium 156 (no upstream bug found): a capture node created in the first ~100 ms of a
+   * context had its first quantum, then `currentFrame` jumped 50–130 ms.
+   */
+  processAt(frame: number, channels: readonly Float32Array[], onFrame: (frame: Float32Array<ArrayBuffer>) => void, onLevel: (level: Level) => void): void {
+    const gap = this.#nextFrame < 0 ? 0 : frame - this.#nextFrame;
+    if (gap > 0 && gap <= MAX_GAP_FRAMES) {
+      this.gapFrames += gap;
+      for (let filled = 0; filled < gap; filled += this.#silence.length) this.process(NO_CHANNELS, onFrame, onLevel);
+    }
+    this.process(channels, onFrame, onLevel);
+    this.#nextFrame = frame + (channels[0]?.length ?? this.#silence.length);
   }
 
   /** Takes back a frame the consumer is done with (a transferred-back array), for reuse. */
