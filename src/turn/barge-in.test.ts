@@ -152,6 +152,24 @@ describe('BargeInDetector: confirm', () => {
     expect(actions).not.toContain('release');
   });
 
+  it('frames between the thresholds just before the first speech frame lead its run in (a soft onset), up to 3', () => {
+    // Frames 0–3 at 0.4 (the user's, by the gate), frame 4 the first over 0.5: the run counts
+    // from frame 1 (the last 3 of the lead-in), so the confirm comes 3 frames sooner than from frame 4.
+    const d = detector();
+    const actions = feed(d, [0.4, 0.4, 0.4, 0.4, ...Array(12).fill(0.9)]);
+    expect(actions.indexOf('duck')).toBe(4);
+    expect(actions.indexOf('confirm')).toBe(1 + 9);
+    const plain = detector();
+    expect(feed(plain, [0.1, 0.1, 0.1, 0.1, ...Array(12).fill(0.9)]).indexOf('confirm')).toBe(4 + 9);
+  });
+
+  it('lead-in frames the echo gate gave to the agent do not count', () => {
+    const d = detector();
+    const gated = [0.4, 0.4, 0.4].map((p, k) => d.update(input(frameAt(k), p, { user: false })));
+    expect(gated).toEqual([null, null, null]);
+    expect(feed(d, Array(12).fill(0.9), {}, 3).indexOf('confirm')).toBe(9);
+  });
+
   it('a frame between thresholds neither confirms early nor releases', () => {
     const d = detector();
     const actions = feed(d, [0.9, 0.45, 0.45, 0.45]);

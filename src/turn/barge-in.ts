@@ -72,6 +72,11 @@ export interface BargeInInput {
 export type BargeInAction = 'duck' | 'release' | 'confirm' | null;
 
 const FRAME_SEC = 0.032;
+/**
+ * Frames just before the first speech frame that may lead its run in: Silero's probability
+ * climbs over 2–4 frames on a soft onset (a nasal, "m…"), and the user was speaking on them.
+ */
+const LEAD_IN_FRAMES = 3;
 
 /**
  * Duck-then-confirm barge-in. The first speech frame over the agent that the echo gate
@@ -90,6 +95,8 @@ export class BargeInDetector {
   #runUser: boolean[] = [];
   #silentFrames = 0;
   #ducked = false;
+  /** The frames before a run (end times), while they could be its lead-in: see {@link LEAD_IN_FRAMES}. */
+  #lead: number[] = [];
 
   constructor(config: InterruptConfig, thresholds: { positive: number; negative: number }) {
     this.#config = config;
@@ -107,10 +114,20 @@ export class BargeInDetector {
     const c = this.#config;
     if (c.mode === 'STT_ONLY' || !f.agentActive || !f.interruptible) return this.reset();
     if (f.probability < this.#negative || (this.#runAt.length === 0 && f.probability < this.#positive)) {
+      // Between the thresholds, the echo gate giving it to the user: the onset may be under way.
+      if (this.#runAt.length === 0) this.#lead = f.probability >= this.#negative && f.user ? [...this.#lead, f.at].slice(-LEAD_IN_FRAMES) : [];
       if (this.#runAt.length > 0 && ++this.#silentFrames >= c.releaseFrames) return this.reset();
       return null;
     }
     this.#silentFrames = 0;
+    if (this.#runAt.length === 0 && f.user) {
+      // The user's speech began on the lead-in frames: the window counts from there.
+      for (const at of this.#lead) {
+        this.#runAt.push(at);
+        this.#runUser.push(true);
+      }
+    }
+    this.#lead = [];
     this.#runAt.push(f.at);
     this.#runUser.push(f.user);
     const windowSec = c.minInterruptionMs / 1000;
@@ -147,6 +164,7 @@ export class BargeInDetector {
   }
 
   #clear(): void {
+    this.#lead = [];
     this.#runAt = [];
     this.#runUser = [];
     this.#silentFrames = 0;
