@@ -10,6 +10,7 @@
 //   POST /v1/text-to-speech/{voice}/stream   ElevenLabs HTTP TTS, raw PCM (routes/elevenlabs.mjs)
 //   GET  /v1/text-to-speech/{voice}/multi-stream-input, /tts/websocket   ElevenLabs and
 //                                  Cartesia TTS over WebSocket (tts-ws.mjs)
+//   GET|POST|DELETE /mcp           an MCP server (the SDK's own, streamable HTTP) with demo tools (mcp.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
 // Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
 // ws.mjs + listen-audio.mjs (the WebSocket endpoints). Dependencies: node: builtins and `ws`
@@ -28,6 +29,7 @@ import { transcriptions } from './routes/transcriptions.mjs';
 import { elevenLabsStream } from './routes/elevenlabs.mjs';
 import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
+import { createMcpHandler } from './mcp.mjs';
 
 export { maskSecret } from './http.mjs';
 export { demoBrain } from './brain.mjs';
@@ -118,9 +120,10 @@ export function createProviderHandler(options = {}) {
     config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
   let state = fresh();
+  const mcp = createMcpHandler();
   const env = {
     state: () => state,
-    reset: () => { state = fresh(); },
+    reset: () => { state = fresh(); void mcp.reset(); },
     espeak: createEspeak(options.espeakCommand),
     chunkBytes: options.ttsChunkBytes ?? 4801,
     authorized,
@@ -145,6 +148,7 @@ export function createProviderHandler(options = {}) {
    */
   function handler(req, res, next) {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
+    if (path === '/mcp') { void mcp.handle(req, res); return; }
     const ours = ROUTES.has(path) || path.startsWith('/v1/') || path.startsWith('/__control/');
     if (!ours && next) return next();
     // Anthropic answers CORS only to requests that opt in (protocols.md §0.3, §10.3).
@@ -175,8 +179,8 @@ export function createProviderHandler(options = {}) {
   const listen = createUpgradeHandler(env);
   const speak = createTtsUpgradeHandler(env);
   const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head);
-  const closeAll = () => { listen.closeAll(); speak.closeAll(); };
-  return Object.assign(handler, control, { upgrade, closeSockets: closeAll });
+  const closeAll = () => { listen.closeAll(); speak.closeAll(); void mcp.close(); };
+  return Object.assign(handler, control, { upgrade, closeSockets: closeAll, mcp });
 }
 
 /**
