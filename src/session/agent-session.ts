@@ -21,6 +21,8 @@ import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
+import type { HandoffContext } from '../agent/mcp-server';
+import { closeServers, connectServers, Handovers } from './handoff';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -50,7 +52,7 @@ const TURN_SETTLE_MS = 500;
  * with barge-in, history and states. The conductor: each part lives in its own module.
  */
 export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
-  readonly agent: Agent;
+  #agent: Agent;
   readonly pipeline: Pipeline;
   /** Called when the wake-up timer fires. */
   onWakeUp: AgentSessionOptions<A>['onWakeUp'];
@@ -70,10 +72,18 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   });
   #offMic: (() => void) | null = null;
   readonly #userTurns: UserTurns;
+  readonly #handovers = new Handovers({
+    current: () => this.#agent,
+    swap: (agent) => this.#swap(agent),
+    llm: () => this.pipeline.llm,
+    signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,
+    report: (error) => this.#report(error, 'session'),
+    emit: (previous, agent, context) => this.emit('agent_changed', { agent, previous, context }),
+  });
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
-    this.agent = agent;
+    this.#agent = agent;
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
@@ -87,6 +97,11 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       report: (error, source) => this.#report(error, source),
       thinking: () => this.#states.apply('transcribing'),
     });
+  }
+
+  /** The agent in charge: its instructions, tools and history are used (see {@link updateAgent}). */
+  get agent(): Agent {
+    return this.#agent;
   }
 
   get agentState(): AgentState {
@@ -135,8 +150,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     // is ready, so the VAD hears the user live rather than seconds behind after a slow
     // load. A load error surfaces from vad.start() below.
     const vadReady = this.pipeline.vad.preload();
-    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError).
-    const toolsReady = Promise.all(this.agent.tools.map((t) => t.ready));
+    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError), as does an MCP server that cannot connect.
+    const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
     const o = this.pipeline.audio;
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
@@ -255,6 +270,24 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#interruptTurn(turn, 'interrupt');
   }
 
+  /**
+   * Hands the conversation to `agent`, as a tool that returns it does: the current agent's
+   * `onExit`, its MCP servers closed and `agent`'s connected, the history carried over as
+   * `context` says (default `agent.handoffContext`), `agent_changed`, then `agent.onEnter()`.
+   * Resolves when that has run. Before `start()` it only replaces the agent. Rejects with
+   * `closed` after `close()`.
+   */
+  updateAgent(agent: Agent, options: { context?: HandoffContext } = {}): Promise<void> {
+    if (this.#life.phase === 'new') return Promise.resolve(this.#swap(agent));
+    const run = () => this.#handovers.run(agent, options.context ?? agent.handoffContext);
+    return new Promise((resolve, reject) => this.#life.whenReady(() => void run().then(resolve), () => reject(new EarshotError('closed', 'updateAgent() after close()'))));
+  }
+
+  #swap(agent: Agent): void {
+    this.#agent = agent;
+    agent.session = this as unknown as AgentSession;
+  }
+
   /** The conversation so far, as plain items (copies). */
   getContextHistory(options: { includeFunctionCalls?: boolean; includeSystemMessages?: boolean } = {}): ChatItem[] {
     return this.agent.chatContext.copy({ includeFunctionCalls: options.includeFunctionCalls ?? false, includeSystemMessages: options.includeSystemMessages ?? false });
@@ -333,6 +366,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#input?.dispose();
     this.#input = null;
     this.pipeline.vad.close();
+    await closeServers(this.#agent.mcpServers);
     const engine = this.#engine;
     this.#engine = null;
     await engine?.close();
@@ -354,6 +388,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     wake: () => this.#wake,
     ambience: () => this.#ambience,
     report: (error, source) => this.#report(error, source),
+    handoff: (agent, flush) => this.#handovers.run(agent, agent.handoffContext, flush),
   };
 
   #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {

@@ -1,0 +1,149 @@
+// An agent's tool servers (connect on start or takeover, close on close or handover) and
+// the handover itself: old agent's onExit, servers swapped, history carried, new agent's onEnter.
+import type { Agent } from '../agent/agent';
+import type { HandoffContext, MCPServer } from '../agent/mcp-server';
+import { ConfigError } from '../errors';
+import type { ChatItem, LLM } from '../providers/types';
+import type { FunctionTool } from '../tools/function-tool';
+import { within } from './lifecycle';
+
+/** How long a summary for a `summary` handover may take, ms; past it the last messages are kept instead. */
+const SUMMARY_MS = 8000;
+/** How long closing an agent's servers may hold a handover or close(), ms. */
+const SERVER_CLOSE_MS = 3000;
+/** Messages kept when a summary cannot be made. */
+const FALLBACK_MESSAGES = 6;
+
+/** The agent's function tools, then its servers' tools; a later tool with a taken name is left out. */
+export function agentTools(agent: Agent): FunctionTool<any>[] {
+  const tools = [...agent.tools];
+  const names = new Set(tools.map((t) => t.name));
+  for (const server of agent.mcpServers) {
+    for (const t of server.tools) {
+      if (names.has(t.name)) continue;
+      names.add(t.name);
+      tools.push(t);
+    }
+  }
+  return tools;
+}
+
+/**
+ * Connects the agent's servers in parallel. Rejects with the first failure (and closes
+ * them all), or with a `ConfigError` when a server offers a name already taken: the LLM
+ * could not tell the two tools apart.
+ */
+export async function connectServers(agent: Agent, signal?: AbortSignal): Promise<void> {
+  const servers = agent.mcpServers;
+  if (servers.length === 0) return;
+  try {
+    const lists = await Promise.all(servers.map((s) => s.connect(signal)));
+    const names = new Set(agent.tools.map((t) => t.name));
+    for (const tool of lists.flat()) {
+      if (names.has(tool.name)) throw new ConfigError(`Duplicate tool name: ${tool.name} (offered by an MCP server and by another tool)`);
+      names.add(tool.name);
+    }
+  } catch (err) {
+    await closeServers(agent.mcpServers);
+    throw err;
+  }
+}
+
+/** Closes servers in parallel, within {@link SERVER_CLOSE_MS}. Never rejects. */
+export function closeServers(servers: readonly MCPServer[]): Promise<void> {
+  return within(Promise.allSettled(servers.map((s) => s.close())), SERVER_CLOSE_MS);
+}
+
+/** What a handover needs from the session. */
+export interface HandoverHost {
+  /** The agent in charge now. */
+  current(): Agent;
+  /** Makes `agent` the session's agent (its instructions, tools and history are used from now on). */
+  swap(agent: Agent): void;
+  /** The LLM that writes a `summary`. */
+  llm(): LLM;
+  /** The running turn's signal: a barge-in cuts a summary short. */
+  signal(): AbortSignal;
+  report(error: unknown): void;
+  emit(previous: Agent, agent: Agent, context: HandoffContext): void;
+}
+
+/** The session's handovers, one after another. */
+export class Handovers {
+  #chain: Promise<void> = Promise.resolve();
+  readonly #host: HandoverHost;
+
+  constructor(host: HandoverHost) {
+    this.#host = host;
+  }
+
+  /** Queues a handover to `to` (see {@link handOver}); resolves when it is done. */
+  run(to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
+    return (this.#chain = this.#chain.then(() => handOver(this.#host, to, context, flush)));
+  }
+}
+
+/**
+ * Hands the conversation from `host.current()` to `to`: the old agent's `onExit` (it may still
+ * speak), its servers closed, `to`'s servers connected (a failure is reported and the agent
+ * goes on without their tools), the history carried over as `context` says, the swap,
+ * `agent_changed`, then `to.onEnter()`. Errors of the hooks are reported, not thrown: a
+ * handover always completes. `flush` runs before the swap (speech of `onExit` into the old history).
+ */
+export async function handOver(host: HandoverHost, to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
+  const from = host.current();
+  if (from === to) return;
+  await Promise.resolve()
+    .then(() => from.onExit())
+    .catch((e: unknown) => host.report(e));
+  flush?.();
+  await closeServers(from.mcpServers.filter((s) => !to.mcpServers.includes(s)));
+  await connectServers(to).catch((e: unknown) => host.report(e));
+  await carryContext(from, to, context, host.llm(), host.signal());
+  host.swap(to);
+  host.emit(from, to, context);
+  await Promise.resolve()
+    .then(() => to.onEnter())
+    .catch((e: unknown) => host.report(e));
+}
+
+/**
+ * Adds to `to`'s history what it keeps of `from`'s (after what it already has, its own
+ * instructions first): every item (`full`), a developer message with a summary the LLM
+ * writes (`summary`; the last few messages when that fails or is aborted), or nothing.
+ */
+export async function carryContext(from: Agent, to: Agent, context: HandoffContext, llm: LLM, signal: AbortSignal): Promise<void> {
+  const items = from.chatContext.copy({ includeSystemMessages: false });
+  if (context === 'none' || items.length === 0) return;
+  if (context === 'full') {
+    to.chatContext.append(items);
+    return;
+  }
+  const messages = items.filter((i): i is Extract<ChatItem, { type: 'message' }> => i.type === 'message' && (i.role === 'user' || i.role === 'assistant'));
+  const summary = await summarize(messages, llm, signal).catch(() => null);
+  if (summary) to.chatContext.addMessage('developer', `Summary of the conversation so far, before you took over: ${summary}`);
+  else to.chatContext.append(messages.slice(-FALLBACK_MESSAGES));
+}
+
+/** Asks the LLM for a short summary of `messages`; null when it gives none within {@link SUMMARY_MS}. */
+async function summarize(messages: readonly ChatItem[], llm: LLM, parent: AbortSignal): Promise<string | null> {
+  const transcript = messages.map((m) => (m.type === 'message' ? `${m.role}: ${m.content}` : '')).join('\n');
+  const own = new AbortController();
+  const timer = setTimeout(() => own.abort(), SUMMARY_MS);
+  const signal = AbortSignal.any([parent, own.signal]);
+  const now = Date.now();
+  let text = '';
+  const request: ChatItem[] = [
+    { type: 'message', id: 'summary-system', role: 'system', content: 'Summarize this conversation in at most three sentences, for another assistant who takes over. Keep names, numbers and open requests.', createdAt: now },
+    { type: 'message', id: 'summary-user', role: 'user', content: transcript, createdAt: now },
+  ];
+  try {
+    for await (const chunk of llm.chat({ items: request, tools: [], signal, toolChoice: 'none' })) {
+      if (signal.aborted) return null;
+      if (chunk.type === 'text') text += chunk.delta;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return signal.aborted ? null : text.trim() || null;
+}
