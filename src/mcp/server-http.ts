@@ -36,6 +36,7 @@ export interface MCPServerHTTPOptions {
 }
 
 const CONNECT_MS = 10_000;
+const ABORTED = Symbol('aborted');
 /** The SDK's own per-request limit for calls: the tool runner's deadline governs, this only backstops it. */
 const CALL_BACKSTOP_MS = 24 * 60 * 60 * 1000;
 
@@ -90,47 +91,71 @@ export class MCPServerHTTP implements MCPServer {
    */
   async connect(signal?: AbortSignal): Promise<readonly FunctionTool<any>[]> {
     if (this.#client) return this.#tools;
+    if (signal?.aborted) throw closedError();
     this.#connecting?.abort();
     const own = (this.#connecting = new AbortController());
     const aborted = signal ? AbortSignal.any([signal, own.signal]) : own.signal;
     const timeout = this.#options.timeoutMs ?? CONNECT_MS;
-    let client: Client | null = null;
-    let transport: Transport | null = null;
+    // The requests are not aborted midway: the server may have opened a session whose id
+    // has not been read yet. An abandoned attempt ends with a DELETE once it settles.
+    const attempt = this.#open(timeout);
+    let onAbort!: () => void;
+    const abandoned = new Promise<typeof ABORTED>((resolve) => (onAbort = () => resolve(ABORTED)));
+    const abandon = () => {
+      this.#abandoned = attempt.then((o) => this.#end(o.client, o.transport), () => undefined);
+      onAbort();
+    };
+    aborted.addEventListener('abort', abandon, { once: true });
     try {
-      const sdk = await import('./sdk');
-      if (aborted.aborted) throw closedError();
-      client = new sdk.Client(
-        { name: 'earshot', version: '1' },
-        {
-          jsonSchemaValidator: { getValidator: outputValidator },
-          listChanged: { tools: { onChanged: (error, tools) => this.#refresh(error, tools as McpTool[] | null, client) } },
-        },
-      );
-      transport = new sdk.StreamableHTTPClientTransport(this.#options.url as URL, this.#transportOptions());
-      await client.connect(transport, { signal: aborted, timeout });
-      const listed: McpTool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor ? { cursor } : undefined, { signal: aborted, timeout });
-        listed.push(...(page.tools as McpTool[]));
-        cursor = page.nextCursor;
-      } while (cursor);
-      if (aborted.aborted) throw closedError();
-      this.#setTools(listed, client);
-      this.#client = client;
-      this.#transport = transport;
+      const opened = await Promise.race([attempt, abandoned]);
+      if (opened === ABORTED) throw closedError();
+      this.#client = opened.client;
+      this.#transport = opened.transport;
+      this.#setTools(opened.tools, opened.client);
       return this.#tools;
     } catch (err) {
-      void this.#end(client, transport);
-      if (aborted.aborted) throw closedError(err);
+      if (aborted.aborted) throw err instanceof EarshotError && err.code === 'closed' ? err : closedError(err);
       if (err instanceof EarshotError) throw err;
       throw mcpError(this.label, 'connect failed', err, timeout);
     } finally {
+      aborted.removeEventListener('abort', abandon);
       if (this.#connecting === own) this.#connecting = null;
     }
   }
 
-  /** Ends the session: a DELETE (within `closeTimeoutMs`), then the connection. Aborts a connect in progress. Never rejects. */
+  /** initialize, then tools/list (every page), each within `timeout`; a failure ends what was opened. */
+  async #open(timeout: number): Promise<{ client: Client; transport: Transport; tools: McpTool[] }> {
+    const sdk = await import('./sdk');
+    const client: Client = new sdk.Client(
+      { name: 'earshot', version: '1' },
+      {
+        jsonSchemaValidator: { getValidator: outputValidator },
+        listChanged: { tools: { onChanged: (error, tools) => this.#refresh(error, tools as McpTool[] | null, client) } },
+      },
+    );
+    const transport = new sdk.StreamableHTTPClientTransport(this.#options.url as URL, this.#transportOptions());
+    try {
+      await client.connect(transport, { timeout });
+      const tools: McpTool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : undefined, { timeout });
+        tools.push(...(page.tools as McpTool[]));
+        cursor = page.nextCursor;
+      } while (cursor);
+      // A schema the validator cannot use fails here, before the server counts as connected.
+      tools.forEach((t) => toFunctionTool(t, () => Promise.resolve(), undefined, this.label));
+      return { client, transport, tools };
+    } catch (err) {
+      void this.#end(client, transport);
+      throw err;
+    }
+  }
+
+  /**
+   * Ends the session: a DELETE (within `closeTimeoutMs`), then the connection. A connect in
+   * progress rejects with `closed`; its session is ended too. Never rejects.
+   */
   async close(): Promise<void> {
     this.#connecting?.abort();
     const client = this.#client;
@@ -138,17 +163,21 @@ export class MCPServerHTTP implements MCPServer {
     this.#client = null;
     this.#transport = null;
     this.#tools = [];
-    await this.#end(client, transport);
+    await Promise.all([this.#end(client, transport), this.#bounded(this.#abandoned)]);
+  }
+
+  #abandoned: Promise<void> = Promise.resolve();
+
+  async #bounded(work: Promise<unknown>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<void>((r) => (timer = setTimeout(r, this.#options.closeTimeoutMs ?? 2000)));
+    await Promise.race([work, limit]);
+    clearTimeout(timer);
   }
 
   async #end(client: Client | null, transport: Transport | null): Promise<void> {
-    if (transport?.sessionId) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const limit = new Promise<void>((r) => (timer = setTimeout(r, this.#options.closeTimeoutMs ?? 2000)));
-      // A server that does not answer must not hold close(): closing the transport aborts the DELETE.
-      await Promise.race([transport.terminateSession().catch(() => undefined), limit]);
-      clearTimeout(timer);
-    }
+    // A server that does not answer must not hold close(): closing the transport aborts the DELETE.
+    if (transport?.sessionId) await this.#bounded(transport.terminateSession().catch(() => undefined));
     await client?.close().catch(() => undefined);
   }
 
