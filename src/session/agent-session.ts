@@ -52,7 +52,6 @@ const TURN_SETTLE_MS = 500;
  * with barge-in, history and states. The conductor: each part lives in its own module.
  */
 export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
-  #agent: Agent;
   readonly pipeline: Pipeline;
   /** Called when the wake-up timer fires. */
   onWakeUp: AgentSessionOptions<A>['onWakeUp'];
@@ -72,24 +71,22 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   });
   #offMic: (() => void) | null = null;
   readonly #userTurns: UserTurns;
-  readonly #handovers = new Handovers({
-    current: () => this.#agent,
-    swap: (agent) => this.#swap(agent),
-    llm: () => this.pipeline.llm,
-    signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,
-    report: (error) => this.#report(error, 'session'),
-    emit: (previous, agent, context) => this.emit('agent_changed', { agent, previous, context }),
-  });
+  readonly #agents: Handovers;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
-    this.#agent = agent;
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
     // Agents and tools see the session as the common case, AgentSession (on an AudioEngine);
     // only a test's stand-in audio makes `audio` something else.
-    agent.session = this as unknown as AgentSession;
+    this.#agents = new Handovers(agent, {
+      session: this as unknown as AgentSession,
+      llm: () => this.pipeline.llm,
+      signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,
+      report: (error) => this.#report(error, 'session'),
+      emit: (previous, next, context) => this.emit('agent_changed', { agent: next, previous, context }),
+    });
     this.#userTurns = new UserTurns({
       pipeline,
       chat: () => this.agent.chatContext,
@@ -101,7 +98,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
 
   /** The agent in charge: its instructions, tools and history are used (see {@link updateAgent}). */
   get agent(): Agent {
-    return this.#agent;
+    return this.#agents.agent;
   }
 
   get agentState(): AgentState {
@@ -150,7 +147,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     // is ready, so the VAD hears the user live rather than seconds behind after a slow
     // load. A load error surfaces from vad.start() below.
     const vadReady = this.pipeline.vad.preload();
-    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError), as does an MCP server that cannot connect.
+    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError); so does an MCP server's connect.
     const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
     const o = this.pipeline.audio;
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
@@ -278,14 +275,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * `closed` after `close()`.
    */
   updateAgent(agent: Agent, options: { context?: HandoffContext } = {}): Promise<void> {
-    if (this.#life.phase === 'new') return Promise.resolve(this.#swap(agent));
-    const run = () => this.#handovers.run(agent, options.context ?? agent.handoffContext);
-    return new Promise((resolve, reject) => this.#life.whenReady(() => void run().then(resolve), () => reject(new EarshotError('closed', 'updateAgent() after close()'))));
-  }
-
-  #swap(agent: Agent): void {
-    this.#agent = agent;
-    agent.session = this as unknown as AgentSession;
+    return this.#agents.update(agent, options.context, this.#life);
   }
 
   /** The conversation so far, as plain items (copies). */
@@ -366,7 +356,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#input?.dispose();
     this.#input = null;
     this.pipeline.vad.close();
-    await closeServers(this.#agent.mcpServers);
+    await closeServers(this.agent.mcpServers);
     const engine = this.#engine;
     this.#engine = null;
     await engine?.close();
@@ -388,7 +378,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     wake: () => this.#wake,
     ambience: () => this.#ambience,
     report: (error, source) => this.#report(error, source),
-    handoff: (agent, flush) => this.#handovers.run(agent, agent.handoffContext, flush),
+    handoff: (agent, flush) => this.#agents.run(agent, agent.handoffContext, flush),
   };
 
   #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {

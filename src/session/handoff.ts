@@ -2,10 +2,11 @@
 // the handover itself: old agent's onExit, servers swapped, history carried, new agent's onEnter.
 import type { Agent } from '../agent/agent';
 import type { HandoffContext, MCPServer } from '../agent/mcp-server';
-import { ConfigError } from '../errors';
+import { ConfigError, EarshotError } from '../errors';
 import type { ChatItem, LLM } from '../providers/types';
 import type { FunctionTool } from '../tools/function-tool';
-import { within } from './lifecycle';
+import type { AgentSession } from './agent-session';
+import { within, type Lifecycle } from './lifecycle';
 
 /** How long a summary for a `summary` handover may take, ms; past it the last messages are kept instead. */
 const SUMMARY_MS = 8000;
@@ -56,10 +57,8 @@ export function closeServers(servers: readonly MCPServer[]): Promise<void> {
 
 /** What a handover needs from the session. */
 export interface HandoverHost {
-  /** The agent in charge now. */
-  current(): Agent;
-  /** Makes `agent` the session's agent (its instructions, tools and history are used from now on). */
-  swap(agent: Agent): void;
+  /** Set as `agent.session` of the agent in charge. */
+  session: AgentSession;
   /** The LLM that writes a `summary`. */
   llm(): LLM;
   /** The running turn's signal: a barge-in cuts a summary short. */
@@ -68,18 +67,37 @@ export interface HandoverHost {
   emit(previous: Agent, agent: Agent, context: HandoffContext): void;
 }
 
-/** The session's handovers, one after another. */
+/** The session's agent in charge, and its handovers, one after another. */
 export class Handovers {
+  #agent!: Agent;
   #chain: Promise<void> = Promise.resolve();
   readonly #host: HandoverHost;
 
-  constructor(host: HandoverHost) {
+  constructor(agent: Agent, host: HandoverHost) {
     this.#host = host;
+    this.#swap(agent);
+  }
+
+  get agent(): Agent {
+    return this.#agent;
   }
 
   /** Queues a handover to `to` (see {@link handOver}); resolves when it is done. */
   run(to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
-    return (this.#chain = this.#chain.then(() => handOver(this.#host, to, context, flush)));
+    const step = () => handOver({ ...this.#host, current: () => this.#agent, swap: (a) => this.#swap(a) }, to, context, flush);
+    return (this.#chain = this.#chain.then(step));
+  }
+
+  /** `session.updateAgent()`: before start only a swap; after close a `closed` rejection. */
+  update(to: Agent, context: HandoffContext | undefined, life: Lifecycle): Promise<void> {
+    if (life.phase === 'new') return Promise.resolve(this.#swap(to));
+    const closed = () => new EarshotError('closed', 'updateAgent() after close()');
+    return new Promise((resolve, reject) => life.whenReady(() => void this.run(to, context ?? to.handoffContext).then(resolve), () => reject(closed())));
+  }
+
+  #swap(agent: Agent): void {
+    this.#agent = agent;
+    agent.session = this.#host.session;
   }
 }
 
@@ -90,7 +108,7 @@ export class Handovers {
  * `agent_changed`, then `to.onEnter()`. Errors of the hooks are reported, not thrown: a
  * handover always completes. `flush` runs before the swap (speech of `onExit` into the old history).
  */
-export async function handOver(host: HandoverHost, to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
+export async function handOver(host: HandoverHost & { current(): Agent; swap(agent: Agent): void }, to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
   const from = host.current();
   if (from === to) return;
   await Promise.resolve()
