@@ -22,7 +22,7 @@ import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
 import type { HandoffContext } from '../agent/mcp-server';
-import { closeServers, connectServers, Handovers } from './handoff';
+import { closeServers, connectServers, sessionAgents, type Agents } from './handoff';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -71,7 +71,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   });
   #offMic: (() => void) | null = null;
   readonly #userTurns: UserTurns;
-  readonly #agents: Handovers;
+  readonly #agents: Agents;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
@@ -80,7 +80,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.onWakeUp = options.onWakeUp;
     // Agents and tools see the session as the common case, AgentSession (on an AudioEngine);
     // only a test's stand-in audio makes `audio` something else.
-    this.#agents = new Handovers(agent, {
+    this.#agents = sessionAgents(agent, {
       session: this as unknown as AgentSession,
       llm: () => this.pipeline.llm,
       signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,

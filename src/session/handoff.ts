@@ -8,8 +8,6 @@ import type { FunctionTool } from '../tools/function-tool';
 import type { AgentSession } from './agent-session';
 import { within, type Lifecycle } from './lifecycle';
 
-/** How long a summary for a `summary` handover may take, ms; past it the last messages are kept instead. */
-const SUMMARY_MS = 8000;
 /** How long closing an agent's servers may hold a handover or close(), ms. */
 const SERVER_CLOSE_MS = 3000;
 /** Messages kept when a summary cannot be made. */
@@ -67,62 +65,51 @@ export interface HandoverHost {
   emit(previous: Agent, agent: Agent, context: HandoffContext): void;
 }
 
-/** The session's agent in charge, and its handovers, one after another. */
-export class Handovers {
-  #agent!: Agent;
-  #chain: Promise<void> = Promise.resolve();
-  readonly #host: HandoverHost;
-
-  constructor(agent: Agent, host: HandoverHost) {
-    this.#host = host;
-    this.#swap(agent);
-  }
-
-  get agent(): Agent {
-    return this.#agent;
-  }
-
-  /** Queues a handover to `to` (see {@link handOver}); resolves when it is done. */
-  run(to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
-    const step = () => handOver({ ...this.#host, current: () => this.#agent, swap: (a) => this.#swap(a) }, to, context, flush);
-    return (this.#chain = this.#chain.then(step));
-  }
-
+/** The session's agent in charge, and its handovers (one after another). */
+export interface Agents {
+  readonly agent: Agent;
+  /**
+   * Hands the conversation to `to`: the old agent's `onExit` (it may still speak), its MCP
+   * servers closed, `to`'s connected (a failure is reported; the agent goes on without their
+   * tools), the history carried over as `context` says, the swap, `agent_changed`, then
+   * `to.onEnter()`. Hook errors are reported, not thrown: a handover always completes.
+   * `flush` runs before the swap (speech of `onExit` goes into the old history).
+   */
+  run(to: Agent, context: HandoffContext, flush?: () => void): Promise<void>;
   /** `session.updateAgent()`: before start only a swap; after close a `closed` rejection. */
-  update(to: Agent, context: HandoffContext | undefined, life: Lifecycle): Promise<void> {
-    if (life.phase === 'new') return Promise.resolve(this.#swap(to));
-    const closed = () => new EarshotError('closed', 'updateAgent() after close()');
-    return new Promise((resolve, reject) => life.whenReady(() => void this.run(to, context ?? to.handoffContext).then(resolve), () => reject(closed())));
-  }
-
-  #swap(agent: Agent): void {
-    this.#agent = agent;
-    agent.session = this.#host.session;
-  }
+  update(to: Agent, context: HandoffContext | undefined, life: Lifecycle): Promise<void>;
 }
 
-/**
- * Hands the conversation from `host.current()` to `to`: the old agent's `onExit` (it may still
- * speak), its servers closed, `to`'s servers connected (a failure is reported and the agent
- * goes on without their tools), the history carried over as `context` says, the swap,
- * `agent_changed`, then `to.onEnter()`. Errors of the hooks are reported, not thrown: a
- * handover always completes. `flush` runs before the swap (speech of `onExit` into the old history).
- */
-export async function handOver(host: HandoverHost & { current(): Agent; swap(agent: Agent): void }, to: Agent, context: HandoffContext, flush?: () => void): Promise<void> {
-  const from = host.current();
-  if (from === to) return;
-  await Promise.resolve()
-    .then(() => from.onExit())
-    .catch((e: unknown) => host.report(e));
-  flush?.();
-  await closeServers(from.mcpServers.filter((s) => !to.mcpServers.includes(s)));
-  await connectServers(to).catch((e: unknown) => host.report(e));
-  await carryContext(from, to, context, host.llm(), host.signal());
-  host.swap(to);
-  host.emit(from, to, context);
-  await Promise.resolve()
-    .then(() => to.onEnter())
-    .catch((e: unknown) => host.report(e));
+/** Makes the session's {@link Agents}, starting with `first` in charge. */
+export function sessionAgents(first: Agent, host: HandoverHost): Agents {
+  let agent = first;
+  let chain = Promise.resolve();
+  const report = (e: unknown) => host.report(e);
+  const swap = (a: Agent) => void ((agent = a).session = host.session);
+  const handOver = async (to: Agent, context: HandoffContext, flush?: () => void): Promise<void> => {
+    const from = agent;
+    if (from === to) return;
+    await Promise.resolve().then(() => from.onExit()).catch(report);
+    flush?.();
+    await closeServers(from.mcpServers.filter((s) => !to.mcpServers.includes(s)));
+    await connectServers(to).catch(report);
+    await carryContext(from, to, context, host.llm(), host.signal());
+    swap(to);
+    host.emit(from, to, context);
+    await Promise.resolve().then(() => to.onEnter()).catch(report);
+  };
+  const run = (to: Agent, context: HandoffContext, flush?: () => void) => (chain = chain.then(() => handOver(to, context, flush)));
+  swap(first);
+  return {
+    get agent() {
+      return agent;
+    },
+    run,
+    update: (to, context, life) =>
+      life.phase === 'new'
+        ? Promise.resolve(swap(to))
+        : new Promise((resolve, reject) => life.whenReady(() => void run(to, context ?? to.handoffContext).then(resolve), () => reject(new EarshotError('closed', 'updateAgent() after close()')))),
+  };
 }
 
 /**
@@ -138,30 +125,8 @@ export async function carryContext(from: Agent, to: Agent, context: HandoffConte
     return;
   }
   const messages = items.filter((i): i is Extract<ChatItem, { type: 'message' }> => i.type === 'message' && (i.role === 'user' || i.role === 'assistant'));
-  const summary = await summarize(messages, llm, signal).catch(() => null);
+  // Loaded on demand (its own chunk): only a `summary` handover needs it.
+  const summary = await import('./handoff-summary').then((m) => m.summarize(messages, llm, signal)).catch(() => null);
   if (summary) to.chatContext.addMessage('developer', `Summary of the conversation so far, before you took over: ${summary}`);
   else to.chatContext.append(messages.slice(-FALLBACK_MESSAGES));
-}
-
-/** Asks the LLM for a short summary of `messages`; null when it gives none within {@link SUMMARY_MS}. */
-async function summarize(messages: readonly ChatItem[], llm: LLM, parent: AbortSignal): Promise<string | null> {
-  const transcript = messages.map((m) => (m.type === 'message' ? `${m.role}: ${m.content}` : '')).join('\n');
-  const own = new AbortController();
-  const timer = setTimeout(() => own.abort(), SUMMARY_MS);
-  const signal = AbortSignal.any([parent, own.signal]);
-  const now = Date.now();
-  let text = '';
-  const request: ChatItem[] = [
-    { type: 'message', id: 'summary-system', role: 'system', content: 'Summarize this conversation in at most three sentences, for another assistant who takes over. Keep names, numbers and open requests.', createdAt: now },
-    { type: 'message', id: 'summary-user', role: 'user', content: transcript, createdAt: now },
-  ];
-  try {
-    for await (const chunk of llm.chat({ items: request, tools: [], signal, toolChoice: 'none' })) {
-      if (signal.aborted) return null;
-      if (chunk.type === 'text') text += chunk.delta;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return signal.aborted ? null : text.trim() || null;
 }
