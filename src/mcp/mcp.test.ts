@@ -134,14 +134,21 @@ describe('MCPServerHTTP: connecting', () => {
     await expect(s.connect()).rejects.toMatchObject({ name: 'ProviderError', code: 'provider-network' });
   });
 
-  it('close() during connect() rejects it with `closed` and leaves no session open', async () => {
-    const s = mcp();
+  it('close() during connect() rejects it with `closed`; the session the server opened meanwhile is DELETEd', async () => {
+    // tools/list waits at a gate: the server has opened the session, the client is not connected yet.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"tools/list"')) await gate;
+      return fetch(input, init);
+    };
+    const s = mcp({ fetch: held });
     const outcome = s.connect().then(() => null, (e: unknown) => e);
-    // The server has opened the session; the client has not finished connecting (tools/list is next).
     await until(() => log().sessions.length === 1, 'the initialize');
-    await s.close();
+    const closing = s.close();
+    release();
+    await closing;
     expect(await outcome).toMatchObject({ code: 'closed' });
-    // The session the server may have opened meanwhile was DELETEd when the attempt settled.
     expect(log().deletes).toEqual(log().sessions);
     expect(s.connected).toBe(false);
   });

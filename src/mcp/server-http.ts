@@ -4,9 +4,7 @@ import type { FunctionTool } from '../tools/function-tool';
 import { compileJsonSchema } from '../tools/json-schema';
 import { mcpError, resultValue, toFunctionTool, type McpTool } from './tools';
 
-type Sdk = typeof import('./sdk');
-type Client = InstanceType<Sdk['Client']>;
-type Transport = InstanceType<Sdk['StreamableHTTPClientTransport']>;
+import type { McpClient as Client, McpTransport as Transport } from './sdk';
 
 /** Options of {@link MCPServerHTTP}. */
 export interface MCPServerHTTPOptions {
@@ -201,7 +199,7 @@ export class MCPServerHTTP implements MCPServer {
     this.#tools = listed.filter((t) => !allowed || allowed.has(t.name)).map((t) => toFunctionTool(t, call, this.#options.timeoutMs, this.label));
   }
 
-  #transportOptions(): ConstructorParameters<Sdk['StreamableHTTPClientTransport']>[1] {
+  #transportOptions(): { requestInit?: RequestInit; fetch: typeof fetch } {
     const { headers, getToken } = this.#options;
     const base = this.#options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
     const withToken: typeof fetch = async (input, init) => {
