@@ -19,6 +19,9 @@ const optimizeDeps = {
     'onnxruntime-web/wasm',
     'mitt',
     'idb-keyval',
+    // earshot/mcp's chunk (demo: order lookups on the local MCP server).
+    '@modelcontextprotocol/sdk/client/index.js',
+    '@modelcontextprotocol/sdk/client/streamableHttp.js',
   ],
 };
 
