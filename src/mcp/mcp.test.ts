@@ -129,6 +129,14 @@ describe('MCPServerHTTP: connecting', () => {
     expect(log().sessions).toHaveLength(2);
   });
 
+  it('a server that does not answer within timeoutMs: provider-timeout', async () => {
+    // The request reaches nothing: it stays pending until aborted.
+    const silent: typeof fetch = (_input, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    const s = mcp({ fetch: silent, timeoutMs: 200 });
+    await expect(s.connect()).rejects.toMatchObject({ name: 'ProviderError', code: 'provider-timeout', message: expect.stringContaining('no answer within 200 ms') });
+    expect(s.connected).toBe(false);
+  });
+
   it('no server there: provider-network', async () => {
     const s = new MCPServerHTTP({ url: 'http://127.0.0.1:9/mcp' });
     await expect(s.connect()).rejects.toMatchObject({ name: 'ProviderError', code: 'provider-network' });
