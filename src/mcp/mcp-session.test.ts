@@ -120,4 +120,24 @@ describe('MCP tools in a session', () => {
     expect(orders.connected).toBe(false);
     expect(log().deletes).toHaveLength(2);
   }, 30_000);
+
+  it('close() during a handover: the new agent\'s servers, connected after it, are closed again', async () => {
+    let exitGate!: () => void;
+    const exiting = new Promise<void>((r) => (exitGate = r));
+    const orders = mcp();
+    const billing = new Agent({ name: 'billing', instructions: 'Billing.', mcpServers: [orders] });
+    const transfer = functionTool({ name: 'transfer', description: '', parameters: { type: 'object', properties: {} }, execute: () => billing });
+    let exitCalls = 0;
+    const k = session({ agent: { tools: [transfer], onExit: () => (exitCalls++, exiting) }, session: { exitTimeoutMs: 50 }, llm: [{ toolCalls: [{ name: 'transfer' }] }, { text: 'Billing here.' }] }, []);
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => exitCalls === 1, 10_000, 'the handover');
+    await k.session.close();
+    exitGate();
+    await k.until(() => log().sessions.length === 1 && log().deletes.length === 1, 5000, 'the late connect and its DELETE');
+    expect(orders.connected).toBe(false);
+    // Nobody took over a closed session.
+    expect(k.events.agent_changed).toBeUndefined();
+    expect(k.session.agent).not.toBe(billing);
+  }, 30_000);
 });

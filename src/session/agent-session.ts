@@ -22,7 +22,7 @@ import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
 import type { HandoffContext } from '../agent/mcp-server';
-import { closeServers, connectServers, sessionAgents, type Agents } from './handoff';
+import { connectServers, sessionAgents, type Agents } from './handoff';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -356,7 +356,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#input?.dispose();
     this.#input = null;
     this.pipeline.vad.close();
-    await closeServers(this.agent.mcpServers);
+    await this.#agents.release();
     const engine = this.#engine;
     this.#engine = null;
     await engine?.close();

@@ -78,21 +78,31 @@ export interface Agents {
   run(to: Agent, context: HandoffContext, flush?: () => void): Promise<void>;
   /** `session.updateAgent()`: before start only a swap; after close a `closed` rejection. */
   update(to: Agent, context: HandoffContext | undefined, life: Lifecycle): Promise<void>;
+  /** Closes the MCP servers of the agent in charge and of one being handed to (session teardown). */
+  release(): Promise<void>;
 }
 
 /** Makes the session's {@link Agents}, starting with `first` in charge. */
 export function sessionAgents(first: Agent, host: HandoverHost): Agents {
   let agent = first;
+  let target: Agent | null = null;
+  // Counts releases: a handover that connected servers after one closes them again.
+  let released = 0;
   let chain = Promise.resolve();
   const report = (e: unknown) => host.report(e);
   const swap = (a: Agent) => void ((agent = a).session = host.session);
   const handOver = async (to: Agent, context: HandoffContext, flush?: () => void): Promise<void> => {
     const from = agent;
     if (from === to) return;
+    const generation = released;
+    target = to;
     await Promise.resolve().then(() => from.onExit()).catch(report);
     flush?.();
     await closeServers(from.mcpServers.filter((s) => !to.mcpServers.includes(s)));
     await connectServers(to).catch(report);
+    target = null;
+    // The session closed meanwhile: what was connected closes again, and nobody takes over.
+    if (generation !== released) return closeServers(to.mcpServers);
     await carryContext(from, to, context, host.llm(), host.signal());
     swap(to);
     host.emit(from, to, context);
@@ -105,6 +115,7 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
       return agent;
     },
     run,
+    release: () => (released++, closeServers([...agent.mcpServers, ...(target?.mcpServers ?? [])])),
     update: (to, context, life) =>
       life.phase === 'new'
         ? Promise.resolve(swap(to))
