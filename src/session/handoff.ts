@@ -32,11 +32,11 @@ export function agentTools(agent: Agent): FunctionTool<any>[] {
  * them all), or with a `ConfigError` when a server offers a name already taken: the LLM
  * could not tell the two tools apart.
  */
-export async function connectServers(agent: Agent, signal?: AbortSignal): Promise<void> {
+export async function connectServers(agent: Agent): Promise<void> {
   const servers = agent.mcpServers;
   if (servers.length === 0) return;
   try {
-    const lists = await Promise.all(servers.map((s) => s.connect(signal)));
+    const lists = await Promise.all(servers.map((s) => s.connect()));
     const names = new Set(agent.tools.map((t) => t.name));
     for (const tool of lists.flat()) {
       if (names.has(tool.name)) throw new ConfigError(`Duplicate tool name: ${tool.name} (offered by an MCP server and by another tool)`);
