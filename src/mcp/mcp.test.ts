@@ -101,6 +101,13 @@ describe('MCPServerHTTP: tools', () => {
     expect(JSON.parse(JSON.parse(r!.output))).toEqual({ orderId: 'A-1003', refunded: true });
   });
 
+  it('two connect() calls at once share one attempt: one MCP session', async () => {
+    const s = mcp();
+    const [a, b] = await Promise.all([s.connect(), s.connect()]);
+    expect(a).toBe(b);
+    expect(log().sessions).toHaveLength(1);
+  });
+
   it('close() ends the session with a DELETE; connect() after it opens a new one', async () => {
     const s = mcp();
     await s.connect();

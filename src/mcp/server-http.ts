@@ -87,10 +87,16 @@ export class MCPServerHTTP implements MCPServer {
    * (`provider-auth`, `provider-network`, `provider-timeout`, …), a `ConfigError` for a tool
    * schema that cannot be used, or `closed` when `close()` or `signal` ends it first.
    */
-  async connect(signal?: AbortSignal): Promise<readonly FunctionTool<any>[]> {
-    if (this.#client) return this.#tools;
-    if (signal?.aborted) throw closedError();
-    this.#connecting?.abort();
+  connect(signal?: AbortSignal): Promise<readonly FunctionTool<any>[]> {
+    if (this.#client) return Promise.resolve(this.#tools);
+    if (signal?.aborted) return Promise.reject(closedError());
+    // A second caller while connecting shares the attempt.
+    return (this.#pending ??= this.#connect(signal).finally(() => (this.#pending = null)));
+  }
+
+  #pending: Promise<readonly FunctionTool<any>[]> | null = null;
+
+  async #connect(signal?: AbortSignal): Promise<readonly FunctionTool<any>[]> {
     const own = (this.#connecting = new AbortController());
     const aborted = signal ? AbortSignal.any([signal, own.signal]) : own.signal;
     const timeout = this.#options.timeoutMs ?? CONNECT_MS;
@@ -141,9 +147,10 @@ export class MCPServerHTTP implements MCPServer {
         tools.push(...(page.tools as McpTool[]));
         cursor = page.nextCursor;
       } while (cursor);
+      const allowed = tools.filter((t) => !this.#allowed || this.#allowed.has(t.name));
       // A schema the validator cannot use fails here, before the server counts as connected.
-      tools.forEach((t) => toFunctionTool(t, () => Promise.resolve(), undefined, this.label));
-      return { client, transport, tools };
+      allowed.forEach((t) => toFunctionTool(t, () => Promise.resolve(), undefined, this.label));
+      return { client, transport, tools: allowed };
     } catch (err) {
       void this.#end(client, transport);
       throw err;
