@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig, type Plugin, type UserConfig } from 'vite';
 import { createProviderHandler } from './local-ai/server.mjs';
 import { createTokenEndpoint } from './local-ai/token-endpoint.mjs';
@@ -19,6 +20,9 @@ const optimizeDeps = {
     'onnxruntime-web/wasm',
     'mitt',
     'idb-keyval',
+    // earshot/mcp's chunk (demo: order lookups on the local MCP server).
+    '@modelcontextprotocol/sdk/client/index.js',
+    '@modelcontextprotocol/sdk/client/streamableHttp.js',
   ],
 };
 
@@ -48,6 +52,21 @@ function localAiProvider(): Plugin {
   };
 }
 
+// The MCP SDK's Client imports its Ajv validator even when given another one; earshot/mcp
+// always passes its own (no eval: strict CSP), so Ajv (~35 KB gzip, `new Function`) is
+// replaced by a stub that throws if it were ever constructed.
+function mcpWithoutAjv(): Plugin {
+  const stub = fileURLToPath(new URL('./src/mcp/no-ajv.ts', import.meta.url));
+  return {
+    name: 'earshot-mcp-without-ajv',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (importer?.includes('@modelcontextprotocol/sdk') && /\/validation\/ajv-provider\.js$/.test(source)) return stub;
+      return null;
+    },
+  };
+}
+
 export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     // What every lib build shares. scripts/build-lib.mjs adds the entries and formats:
@@ -57,6 +76,7 @@ export default defineConfig(({ mode }): UserConfig => {
       // so dist/ works from any static host and sub-path (toolchain P4).
       base: './',
       publicDir: false,
+      plugins: [mcpWithoutAjv()],
       resolve: { conditions },
       worker: { format: 'es' as const },
       build: {
@@ -74,7 +94,7 @@ export default defineConfig(({ mode }): UserConfig => {
   }
   return {
     // /runtime/*: the model and ORT wasm straight from node_modules (nothing is copied).
-    plugins: [localAiProvider(), runtimeAssets()],
+    plugins: [localAiProvider(), runtimeAssets(), mcpWithoutAjv()],
     resolve: { conditions },
     worker: { format: 'es' as const },
     // EARSHOT_VITE_CACHE: the e2e runs one dev server per Playwright worker, each with its own cache.

@@ -1,6 +1,7 @@
 // The demo: a full conversation in the page. Offline it talks to the dev server's local
 // provider (a rule-based stand-in brain, espeak-ng speech); settings switch any stage.
 import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicrophones, type TurnMetrics } from '../src/index';
+import { MCPServerHTTP } from '../src/mcp/index';
 import { renderSettings, stagesFrom } from './settings';
 import { ambientPad, typingLoop } from './sounds';
 
@@ -44,8 +45,10 @@ ui.start.onclick = async () => {
   const agent = new Agent({
     instructions: 'You are a friendly, brief voice assistant. Answer in one or two short sentences, no Markdown.',
     tools: [getTime],
+    // Offline, the dev server's MCP server (local-ai/mcp.mjs) adds order lookups (its get_time is the function tool's).
+    mcpServers: offline ? [new MCPServerHTTP({ url: '/local-ai/mcp', allowedTools: ['lookup_order'], timeoutMs: 8000 })] : [],
     thinkingAudio: ui.thinking.checked ? { source: typingLoop(48000), volume: 0.25 } : undefined,
-    onEnter: async (a) => void a.session?.say(offline ? 'Hi! I am the offline demo. Ask me what time it is.' : 'Hi! How can I help?'),
+    onEnter: async (a) => void a.session?.say(offline ? 'Hi! I am the offline demo. Ask me what time it is, or where order A-1001 is.' : 'Hi! How can I help?'),
   });
   const s = new AgentSession(agent, new Pipeline({ stt, llm, tts }), { wakeUp: 20, onWakeUp: (x) => void x.say('Still there? Ask me anything.') });
   session = s;

@@ -34,13 +34,23 @@ export function demoBrain(body) {
       const hhmm = time ? (/\d{1,2}:\d{2}/.exec(time)?.[0] ?? time) : new Date().toTimeString().slice(0, 5);
       return { text: `It is ${hhmm} right now.`, toolCalls: [] };
     }
+    if (call?.function?.name === 'lookup_order') {
+      let order;
+      try { order = JSON.parse(JSON.parse(messageText(last))); } catch { /* an error or plain text */ }
+      if (typeof order?.status === 'string') return { text: `Order ${order.orderId} is ${order.status}${order.eta ? `, expected ${order.eta}` : ''}.`, toolCalls: [] };
+      return { text: `I could not find that order.`, toolCalls: [] };
+    }
   }
   const lastUser = [...messages].reverse().find((m) => m?.role === 'user');
   const said = lastUser ? messageText(lastUser).trim() : '';
   const hasGetTime = Array.isArray(body?.tools) && body.tools.some((t) => t?.function?.name === 'get_time');
   if (last?.role === 'user' && /\btime\b/i.test(said) && hasGetTime) return { text: '', toolCalls: [{ name: 'get_time', arguments: {} }] };
+  // An MCP tool (local-ai/mcp.mjs): "where is order A 1001?"
+  const orderId = /\border\b\D*([a-z])[\s-]*(\d{3,})/i.exec(said);
+  const hasLookup = Array.isArray(body?.tools) && body.tools.some((t) => t?.function?.name === 'lookup_order');
+  if (last?.role === 'user' && orderId && hasLookup) return { text: 'Let me check.', toolCalls: [{ name: 'lookup_order', arguments: { orderId: `${orderId[1].toUpperCase()}-${orderId[2]}` } }] };
   if (!lastUser || /^\W*(hello|hi|hey)\b/i.test(said)) {
-    return { text: "Hello! I'm the offline demo brain of Earshot. Ask me what time it is.", toolCalls: [] };
+    return { text: "Hello! I'm the offline demo brain of Earshot. Ask me what time it is, or where order A-1001 is.", toolCalls: [] };
   }
   return { text: `I heard: "${said}". I'm only a rule-based demo brain; plug in a real LLM in the settings.`, toolCalls: [] };
 }

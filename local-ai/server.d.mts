@@ -244,6 +244,24 @@ export interface ProviderHandler {
   closeSockets(): void;
   reset(): void;
   log(): { requests: LogEntry[] };
+  /** The MCP server at `/mcp` (local-ai/mcp.mjs); `reset()` above resets it too. */
+  mcp: McpHandler;
+}
+/** One tool call the MCP server received. */
+export interface McpCall {
+  sessionId: string;
+  name: string;
+  arguments: unknown;
+  outcome: 'ok' | 'error' | 'cancelled';
+}
+export interface McpHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Since the last reset: tool calls, sessions opened, session DELETEs, each request's Authorization header. */
+  log(): { calls: McpCall[]; sessions: string[]; deletes: string[]; authorizations: (string | null)[] };
+  /** `requireToken`: requests without `Authorization: Bearer <token>` get a 401. */
+  configure(patch: { requireToken?: string | null }): void;
+  reset(): Promise<void>;
+  close(): Promise<void>;
 }
 export interface ProviderServer {
   url: string;

@@ -12,6 +12,7 @@
 //                                  Cartesia TTS over WebSocket (tts-ws.mjs)
 //   POST /v1/realtime/client_secrets, GET /v1/realtime   OpenAI Realtime (GA) over WebSocket;
 //                                  POST /token mints an ek_ for a page (realtime.mjs)
+//   GET|POST|DELETE /mcp           an MCP server (the SDK's own, streamable HTTP) with demo tools (mcp.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
 // Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
 // ws.mjs + listen-audio.mjs (the WebSocket endpoints). Dependencies: node: builtins and `ws`
@@ -31,6 +32,7 @@ import { elevenLabsStream } from './routes/elevenlabs.mjs';
 import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
 import { createRealtimeUpgradeHandler, mintSecret } from './realtime.mjs';
+import { createMcpHandler } from './mcp.mjs';
 
 export { maskSecret } from './http.mjs';
 export { demoBrain } from './brain.mjs';
@@ -123,9 +125,10 @@ export function createProviderHandler(options = {}) {
     config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000 },
   });
   let state = fresh();
+  const mcp = createMcpHandler();
   const env = {
     state: () => state,
-    reset: () => { state = fresh(); },
+    reset: () => { state = fresh(); void mcp.reset(); },
     espeak: createEspeak(options.espeakCommand),
     chunkBytes: options.ttsChunkBytes ?? 4801,
     authorized,
@@ -150,6 +153,7 @@ export function createProviderHandler(options = {}) {
    */
   function handler(req, res, next) {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
+    if (path === '/mcp') { void mcp.handle(req, res); return; }
     const ours = ROUTES.has(path) || path === '/token' || path.startsWith('/v1/') || path.startsWith('/__control/');
     if (!ours && next) return next();
     // Anthropic answers CORS only to requests that opt in (protocols.md §0.3, §10.3).
@@ -184,8 +188,8 @@ export function createProviderHandler(options = {}) {
   const speak = createTtsUpgradeHandler(env);
   const realtime = createRealtimeUpgradeHandler(env);
   const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head) || realtime.upgrade(req, socket, head);
-  const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); };
-  return Object.assign(handler, control, { upgrade, closeSockets: closeAll });
+  const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); void mcp.close(); };
+  return Object.assign(handler, control, { upgrade, closeSockets: closeAll, mcp });
 }
 
 /** The JSON body of a request ({} when empty or not JSON). */

@@ -23,6 +23,7 @@ export const VERSION = '0.1.0';
 
 // Agent session (cascade: STT → LLM → TTS, in the page)
 export { Agent, type AgentOptions, type ThinkingAudioConfig } from './agent/agent';
+export type { MCPServer, HandoffContext } from './agent/mcp-server';
 export { ChatContext } from './agent/chat-context';
 export { UtteranceHandle } from './agent/utterance-handle';
 export { AgentSession, type AgentSessionOptions } from './session/agent-session';

@@ -24,6 +24,7 @@ import {
 } from 'earshot';
 import { OpenAILLM, OpenAISTT, OpenAITTS } from 'earshot/openai';
 import { DeepgramFluxSTT, DeepgramSTT } from 'earshot/deepgram';
+import { MCPServerHTTP, type MCPServer } from 'earshot/mcp';
 import type { StreamingSTT, STTStreamEvent } from 'earshot';
 
 const getToken = async () => 'token';
@@ -178,3 +179,17 @@ mixer.post({ type: 'gain', bus: 'voice', gain: 1, rampMs: 5 });
 mixer.renderedOf(1);
 // @ts-expect-error TS2554 a MixerStream is made by Mixer.createStream() (its constructor keeps its parameters)
 new MixerStream();
+
+// --- MCP servers and handoffs ------------------------------------------------------------------
+const orders: MCPServer = new MCPServerHTTP({ url: '/mcp', allowedTools: ['lookup_order'], timeoutMs: 5000, getToken });
+const billing = new Agent({ name: 'billing', instructions: 'Billing.', mcpServers: [orders], handoffContext: 'summary' });
+const transfer = functionTool({ name: 'transfer', description: '', parameters: { type: 'object', properties: {} }, execute: () => billing });
+void transfer;
+void session.updateAgent(billing, { context: 'none' });
+session.on('agent_changed', (e) => void `${e.previous.name} -> ${e.agent.name} (${e.context})`);
+// @ts-expect-error TS2322 context is full, summary or none
+void session.updateAgent(billing, { context: 'all' });
+// @ts-expect-error TS2345 an MCP server needs a url
+new MCPServerHTTP({ headers: {} });
+// @ts-expect-error TS2540 the agent in charge changes through updateAgent()
+session.agent = billing;

@@ -3,6 +3,8 @@ import type { FunctionTool } from '../tools/function-tool';
 import { toolMap } from '../tools/tool-runner';
 import type { AudioSource } from '../session/audio-source';
 import type { AgentSession } from '../session/agent-session';
+import type { HandoffContext, MCPServer } from './mcp-server';
+import { AGENT_BRAND } from './brand';
 
 /** Sound played while the agent thinks (LLM and tools at work). */
 export interface ThinkingAudioConfig {
@@ -19,14 +21,30 @@ export interface ThinkingAudioConfig {
 export interface AgentOptions {
   /** The system prompt. */
   instructions: string;
+  /** Who this agent is, in handoff results ("transferred to billing") and `agent_changed`. Default `agent`. */
+  name?: string;
+  /** A tool may return another `Agent` to hand the conversation over to it. */
   tools?: FunctionTool<any>[];
+  /**
+   * Servers whose tools the LLM may call beside `tools` (e.g. `earshot/mcp`'s `MCPServerHTTP`).
+   * The session connects them on start (a failure fails `start()`) or when this agent takes
+   * over, and closes them on close or when it hands over.
+   */
+  mcpServers?: MCPServer[];
+  /**
+   * What this agent keeps of the conversation when it takes over from another: `full`
+   * (default: every message and tool call), `summary` (a short summary the LLM writes; the
+   * last few messages if that fails) or `none`. `session.updateAgent(agent, { context })` overrides it.
+   */
+  handoffContext?: HandoffContext;
   thinkingAudio?: ThinkingAudioConfig;
   /**
-   * Called when the session starts, before user input is accepted (e.g. to greet). What it
-   * returns is awaited: returning `session.say(…)`'s handle waits for the greeting to play.
+   * Called when the session starts, before user input is accepted (e.g. to greet), and when
+   * this agent takes over a conversation. What it returns is awaited: returning
+   * `session.say(…)`'s handle waits for the greeting to play.
    */
   onEnter?: (agent: Agent) => void | PromiseLike<unknown>;
-  /** Called by `close()`, while audio still works (e.g. to say goodbye). Awaited like `onEnter`. */
+  /** Called by `close()`, while audio still works (e.g. to say goodbye), and when this agent hands over. Awaited like `onEnter`. */
   onExit?: (agent: Agent) => void | PromiseLike<unknown>;
 }
 
@@ -35,7 +53,11 @@ export interface AgentOptions {
  * override `onEnter`/`onExit`, or pass them as options.
  */
 export class Agent {
+  readonly [AGENT_BRAND] = true;
+  readonly name: string;
   readonly chatContext = new ChatContext();
+  readonly mcpServers: readonly MCPServer[];
+  readonly handoffContext: HandoffContext;
   #tools: FunctionTool<any>[] = [];
   thinkingAudio: ThinkingAudioConfig | undefined;
   #instructions = '';
@@ -45,6 +67,9 @@ export class Agent {
   session: AgentSession | null = null;
 
   constructor(options: AgentOptions) {
+    this.name = options.name ?? 'agent';
+    this.mcpServers = [...(options.mcpServers ?? [])];
+    this.handoffContext = options.handoffContext ?? 'full';
     this.tools = options.tools ?? [];
     this.thinkingAudio = options.thinkingAudio;
     this.#onEnter = options.onEnter;
@@ -53,7 +78,7 @@ export class Agent {
   }
 
   /**
-   * The tools the LLM may call. Setting them checks the names: a duplicate throws a
+   * The tools the LLM may call (the MCP servers' tools come beside them). Setting them checks the names: a duplicate throws a
    * `ConfigError` (the LLM could not tell the two apart), here rather than mid-turn.
    */
   get tools(): FunctionTool<any>[] {

@@ -87,6 +87,18 @@ export class ChatContext {
   }
 
   /**
+   * Appends items of another context (validated like {@link fromJSON}), e.g. the history an
+   * agent takes over. System messages and items whose id is already here are skipped.
+   */
+  append(items: readonly ChatItem[]): void {
+    const ids = new Set(this.#items.map((i) => i.id));
+    for (const item of items) {
+      if ((item.type === 'message' && item.role === 'system') || ids.has(item.id)) continue;
+      this.#items.push(validate(item));
+    }
+  }
+
+  /**
    * Appends a message. `system` is not accepted: use {@link setInstructions}.
    * `opts.interrupted` marks an assistant message cut by a barge-in.
    */

@@ -22,6 +22,8 @@ import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
 import { realtimeModel, type RealtimeConductor } from './realtime-hook';
+import type { HandoffContext } from '../agent/mcp-server';
+import { connectServers, sessionAgents, type Agents } from './handoff';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -51,7 +53,6 @@ const TURN_SETTLE_MS = 500;
  * with barge-in, history and states. The conductor: each part lives in its own module.
  */
 export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
-  readonly agent: Agent;
   readonly pipeline: Pipeline;
   /** Called when the wake-up timer fires. */
   onWakeUp: AgentSessionOptions<A>['onWakeUp'];
@@ -74,16 +75,22 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   });
   #offMic: (() => void) | null = null;
   readonly #userTurns: UserTurns;
+  readonly #agents: Agents;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
-    this.agent = agent;
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
     // Agents and tools see the session as the common case, AgentSession (on an AudioEngine);
     // only a test's stand-in audio makes `audio` something else.
-    agent.session = this as unknown as AgentSession;
+    this.#agents = sessionAgents(agent, {
+      session: this as unknown as AgentSession,
+      llm: () => this.pipeline.llm,
+      signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,
+      report: (error) => this.#report(error, 'session'),
+      emit: (previous, next, context) => this.emit('agent_changed', { agent: next, previous, context }),
+    });
     this.#userTurns = new UserTurns({
       pipeline,
       chat: () => this.agent.chatContext,
@@ -91,6 +98,11 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       report: (error, source) => this.#report(error, source),
       thinking: () => this.#states.apply('transcribing'),
     });
+  }
+
+  /** The agent in charge: its instructions, tools and history are used (see {@link updateAgent}). */
+  get agent(): Agent {
+    return this.#agents.agent;
   }
 
   get agentState(): AgentState {
@@ -139,8 +151,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     // is ready, so the VAD hears the user live rather than seconds behind after a slow
     // load. A load error surfaces from vad.start() below.
     const vadReady = this.pipeline.vad.preload();
-    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError).
-    const toolsReady = Promise.all(this.agent.tools.map((t) => t.ready));
+    // A tool whose JSON Schema the validator cannot use fails the start (ConfigError); so does an MCP server's connect.
+    const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
     const o = this.pipeline.audio;
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
@@ -273,6 +285,17 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#interruptTurn(turn, 'interrupt');
   }
 
+  /**
+   * Hands the conversation to `agent`, as a tool that returns it does: the current agent's
+   * `onExit`, its MCP servers closed and `agent`'s connected, the history carried over as
+   * `context` says (default `agent.handoffContext`), `agent_changed`, then `agent.onEnter()`.
+   * Resolves when that has run. Before `start()` it only replaces the agent. Rejects with
+   * `closed` after `close()`.
+   */
+  updateAgent(agent: Agent, options: { context?: HandoffContext } = {}): Promise<void> {
+    return this.#agents.update(agent, options.context, this.#life);
+  }
+
   /** The conversation so far, as plain items (copies). */
   getContextHistory(options: { includeFunctionCalls?: boolean; includeSystemMessages?: boolean } = {}): ChatItem[] {
     return this.agent.chatContext.copy({ includeFunctionCalls: options.includeFunctionCalls ?? false, includeSystemMessages: options.includeSystemMessages ?? false });
@@ -355,6 +378,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await this.#rt?.close();
     this.#rt = null;
     this.pipeline.vad.close();
+    await this.#agents.release();
     const engine = this.#engine;
     this.#engine = null;
     await engine?.close();
@@ -376,6 +400,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     wake: () => this.#wake,
     ambience: () => this.#ambience,
     report: (error, source) => this.#report(error, source),
+    handoff: (agent, flush) => this.#agents.run(agent, agent.handoffContext, flush),
   };
 
   #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {

@@ -1,3 +1,5 @@
+import type { Agent } from '../agent/agent';
+import type { HandoffContext } from '../agent/mcp-server';
 import type { AnyEarshotError } from '../errors';
 import type { ToolResult } from '../tools/tool-runner';
 import type { TurnMetrics } from '../telemetry/turn-metrics';
@@ -37,6 +39,8 @@ export interface AgentSessionEvents {
   turn_interrupted: { reason: 'barge_in' | 'interrupt' | 'say' | 'close'; heardText: string };
   tool_call_started: { callId: string; name: string; arguments: string };
   tool_call_finished: { callId: string; name: string; result: ToolResult };
+  /** Another agent took over (a tool returned it, or `updateAgent()`); `context`: what it kept of the history. */
+  agent_changed: { agent: Agent; previous: Agent; context: HandoffContext };
   /** Per-turn latency split. */
   metrics_collected: { turn: TurnMetrics };
   /** The wake-up timer fired (before `onWakeUp` runs). */

@@ -56,6 +56,7 @@ const LOGGED: (keyof AgentSessionEvents)[] = [
   'turn_interrupted',
   'tool_call_started',
   'tool_call_finished',
+  'agent_changed',
   'metrics_collected',
   'wake_up_fired',
   'microphone_ended',

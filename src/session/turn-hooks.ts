@@ -1,5 +1,6 @@
 import type { Agent, ThinkingAudioConfig } from '../agent/agent';
 import { toolMap } from '../tools/tool-runner';
+import { agentTools } from './handoff';
 import type { Pipeline } from './pipeline';
 import type { AnswerContext } from './streaming';
 import type { EventHub } from '../events';
@@ -22,6 +23,8 @@ interface HookDeps {
   ambience(): Ambience | null;
   thinkingAudio(): ThinkingAudioConfig | undefined;
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
+  /** A tool returned an agent: hand the conversation over (see `handOver`). */
+  handoff(agent: Agent, flush: () => void): Promise<void>;
 }
 
 /** What the session lends every turn (the audio engine comes per turn: it exists once started). */
@@ -32,25 +35,31 @@ export type TurnWiring = Omit<HookDeps, 'context' | 'thinkingAudio' | 'clock'> &
  * may replay; `clock`: the latency marks of the user turn it answers.
  */
 export function turnDeps(w: TurnWiring, engine: SessionAudio, prefetch?: Prefetch, clock: TurnClock | null = null): TurnDeps {
-  const { pipeline, agent } = w.session;
+  const { session } = w;
+  const { pipeline } = session;
   return {
     llm: prefetch ? prefetch.llm(pipeline.llm) : pipeline.llm,
     tts: prefetch ? prefetch.tts(pipeline.tts) : pipeline.tts,
     timeouts: pipeline.timeouts,
     ttsLeadSec: pipeline.ttsLeadSec,
     mixer: engine.mixer,
-    chat: agent.chatContext,
-    tools: toolMap(agent.tools),
-    session: w.session,
+    // The session's agent at each use: a handoff mid-turn swaps history and tools.
+    get chat() {
+      return session.agent.chatContext;
+    },
+    get tools() {
+      return toolMap(agentTools(session.agent));
+    },
+    session,
     maxToolSteps: pipeline.maxToolSteps,
     clock,
-    hooks: turnHooks({ ...w, clock, context: engine.context, thinkingAudio: () => agent.thinkingAudio }),
+    hooks: turnHooks({ ...w, clock, context: engine.context, thinkingAudio: () => session.agent.thinkingAudio }),
   };
 }
 
 /** The providers and first-round request an answer would be made with now (preemptive generation). */
 export function answerContext(pipeline: Pipeline, agent: Agent): AnswerContext {
-  const tools = pipeline.maxToolSteps > 0 ? [...toolMap(agent.tools).values()].map((t) => t.spec) : [];
+  const tools = pipeline.maxToolSteps > 0 ? agentTools(agent).map((t) => t.spec) : [];
   return { llm: pipeline.llm, tts: pipeline.tts, items: agent.chatContext.items, tools };
 }
 
@@ -92,5 +101,6 @@ export function turnHooks(d: HookDeps): TurnHooks {
     onToolStart: (call) => hub.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),
     onToolEnd: (call, result) => hub.emit('tool_call_finished', { callId: call.callId, name: call.name, result }),
     onError: (error, source) => d.report(error, source),
+    onHandoff: (agent, flush) => d.handoff(agent, flush),
   };
 }

@@ -6,6 +6,7 @@ import type { AgentSessionEvents, AgentState, UserState } from '../session/sessi
 const SESSION_EVENTS: Record<keyof AgentSessionEvents & string, true> = {
   agent_state_changed: true,
   user_state_changed: true,
+  agent_changed: true,
   user_speech_started: true,
   user_speech_ended: true,
   user_transcript: true,

@@ -1,3 +1,5 @@
+import type { Agent } from '../agent/agent';
+import { isAgent } from '../agent/brand';
 import { ConfigError, EarshotError } from '../errors';
 import { withDeadline } from '../providers/timeout';
 import type { FunctionTool, ToolContext } from './function-tool';
@@ -19,6 +21,8 @@ export interface ToolResult {
   isError: boolean;
   /** Wall time from start to result, in ms (fractional); 0 for calls never started. */
   durationMs: number;
+  /** The tool returned this agent: the session hands the conversation over to it. */
+  handoff?: Agent;
 }
 
 /** Context of {@link runToolCalls}. */
@@ -74,11 +78,11 @@ export async function runToolCalls(
   const results: (ToolResult | undefined)[] = calls.map(() => undefined);
   const starts: (number | undefined)[] = calls.map(() => undefined);
 
-  const finish = (i: number, call: ToolCall, output: string, isError: boolean): void => {
+  const finish = (i: number, call: ToolCall, output: string, isError: boolean, handoff?: Agent): void => {
     if (results[i]) return;
     const started = starts[i];
     const durationMs = started === undefined ? 0 : now() - started;
-    const result: ToolResult = { callId: call.callId, name: call.name, output, isError, durationMs };
+    const result: ToolResult = { callId: call.callId, name: call.name, output, isError, durationMs, ...(handoff ? { handoff } : {}) };
     results[i] = result;
     if (started !== undefined) notify(() => ctx.onEnd?.(call, result));
   };
@@ -92,9 +96,9 @@ export async function runToolCalls(
     const running = calls.map(async (call, i) => {
       starts[i] = now();
       notify(() => ctx.onStart?.(call));
-      const [output, isError] = await runOne(call, byName.get(call.name), ctx);
+      const [output, isError, handoff] = await runOne(call, byName.get(call.name), ctx);
       // After an abort the slot is already filled with "interrupted": keep that.
-      if (!signal.aborted) finish(i, call, output, isError);
+      if (!signal.aborted) finish(i, call, output, isError, handoff);
     });
     await Promise.race([Promise.all(running), aborted]);
     if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -105,8 +109,8 @@ export async function runToolCalls(
   });
 }
 
-/** Runs one call; resolves to `[outputJson, isError]`, never rejects. */
-async function runOne(call: ToolCall, tool: AnyTool | undefined, ctx: RunToolsContext): Promise<[string, boolean]> {
+/** Runs one call; resolves to `[outputJson, isError, handoff?]`, never rejects. */
+async function runOne(call: ToolCall, tool: AnyTool | undefined, ctx: RunToolsContext): Promise<[string, boolean, Agent?]> {
   const fail = (message: string): [string, boolean] => [JSON.stringify({ error: message }), true];
   if (!tool) return fail(`Unknown tool: ${call.name}`);
   const parsed = await tool.parse(call.arguments);
@@ -129,6 +133,8 @@ async function runOne(call: ToolCall, tool: AnyTool | undefined, ctx: RunToolsCo
     }
     return fail(err instanceof Error ? err.message || err.name : String(err));
   }
+  // A handoff: the LLM reads that it happened; the session swaps the agent after this round.
+  if (isAgent(value)) return [JSON.stringify(`Transferred to ${value.name}`), false, value];
   try {
     // `undefined` (a void tool) becomes `null`, as Python's json.dumps(None) did.
     const json = value === undefined ? 'null' : JSON.stringify(value);

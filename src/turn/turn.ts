@@ -1,4 +1,5 @@
 import type { Mixer } from '../audio/mixer';
+import type { Agent } from '../agent/agent';
 import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
@@ -27,6 +28,11 @@ export interface TurnHooks {
   onToolStart(call: ToolCall): void;
   onToolEnd(call: ToolCall, result: ToolResult): void;
   onError(error: unknown, source: 'llm' | 'tts' | 'tool'): void;
+  /**
+   * A tool returned `agent`: hand over before the next round (whose history and tools are
+   * the new agent's). `flush` records speech said so far into the old agent's history.
+   */
+  onHandoff(agent: Agent, flush: () => void): Promise<void>;
 }
 
 export interface TurnDeps {
@@ -37,8 +43,10 @@ export interface TurnDeps {
   /** Seconds of audio the TTS may run ahead of playback. */
   ttsLeadSec: number;
   mixer: Mixer;
-  chat: ChatContext;
-  tools: ReadonlyMap<string, FunctionTool<any>>;
+  /** Read at each use: a handoff mid-turn swaps it. */
+  readonly chat: ChatContext;
+  /** Read at each round: a handoff mid-turn swaps them. */
+  readonly tools: ReadonlyMap<string, FunctionTool<any>>;
   session: AgentSession;
   /** LLM rounds with tools before a final round without them. Default 8. */
   maxToolSteps: number;
@@ -137,37 +145,45 @@ export class Turn {
    * an answer without tool calls, then waits for playout.
    */
   async generate(instructions?: string): Promise<TurnOutcome> {
-    const { llm, chat, tools, hooks, maxToolSteps, timeouts } = this.#deps;
+    const { llm, hooks, maxToolSteps, timeouts } = this.#deps;
+    const deps = this.#deps;
     const signal = this.handle.signal;
+    const flush = () => {
+      for (const said of this.#deferred.splice(0)) this.#record(said);
+    };
     try {
       for (let step = 0; !signal.aborted; step++) {
+        const tools = deps.tools;
         const allowTools = tools.size > 0 && step < maxToolSteps;
         const calls = await this.#round(llm, instructions, allowTools);
         if (calls.length === 0 || signal.aborted) break;
+        const chat = deps.chat;
         for (const c of calls) chat.addFunctionCall(c.callId, c.name, c.arguments);
         this.#inTools = true;
-        let results: ToolResult[];
         try {
-          results = await runToolCalls(calls, tools, {
+          const results = await runToolCalls(calls, tools, {
             signal,
-            session: this.#deps.session,
+            session: deps.session,
             onStart: (c) => hooks.onToolStart(c),
             onEnd: (c, r) => hooks.onToolEnd(c, r),
             timeoutMs: timeouts.toolMs,
             onTimeout: (_, error) => hooks.onError(error, 'tool'),
           });
+          for (const r of results) chat.addFunctionOutput(r.callId, r.name, r.output, r.isError);
+          // Still "in tools": what the agents say in onExit/onEnter joins this turn.
+          const to = results.find((r) => r.handoff)?.handoff;
+          if (to) await hooks.onHandoff(to, flush);
         } finally {
           this.#inTools = false;
         }
-        for (const r of results) chat.addFunctionOutput(r.callId, r.name, r.output, r.isError);
-        for (const said of this.#deferred.splice(0)) this.#record(said);
+        flush();
       }
     } catch (err) {
       if (!isAbortError(err) && !signal.aborted) hooks.onError(err, 'llm');
     } finally {
-      for (const said of this.#deferred.splice(0)) this.#record(said);
+      flush();
       // Calls recorded but never answered (an abort between recording and running) get an output.
-      chat.closeOpenCalls('interrupted');
+      deps.chat.closeOpenCalls('interrupted');
     }
     this.speech.end();
     return this.#finish();

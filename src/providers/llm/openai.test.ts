@@ -242,4 +242,20 @@ describe('the demo brain (rule-based, not an AI)', () => {
       'I heard: "Open the pod bay doors". I\'m only a rule-based demo brain; plug in a real LLM in the settings.',
     );
   });
+
+  it('looks an order up with the MCP server\'s lookup_order, and reads its result back', async () => {
+    const signal = new AbortController().signal;
+    const LOOKUP: ToolSpec = { name: 'lookup_order', description: 'Order status', parameters: { type: 'object', properties: { orderId: { type: 'string' } } } };
+    const asked = await run(brain().chat({ items: user('Where is order a 1002?'), tools: [LOOKUP], signal }));
+    expect(asked.calls.map((c) => [c.name, c.arguments])).toEqual([['lookup_order', '{"orderId":"A-1002"}']]);
+    const output = JSON.stringify(JSON.stringify({ orderId: 'A-1002', status: 'processing', eta: 'in 3 days' }));
+    const items: ChatItem[] = [
+      ...user('Where is order a 1002?'),
+      { type: 'function_call', id: 'f', callId: asked.calls[0]!.callId, name: 'lookup_order', arguments: '{"orderId":"A-1002"}', createdAt: 0 },
+      { type: 'function_call_output', id: 'o', callId: asked.calls[0]!.callId, name: 'lookup_order', output, isError: false, createdAt: 0 },
+    ];
+    expect((await run(brain().chat({ items, tools: [LOOKUP], signal }))).text).toBe('Order A-1002 is processing, expected in 3 days.');
+    // Without the tool offered, no call.
+    expect((await run(brain().chat({ items: user('Where is order a 1002?'), tools: [], signal }))).calls).toEqual([]);
+  });
 });
