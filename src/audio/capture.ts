@@ -1,4 +1,4 @@
-import type { CaptureEvent } from './worklet-protocol';
+import type { CaptureEvent, DetectedBeep, DetectedDigit } from './worklet-protocol';
 
 /** A block of tapped audio at the context rate; `frame` is the context frame of samples[0]. */
 export interface TappedBlock {
@@ -17,6 +17,7 @@ export function listenToCapture(
   handlers: {
     onLevel?: (rms: number, peak: number, contextFrame: number) => void;
     onFrame?: (block: TappedBlock) => void;
+    onDetect?: (e: DetectedDigit | DetectedBeep) => void;
   },
 ): { readonly startFrame: Promise<number> } {
   let resolveStart!: (frame: number) => void;
@@ -29,6 +30,7 @@ export function listenToCapture(
       resolveStart(origin);
     } else if (m.type === 'level') handlers.onLevel?.(m.rms, m.peak, m.contextFrame);
     else if (m.type === 'frame') handlers.onFrame?.({ frame: origin + m.index * frameSize, samples: m.samples });
+    else handlers.onDetect?.(m);
   };
   return { startFrame };
 }

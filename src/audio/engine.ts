@@ -5,7 +5,7 @@ import { contextState, createAudioContext, unlockAudioContext, type AudioContext
 import { GestureUnlock } from './gesture-unlock';
 import { Microphone, type MicrophoneOptions } from './microphone';
 import { Mixer } from './mixer';
-import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
+import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureDetector, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
 import captureWorkletUrl from '../../worklets/capture.worklet.ts?worker&url';
 import mixerWorkletUrl from '../../worklets/mixer.worklet.ts?worker&url';
 
@@ -19,6 +19,10 @@ export interface AudioEngineEvents {
   microphone_ended: { deviceId: string | undefined; label: string };
   /** The AudioContext changed state (`interrupted` is iOS Safari's). */
   audio_context_state_changed: { state: AudioContextStateEx };
+  /** A DTMF key press in the mic audio (when started with the `dtmf` detector); `at`: audio time, s. */
+  dtmf_detected: { digit: string; at: number };
+  /** A beep (steady 0.3–1.5 s tone) ended in the mic audio (the `beep` detector); `at`: audio time, s. */
+  beep_detected: { at: number; durationSec: number; hz: number };
   /** Raw mixer events: sources started/ended, underruns. */
   mixer_event: MixerEvent;
   /** `setOutputDevice` switched the output (what echoes into the mic may have changed). */
@@ -115,16 +119,18 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    *   the gesture-bound steps: e.g. the VAD's `preload()`, so audio time 0 is when the VAD
    *   can hear. Frames captured during a slow model load would otherwise be processed
    *   seconds late in a burst, while the level meters run live.
+   * @param options.detectors Tone detectors the capture worklet runs on the mic audio
+   *   (`dtmf_detected`, `beep_detected`). Default none.
    */
-  start(options: { beforeMic?: PromiseLike<unknown> } = {}): Promise<void> {
-    this.#starting ??= this.#start(options.beforeMic).catch((err: unknown) => {
+  start(options: { beforeMic?: PromiseLike<unknown>; detectors?: CaptureDetector[] } = {}): Promise<void> {
+    this.#starting ??= this.#start(options.beforeMic, options.detectors).catch((err: unknown) => {
       this.close();
       throw err;
     });
     return this.#starting;
   }
 
-  async #start(beforeMic?: PromiseLike<unknown>): Promise<void> {
+  async #start(beforeMic?: PromiseLike<unknown>, detectors?: CaptureDetector[]): Promise<void> {
     const o = this.#options;
     const generation = this.#generation;
     // close() during start(): stop at the next step instead of building on a closed context.
@@ -192,12 +198,13 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
       numberOfInputs: 1,
       numberOfOutputs: 0,
-      processorOptions: { ...VAD_CAPTURE, levelIntervalMs } satisfies CaptureOptions,
+      processorOptions: { ...VAD_CAPTURE, levelIntervalMs, ...(detectors ? { detectors } : {}) } satisfies CaptureOptions,
     });
     capture.onprocessorerror = () => this.emit('error', { error: new WorkletError('The capture worklet failed') });
     this.#capture = capture;
     this.#captureStart = listenToCapture(capture, VAD_CAPTURE.frameSize, {
       onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
+      onDetect: ({ type, ...e }) => (type === 'dtmf' ? this.emit('dtmf_detected', e as AudioEngineEvents['dtmf_detected']) : this.emit('beep_detected', e as AudioEngineEvents['beep_detected'])),
     }).startFrame;
     input.connect(capture);
     this.#unlock.armIfNeeded();

@@ -21,6 +21,27 @@ export interface CaptureOptions {
   frameSize: number;
   /** Post an input level on `node.port` about every this many ms; 0 disables. */
   levelIntervalMs: number;
+  /** Tone detectors run on the frames' audio, reported on `node.port`. Default none. */
+  detectors?: CaptureDetector[];
+}
+
+/** Detectors the capture worklet can run: DTMF key presses, answering-machine beeps. */
+export type CaptureDetector = 'dtmf' | 'beep';
+
+/** A DTMF key press began at `at` (audio time, s: since capture start). */
+export interface DetectedDigit {
+  type: 'dtmf';
+  /** `0`–`9`, `*`, `#`, `A`–`D`. */
+  digit: string;
+  at: number;
+}
+
+/** A beep (steady tone) ended at `at` (audio time, s). */
+export interface DetectedBeep {
+  type: 'beep';
+  at: number;
+  durationSec: number;
+  hz: number;
 }
 
 /** One frame of captured audio. `index` counts frames since capture start (audio time). */
@@ -41,6 +62,8 @@ export type CaptureEvent =
   /** First render quantum: the context frame at which audio time 0 lies. */
   | { type: 'started'; contextFrame: number }
   | { type: 'level'; rms: number; peak: number; contextFrame: number }
+  | DetectedDigit
+  | DetectedBeep
   | CaptureFrame;
 
 // ---------------------------------------------------------------- mixer

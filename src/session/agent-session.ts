@@ -1,7 +1,7 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
 import { AudioEngine, type AudioEngineOptions } from '../audio/engine';
-import { EarshotError, type AnyEarshotError } from '../errors';
+import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
 import type { TurnClock } from '../telemetry/turn-metrics';
@@ -21,6 +21,7 @@ import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
+import { detectorsOf, type SessionDTMF, type SessionVoiceMail } from './extensions';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -40,6 +41,10 @@ export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
    * `VirtualAudio` runs the whole session in Node, with fake timers.
    */
   audioEngine?: (options: AudioEngineOptions) => A;
+  /** Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`. */
+  dtmfHandler?: SessionDTMF;
+  /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
+  voiceMailDetector?: SessionVoiceMail;
 }
 
 /** How long close() waits for a stopped turn to account for itself, ms. */
@@ -69,6 +74,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     after: () => this.#afterTurn(),
   });
   #offMic: (() => void) | null = null;
+  #detach: (() => void)[] = [];
   readonly #userTurns: UserTurns;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
@@ -113,6 +119,20 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     return this.#ambience !== null;
   }
 
+  /** True once the `voiceMailDetector` classified the call as a voicemail. */
+  get isVoicemailDetected(): boolean {
+    return this.#options.voiceMailDetector?.detected ?? false;
+  }
+
+  /**
+   * Sends DTMF keys (`0`–`9`, `*`, `#`, `A`–`D`; `,` pauses 0.5 s) through the `dtmfHandler`:
+   * on its RTCDTMFSender, else as tones on the voice bus. Resolves when they were sent.
+   */
+  sendDtmf(digits: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const h = this.#options.dtmfHandler;
+    return h ? h.send(digits, options) : Promise.reject(new ConfigError('sendDtmf needs a dtmfHandler (earshot/telephony)'));
+  }
+
   /**
    * Opens the mic, loads the VAD, runs `agent.onEnter()`, then listens. Call it from a
    * user gesture so audio may start. Always settles: rejects with a typed error (nothing
@@ -140,7 +160,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const o = this.pipeline.audio;
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
-    await engine.start({ beforeMic: vadReady });
+    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
+    await engine.start({ beforeMic: vadReady, detectors: detectorsOf(parts) });
     check();
     await toolsReady;
     await engine.unlock();
@@ -159,6 +180,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
     });
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
+    for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>));
     await this.pipeline.vad.start(engine);
     check();
     if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
@@ -328,6 +350,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await within(this.#turns.tail, TURN_SETTLE_MS);
     this.#offMic?.();
     this.#offMic = null;
+    for (const detach of this.#detach.splice(0)) detach();
     this.#ambience?.dispose();
     this.#ambience = null;
     this.#input?.dispose();

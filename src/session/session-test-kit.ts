@@ -62,6 +62,9 @@ const LOGGED: (keyof AgentSessionEvents)[] = [
   'microphone_recovered',
   'session_closed',
   'error',
+  'dtmf_received',
+  'voicemail_classified',
+  'voicemail_beep_detected',
 ];
 
 export function kit(o: KitOptions = {}): Kit {

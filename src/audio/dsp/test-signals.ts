@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // Test-only signals for the tone detectors (DTMF, beep): seeded noise, synthetic music, and
 // speech from espeak-ng (a dev tool: generated here, never committed). Not part of any entry.
 import { spawnSync } from 'node:child_process';
