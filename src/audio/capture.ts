@@ -1,9 +1,17 @@
+import type { EventHub } from '../events';
+import type { AudioEngineEvents } from './engine';
 import type { CaptureEvent, DetectedBeep, DetectedDigit } from './worklet-protocol';
 
 /** A block of tapped audio at the context rate; `frame` is the context frame of samples[0]. */
 export interface TappedBlock {
   frame: number;
   samples: Float32Array;
+}
+
+/** Emits a detector's message as an engine event (its sample count at `rate` as audio time, s). */
+export function emitDetection(e: DetectedDigit | DetectedBeep, rate: number, hub: Pick<EventHub<AudioEngineEvents>, 'emit'>): void {
+  if (e.type === 'dtmf') hub.emit('dtmf_detected', { digit: e.digit, at: e.sample / rate });
+  else hub.emit('beep_detected', { at: e.sample / rate, durationSec: e.durationMs / 1000, hz: e.hz });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EarshotError, WorkletError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
-import { listenToCapture, type TappedBlock } from './capture';
+import { emitDetection, listenToCapture, type TappedBlock } from './capture';
 import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
 import { GestureUnlock } from './gesture-unlock';
 import { Microphone, type MicrophoneOptions } from './microphone';
@@ -204,7 +204,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     this.#capture = capture;
     this.#captureStart = listenToCapture(capture, VAD_CAPTURE.frameSize, {
       onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
-      onDetect: ({ type, ...e }) => (type === 'dtmf' ? this.emit('dtmf_detected', e as AudioEngineEvents['dtmf_detected']) : this.emit('beep_detected', e as AudioEngineEvents['beep_detected'])),
+      onDetect: (e) => emitDetection(e, VAD_CAPTURE.targetRate, this),
     }).startFrame;
     input.connect(capture);
     this.#unlock.armIfNeeded();

@@ -28,19 +28,21 @@ export interface CaptureOptions {
 /** Detectors the capture worklet can run: DTMF key presses, answering-machine beeps. */
 export type CaptureDetector = 'dtmf' | 'beep';
 
-/** A DTMF key press began at `at` (audio time, s: since capture start). */
+// Integers only: the audio thread then makes no heap numbers for them.
+
+/** A DTMF key press began at frame sample `sample` (at `targetRate`, since capture start). */
 export interface DetectedDigit {
   type: 'dtmf';
   /** `0`–`9`, `*`, `#`, `A`–`D`. */
   digit: string;
-  at: number;
+  sample: number;
 }
 
-/** A beep (steady tone) ended at `at` (audio time, s). */
+/** A beep (steady tone) ended at frame sample `sample`; its length (ms) and pitch (Hz, rounded). */
 export interface DetectedBeep {
   type: 'beep';
-  at: number;
-  durationSec: number;
+  sample: number;
+  durationMs: number;
   hz: number;
 }
 

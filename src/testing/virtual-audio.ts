@@ -2,6 +2,7 @@ import type { AudioEngineEvents } from '../audio/engine';
 import { CaptureCore } from '../audio/dsp/capture-core';
 import { MixerCore } from '../audio/dsp/mixer-core';
 import { StreamResampler } from '../audio/dsp/resampler';
+import { emitDetection } from '../audio/capture';
 import { Mixer } from '../audio/mixer';
 import type { CaptureDetector, DetectedBeep, DetectedDigit, MixerCommand, MixerEvent, MixerOptions } from '../audio/worklet-protocol';
 import { EarshotError } from '../errors';
@@ -140,10 +141,7 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
     }
   }
 
-  readonly #onDetect = (e: DetectedDigit | DetectedBeep): void => {
-    if (e.type === 'dtmf') this.emit('dtmf_detected', { digit: e.digit, at: e.at });
-    else this.emit('beep_detected', { at: e.at, durationSec: e.durationSec, hz: e.hz });
-  };
+  readonly #onDetect = (e: DetectedDigit | DetectedBeep): void => emitDetection(e, 16000, this);
 
   /** One quantum of the queued mic audio (silence when none) through the capture core. */
   #captureQuantum(): void {

@@ -10,7 +10,7 @@ const RATE = 16000;
 function beeps(x: Float32Array, block = 512): { at: number; durationSec: number; hz: number }[] {
   const d = new BeepDetector(RATE);
   const out: { at: number; durationSec: number; hz: number }[] = [];
-  for (let i = 0; i < x.length; i += block) d.push(x.subarray(i, Math.min(x.length, i + block)), (at, durationSec, hz) => out.push({ at: at / RATE, durationSec, hz }));
+  for (let i = 0; i < x.length; i += block) d.push(x.subarray(i, Math.min(x.length, i + block)), (at, durationMs, hz) => out.push({ at: at / RATE, durationSec: durationMs / 1000, hz }));
   return out;
 }
 

@@ -28,7 +28,7 @@ const LEVEL_TOLERANCE_DB = 3;
  *
  * ```ts
  * const beeps = new BeepDetector(16000);
- * beeps.push(samples, (at, durationSec, hz) => console.log(`beep of ${hz} Hz ended at ${at}`));
+ * beeps.push(samples, (at, durationMs, hz) => console.log(`${durationMs} ms beep of ${hz} Hz ended at sample ${at}`));
  * ```
  */
 export class BeepDetector {
@@ -76,9 +76,10 @@ export class BeepDetector {
 
   /**
    * Feeds `count` samples of `samples` (default all). `onBeep` gets each beep once it ended:
-   * the index of the sample where it ended, its length (s) and pitch (Hz).
+   * the index of the sample where it ended, its length (ms) and pitch (Hz, rounded): integers,
+   * so that reporting one makes no garbage on the audio thread.
    */
-  push(samples: ArrayLike<number>, onBeep: (endedAt: number, durationSec: number, hz: number) => void, count = samples.length): void {
+  push(samples: ArrayLike<number>, onBeep: (endedAt: number, durationMs: number, hz: number) => void, count = samples.length): void {
     for (let i = 0; i < count; i++) {
       this.#block[this.#fill++] = samples[i]!;
       this.#t++;
@@ -89,7 +90,7 @@ export class BeepDetector {
     }
   }
 
-  #analyse(onBeep: (endedAt: number, durationSec: number, hz: number) => void): void {
+  #analyse(onBeep: (endedAt: number, durationMs: number, hz: number) => void): void {
     const x = this.#block;
     let energy = 0;
     for (let i = 0; i < this.#n; i++) energy += x[i]! * x[i]!;
@@ -137,12 +138,12 @@ export class BeepDetector {
     }
   }
 
-  #end(onBeep: (endedAt: number, durationSec: number, hz: number) => void): void {
+  #end(onBeep: (endedAt: number, durationMs: number, hz: number) => void): void {
     const blocks = this.#blocks;
     this.#blocks = 0;
     this.#missed = false;
     if (blocks >= this.#minBlocks && blocks <= this.#maxBlocks) {
-      onBeep(this.#startedAt + blocks * this.#n, (blocks * BLOCK_MS) / 1000, this.#pitch);
+      onBeep(this.#startedAt + blocks * this.#n, blocks * BLOCK_MS, Math.round(this.#pitch));
     }
   }
 

@@ -30,19 +30,18 @@ export class CaptureCore {
   framesAllocated = 0;
   readonly #dtmf: DTMFDetector | null;
   readonly #beep: BeepDetector | null;
-  readonly #targetRate: number;
   // Detections are reported in these objects, reused (read them at once, as the level).
-  readonly #digit: DetectedDigit = { type: 'dtmf', digit: '', at: 0 };
-  readonly #beeped: DetectedBeep = { type: 'beep', at: 0, durationSec: 0, hz: 0 };
+  readonly #digit: DetectedDigit = { type: 'dtmf', digit: '', sample: 0 };
+  readonly #beeped: DetectedBeep = { type: 'beep', sample: 0, durationMs: 0, hz: 0 };
   #onDetect: ((e: DetectedDigit | DetectedBeep) => void) | null = null;
   readonly #dtmfFound = (digit: string, at: number) => {
     this.#digit.digit = digit;
-    this.#digit.at = at / this.#targetRate;
+    this.#digit.sample = at;
     this.#onDetect?.(this.#digit);
   };
-  readonly #beepFound = (endedAt: number, durationSec: number, hz: number) => {
-    this.#beeped.at = endedAt / this.#targetRate;
-    this.#beeped.durationSec = durationSec;
+  readonly #beepFound = (endedAt: number, durationMs: number, hz: number) => {
+    this.#beeped.sample = endedAt;
+    this.#beeped.durationMs = durationMs;
     this.#beeped.hz = hz;
     this.#onDetect?.(this.#beeped);
   };
@@ -50,7 +49,6 @@ export class CaptureCore {
   /** `detectors`: tone detectors run on the resampled audio (DTMF keys, voicemail beeps). */
   constructor(inputRate: number, targetRate: number, frameSize: number, levelIntervalMs: number, detectors: readonly CaptureDetector[] = []) {
     this.#frameSize = frameSize;
-    this.#targetRate = targetRate;
     this.#dtmf = detectors.includes('dtmf') ? new DTMFDetector(targetRate) : null;
     this.#beep = detectors.includes('beep') ? new BeepDetector(targetRate) : null;
     this.#resampler = new StreamResampler(inputRate, targetRate);
