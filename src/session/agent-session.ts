@@ -21,7 +21,7 @@ import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
-import { detectorsOf, type SessionDTMF, type SessionVoiceMail } from './extensions';
+import { detectorsOf, toneSafe, type SessionDTMF, type SessionVoiceMail } from './extensions';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -41,7 +41,10 @@ export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
    * `VirtualAudio` runs the whole session in Node, with fake timers.
    */
   audioEngine?: (options: AudioEngineOptions) => A;
-  /** Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`. */
+  /**
+   * Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`.
+   * With it (or a beep-listening `voiceMailDetector`) the mic's `noiseSuppression` defaults to off.
+   */
   dtmfHandler?: SessionDTMF;
   /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
   voiceMailDetector?: SessionVoiceMail;
@@ -157,11 +160,12 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const vadReady = this.pipeline.vad.preload();
     // A tool whose JSON Schema the validator cannot use fails the start (ConfigError).
     const toolsReady = Promise.all(this.agent.tools.map((t) => t.ready));
-    const o = this.pipeline.audio;
+    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
+    const detectors = detectorsOf(parts);
+    const o = toneSafe(this.pipeline.audio, detectors);
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
-    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
-    await engine.start({ beforeMic: vadReady, detectors: detectorsOf(parts) });
+    await engine.start({ beforeMic: vadReady, detectors });
     check();
     await toolsReady;
     await engine.unlock();

@@ -1,6 +1,7 @@
 // The seam through which earshot/telephony's DTMFHandler and VoiceMailDetector join a session
 // (the seed's `dtmf_handler` and `voice_mail_detector`). Their code lives in that entry; the
 // core only starts the capture detectors they ask for and attaches and detaches them.
+import type { AudioEngineOptions } from '../audio/engine';
 import type { CaptureDetector } from '../audio/worklet-protocol';
 import type { AgentSession } from './agent-session';
 import type { SessionAudio } from './session-audio';
@@ -21,6 +22,15 @@ export interface SessionDTMF extends SessionExtension {
 /** What `session.isVoicemailDetected` reads: `earshot/telephony`'s `VoiceMailDetector`. */
 export interface SessionVoiceMail extends SessionExtension {
   readonly detected: boolean;
+}
+
+/**
+ * The audio options for tone `detectors`: the mic's noise suppression off unless the app
+ * chose. A noise suppressor learns a steady tone as noise and fades it (a beep's tail, a
+ * held key); Earshot's detectors already ignore speech and noise.
+ */
+export function toneSafe(o: AudioEngineOptions, detectors: readonly CaptureDetector[]): AudioEngineOptions {
+  return detectors.length && o.microphone?.noiseSuppression === undefined ? { ...o, microphone: { ...o.microphone, noiseSuppression: false } } : o;
 }
 
 /** The detectors all of `parts` need, once each. */

@@ -153,3 +153,15 @@ describe('DTMFHandler: sendDtmf', () => {
     expect(detect(k.audio.played().subarray(before), RATE)).toMatch(/^1{1}2?$/);
   });
 });
+
+describe('DTMFHandler: the mic', () => {
+  it('opens with noise suppression off (it fades steady tones) unless the app chose; a session without telephony keeps the default', async () => {
+    const withHandler = kit({ session: { dtmfHandler: new DTMFHandler() } });
+    const chosen = kit({ session: { dtmfHandler: new DTMFHandler() }, audio: { microphone: { noiseSuppression: true, echoCancellation: false } } });
+    const plain = kit({ audio: { microphone: { echoCancellation: false } } });
+    for (const k of [withHandler, chosen, plain]) await k.session.start();
+    expect(withHandler.audioOptions[0]?.microphone).toEqual({ noiseSuppression: false });
+    expect(chosen.audioOptions[0]?.microphone).toEqual({ noiseSuppression: true, echoCancellation: false });
+    expect(plain.audioOptions[0]?.microphone).toEqual({ echoCancellation: false });
+  });
+});

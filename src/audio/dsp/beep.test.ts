@@ -1,11 +1,14 @@
 // The beep detector on synthesized voicemail greetings: speech, then a steady tone (the
 // beep), then silence; and on what is not a beep: a human "hello?", DTMF, music, long tones.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BeepDetector } from './beep';
 import { dtmfTones } from './dtmf-tones';
-import { concat, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './test-signals';
+import { concat, fixtureSpeech, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './test-signals';
 
 const RATE = 16000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function beeps(x: Float32Array, block = 512): { at: number; durationSec: number; hz: number }[] {
   const d = new BeepDetector(RATE);
@@ -44,7 +47,7 @@ describe('BeepDetector', () => {
     expect(beeps(mix(sine(0.8, 660, 0.2, RATE), sine(0.8, 880, 0.2, RATE)))).toEqual([]);
   });
 
-  it.skipIf(!hasSpeechTools)('a greeting then its beep: one beep, after the speech; speech alone and "hello?" give none', () => {
+  it.skipIf(!hasSpeechTools)('a greeting then its beep: one beep, after the speech; speech alone, "hello?" and the e2e fixtures (when generated) give none', () => {
     const greeting = speak(SENTENCES[1]!, 'en-us+f3', RATE);
     const x = concat(silence(0.3, RATE), greeting, silence(0.4, RATE), sine(0.6, 1000, 0.25, RATE), silence(1, RATE));
     const found = beeps(x);
@@ -58,6 +61,10 @@ describe('BeepDetector', () => {
         seconds += s.length / RATE;
         for (const b of beeps(s)) false_.push(`${voice} "${text.slice(0, 20)}" ${b.hz.toFixed(0)} Hz ${b.durationSec} s`);
       }
+    }
+    for (const { name, samples } of fixtureSpeech(ROOT, RATE)) {
+      seconds += samples.length / RATE;
+      for (const b of beeps(samples)) false_.push(`${name} ${b.hz.toFixed(0)} Hz ${b.durationSec} s`);
     }
     console.log(`beeps over ${seconds.toFixed(0)} s of speech: ${false_.length} ${false_.join(', ')}`);
     expect(false_).toEqual([]);
