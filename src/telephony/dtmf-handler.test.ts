@@ -4,7 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DTMFDetector, DTMF_KEYS } from '../audio/dsp/dtmf';
 import { dtmfTones } from '../audio/dsp/dtmf-tones';
-import { concat, mix, noise, prng, resample, silence } from '../audio/dsp/test-signals';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { concat, mix, noise, prng, resample, silence, telephonyFixture } from '../audio/dsp/test-signals';
 import { kit } from '../session/session-test-kit';
 import { DTMFHandler } from './dtmf-handler';
 
@@ -12,6 +14,8 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const RATE = 48000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FIXTURE = telephonyFixture(ROOT, 'dtmf-over-speech', RATE);
 
 /** Settles `p` while the fake clock runs. */
 async function settle<T>(k: { until(done: () => boolean, maxMs?: number): Promise<void> }, p: Promise<T>): Promise<T> {
@@ -65,6 +69,15 @@ describe('DTMFHandler: in-band keys', () => {
     expect(received[0]!.at).toBeGreaterThan(0.19);
     expect(k.history()).toEqual([]);
     await k.session.close();
+  });
+
+  it.skipIf(!FIXTURE)('dtmf-over-speech.wav (npm run fixtures) into the mic: the 16 keys, each once', async () => {
+    const got: string[] = [];
+    const k = kit({ session: { dtmfHandler: new DTMFHandler((d) => void got.push(d)) } });
+    await k.session.start();
+    k.audio.playIntoMicrophone(FIXTURE!.samples);
+    await k.run((FIXTURE!.samples.length / RATE) * 1000 + 500);
+    expect(got).toEqual(FIXTURE!.keys.map((key) => key.digit));
   });
 
   it('setCallback replaces the callback; receive() hands in keys from elsewhere; a failing callback is an error event', async () => {

@@ -2,7 +2,9 @@
 // to a scripted classifier once; a voicemail stops the agent and runs the callback; a beep in
 // the mic after the greeting reaches onBeep.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { concat, hasSpeechTools, noise, prng, silence, sine, speak } from '../audio/dsp/test-signals';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { concat, hasSpeechTools, noise, prng, silence, sine, speak, telephonyFixture } from '../audio/dsp/test-signals';
 import { ScriptedLLM } from '../testing/providers';
 import { kit } from '../session/session-test-kit';
 import { VoiceMailDetector, type VoicemailBeep } from './voicemail-detector';
@@ -11,6 +13,7 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const RATE = 48000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('VoiceMailDetector: classification', () => {
   it('a greeting: classified once from the first 2 s of transcript; the agent stops, the callback runs once, isVoicemailDetected', async () => {
@@ -124,6 +127,15 @@ describe('VoiceMailDetector: beep', () => {
   it('a tone before anyone spoke is not the greeting\'s beep', async () => {
     const { beeps } = await run(concat(silence(0.3, RATE), sine(0.5, 1000, 0.3, RATE), silence(0.5, RATE)), false);
     expect(beeps).toEqual([]);
+  });
+
+  const greeting = telephonyFixture(ROOT, 'voicemail-greeting-beep', RATE);
+  const hello = telephonyFixture(ROOT, 'human-hello', RATE);
+  it.skipIf(!greeting || !hello)('voicemail-greeting-beep.wav (npm run fixtures): one beep, where it ends; human-hello.wav: none', async () => {
+    const vm = await run(greeting!.samples, true);
+    expect(vm.beeps).toHaveLength(1);
+    expect(Math.abs(vm.beeps[0]!.at - greeting!.beeps[0]!.endSec)).toBeLessThan(0.03);
+    expect((await run(hello!.samples, true)).beeps).toEqual([]);
   });
 
   it.skipIf(!hasSpeechTools)('espeak-ng greeting + beep: one beep; a human "hello?" in noise: none', async () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BeepDetector } from './beep';
 import { dtmfTones } from './dtmf-tones';
-import { concat, fixtureSpeech, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './test-signals';
+import { concat, fixtureSpeech, telephonyFixture, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './test-signals';
 
 const RATE = 16000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,13 +62,22 @@ describe('BeepDetector', () => {
         for (const b of beeps(s)) false_.push(`${voice} "${text.slice(0, 20)}" ${b.hz.toFixed(0)} Hz ${b.durationSec} s`);
       }
     }
-    for (const { name, samples } of fixtureSpeech(ROOT, RATE)) {
+    for (const { name, samples } of fixtureSpeech(ROOT, RATE, ['voicemail-'])) {
       seconds += samples.length / RATE;
       for (const b of beeps(samples)) false_.push(`${name} ${b.hz.toFixed(0)} Hz ${b.durationSec} s`);
     }
     console.log(`beeps over ${seconds.toFixed(0)} s of speech: ${false_.length} ${false_.join(', ')}`);
     expect(false_).toEqual([]);
   }, 120_000);
+
+  const greeting = telephonyFixture(ROOT, 'voicemail-greeting-beep', RATE);
+  it.skipIf(!greeting)('voicemail-greeting-beep.wav (npm run fixtures): its one beep, when it ends; human-hello.wav: none', () => {
+    const found = beeps(greeting!.samples);
+    expect(found).toHaveLength(1);
+    expect(Math.abs(found[0]!.at - greeting!.beeps[0]!.endSec)).toBeLessThan(0.03);
+    expect(Math.abs(found[0]!.hz - greeting!.beeps[0]!.hz)).toBeLessThan(10);
+    expect(beeps(telephonyFixture(ROOT, 'human-hello', RATE)!.samples)).toEqual([]);
+  });
 
   it('music: no beeps', () => {
     const got = beeps(music(60, RATE, 9));

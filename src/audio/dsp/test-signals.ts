@@ -127,13 +127,25 @@ export const SENTENCES = [
 ];
 export const VOICES = ['en-us', 'en-us+f3', 'en-gb', 'en-gb-scotland+m3', 'en-029', 'en-us+f5', 'en-gb-x-rp+f2', 'en-us-nyc+m5'];
 
-/** The e2e fixtures' speech (scripts/make-fixtures.mjs output: 48 kHz s16 WAV), when generated. */
-export function fixtureSpeech(root: string, rate: number): { name: string; samples: Float32Array }[] {
+/** The e2e fixtures' audio (scripts/make-fixtures.mjs output: 48 kHz s16 WAV), when generated, but those named `skip*`. */
+export function fixtureSpeech(root: string, rate: number, skip: readonly string[]): { name: string; samples: Float32Array }[] {
   const dir = join(root, 'e2e', 'fixtures', 'generated');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.wav') && !f.startsWith('dtmf') && !f.startsWith('voicemail'))
+    .filter((f) => f.endsWith('.wav') && !skip.some((s) => f.startsWith(s)))
     .map((f) => ({ name: f, samples: resample(readWav16(readFileSync(join(dir, f))), 48000, rate) }));
+}
+
+/** A telephony fixture of make-fixtures (48 kHz) at `rate`, with the keys and beeps it holds; null when not generated. */
+export function telephonyFixture(
+  root: string,
+  name: string,
+  rate: number,
+): { samples: Float32Array; keys: { digit: string; startSec: number }[]; beeps: { endSec: number; hz: number }[] } | null {
+  const base = join(root, 'e2e', 'fixtures', 'generated', name);
+  if (!existsSync(`${base}.wav`) || !existsSync(`${base}.json`)) return null;
+  const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { keys: { digit: string; startSec: number }[]; beeps: { endSec: number; hz: number }[] };
+  return { samples: resample(readWav16(readFileSync(`${base}.wav`)), 48000, rate), keys: meta.keys, beeps: meta.beeps };
 }
 
 /** Mono s16 PCM of a canonical 44-byte-header WAV at 48 kHz (what make-fixtures writes). */
