@@ -21,7 +21,7 @@ import { TurnQueue } from './turn-queue';
 import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
-import { Extensions, type SessionDTMF, type SessionVoiceMail } from './extensions';
+import { detectorsOf, toneSafe, type SessionDTMF, type SessionVoiceMail } from './extensions';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -77,7 +77,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     after: () => this.#afterTurn(),
   });
   #offMic: (() => void) | null = null;
-  #parts: Extensions;
+  #detach: (() => void)[] = [];
   readonly #userTurns: UserTurns;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
@@ -86,7 +86,6 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
-    this.#parts = new Extensions([options.dtmfHandler, options.voiceMailDetector]);
     // Agents and tools see the session as the common case, AgentSession (on an AudioEngine);
     // only a test's stand-in audio makes `audio` something else.
     agent.session = this as unknown as AgentSession;
@@ -161,10 +160,12 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const vadReady = this.pipeline.vad.preload();
     // A tool whose JSON Schema the validator cannot use fails the start (ConfigError).
     const toolsReady = Promise.all(this.agent.tools.map((t) => t.ready));
-    const o = this.#parts.audioOptions(this.pipeline.audio);
+    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
+    const detectors = detectorsOf(parts);
+    const o = toneSafe(this.pipeline.audio, detectors);
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
-    await engine.start({ beforeMic: vadReady, detectors: this.#parts.detectors });
+    await engine.start({ beforeMic: vadReady, detectors });
     check();
     await toolsReady;
     await engine.unlock();
@@ -183,7 +184,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
     });
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
-    this.#parts.attach(this as unknown as AgentSession<SessionAudio>);
+    for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>));
     await this.pipeline.vad.start(engine);
     check();
     if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
@@ -353,7 +354,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await within(this.#turns.tail, TURN_SETTLE_MS);
     this.#offMic?.();
     this.#offMic = null;
-    this.#parts.detach();
+    for (const detach of this.#detach.splice(0)) detach();
     this.#ambience?.dispose();
     this.#ambience = null;
     this.#input?.dispose();

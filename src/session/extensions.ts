@@ -24,32 +24,16 @@ export interface SessionVoiceMail extends SessionExtension {
   readonly detected: boolean;
 }
 
-/** The session's extensions: the detectors they need, attached and detached together. */
-export class Extensions {
-  /** Capture detectors all of them need, once each. */
-  readonly detectors: CaptureDetector[];
-  readonly #parts: SessionExtension[];
-  #detach: (() => void)[] = [];
+/**
+ * The audio options for tone `detectors`: the mic's noise suppression off unless the app
+ * chose. A noise suppressor learns a steady tone as noise and fades it (a beep's tail, a
+ * held key); Earshot's detectors already ignore speech and noise.
+ */
+export function toneSafe(o: AudioEngineOptions, detectors: readonly CaptureDetector[]): AudioEngineOptions {
+  return detectors.length && o.microphone?.noiseSuppression === undefined ? { ...o, microphone: { ...o.microphone, noiseSuppression: false } } : o;
+}
 
-  constructor(parts: readonly (SessionExtension | undefined)[]) {
-    this.#parts = parts.filter((p): p is SessionExtension => p !== undefined);
-    this.detectors = [...new Set(this.#parts.flatMap((p) => p.detectors ?? []))];
-  }
-
-  /**
-   * The audio options for the detectors: the mic's noise suppression off unless the app
-   * chose. A noise suppressor learns a steady tone as noise and fades it (a beep's tail, a
-   * held key); Earshot's detectors already ignore speech and noise.
-   */
-  audioOptions(o: AudioEngineOptions): AudioEngineOptions {
-    return this.detectors.length && o.microphone?.noiseSuppression === undefined ? { ...o, microphone: { ...o.microphone, noiseSuppression: false } } : o;
-  }
-
-  attach(session: AgentSession<SessionAudio>): void {
-    this.#detach = this.#parts.map((p) => p.attach(session));
-  }
-
-  detach(): void {
-    for (const detach of this.#detach.splice(0)) detach();
-  }
+/** The detectors all of `parts` need, once each. */
+export function detectorsOf(parts: readonly (SessionExtension | undefined)[]): CaptureDetector[] {
+  return [...new Set(parts.flatMap((p) => p?.detectors ?? []))];
 }
