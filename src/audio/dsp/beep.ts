@@ -38,16 +38,18 @@ export class BeepDetector {
   #fill = 0;
   /** Samples pushed so far. */
   #t = 0;
-  /** Search grid: cos/sin-free Goertzel coefficients, half a bin apart. */
+  /** Search grid, half a bin apart, then one slot for the refined pitch: frequencies, 2·cos ω, powers. */
   readonly #freqs: Float64Array;
   readonly #coefs: Float64Array;
+  readonly #powers: Float64Array;
+  readonly #grid: number;
+  /** The tone followed: its first pitch (Hz) and mean power (dB), kept unboxed. */
+  readonly #tone = new Float64Array(2);
   readonly #minPower: number;
   readonly #share: number;
   readonly #minBlocks: number;
   readonly #maxBlocks: number;
-  /** The tone being followed: its first pitch, mean power (dB), blocks, and where it began. */
-  #pitch = 0;
-  #levelDb = 0;
+  /** Blocks of the tone followed, and where it began. */
   #blocks = 0;
   #startedAt = 0;
   /** One block may fail inside a beep (a click): not two. */
@@ -60,9 +62,11 @@ export class BeepDetector {
     const lo = options.minHz ?? 400;
     const hi = Math.min(options.maxHz ?? 2000, sampleRate / 2 - 100);
     const step = sampleRate / this.#n / 2;
-    const count = Math.max(1, Math.floor((hi - lo) / step) + 1);
-    this.#freqs = new Float64Array(count);
-    this.#coefs = new Float64Array(count);
+    const count = Math.max(2, Math.floor((hi - lo) / step) + 1);
+    this.#grid = count;
+    this.#freqs = new Float64Array(count + 1);
+    this.#coefs = new Float64Array(count + 1);
+    this.#powers = new Float64Array(count + 1);
     for (let i = 0; i < count; i++) {
       this.#freqs[i] = lo + i * step;
       this.#coefs[i] = 2 * Math.cos((2 * Math.PI * this.#freqs[i]!) / sampleRate);
@@ -90,38 +94,35 @@ export class BeepDetector {
     }
   }
 
+  // Doubles stay in locals and typed arrays: a double passed to or returned from a call the
+  // JIT did not inline is boxed (garbage on the audio thread).
   #analyse(onBeep: (endedAt: number, durationMs: number, hz: number) => void): void {
     const x = this.#block;
     let energy = 0;
     for (let i = 0; i < this.#n; i++) energy += x[i]! * x[i]!;
     // The strongest grid frequency, then refined by a parabola through its neighbours.
+    const p = this.#powers;
+    const grid = this.#grid;
     let best = 0;
-    let bestPower = -1;
-    let before = 0;
-    let after = 0;
-    let previous = 0;
-    for (let k = 0; k < this.#freqs.length; k++) {
-      const p = this.#power(this.#coefs[k]!);
-      if (p > bestPower) {
-        bestPower = p;
-        best = k;
-        before = previous;
-        after = -1;
-      } else if (k === best + 1) after = p;
-      previous = p;
+    for (let k = 0; k < grid; k++) {
+      this.#goertzel(k);
+      if (p[k]! > p[best]!) best = k;
     }
     let hz = this.#freqs[best]!;
-    if (best > 0 && after >= 0 && best < this.#freqs.length - 1) {
-      const denom = before - 2 * bestPower + after;
-      if (denom < 0) hz += (0.5 * (before - after) / denom) * (this.#freqs[1]! - this.#freqs[0]!);
+    if (best > 0 && best < grid - 1) {
+      const denom = p[best - 1]! - 2 * p[best]! + p[best + 1]!;
+      if (denom < 0) hz += ((0.5 * (p[best - 1]! - p[best + 1]!)) / denom) * (this.#freqs[1]! - this.#freqs[0]!);
     }
-    const power = this.#power(2 * Math.cos((2 * Math.PI * hz) / this.sampleRate));
+    this.#coefs[grid] = 2 * Math.cos((2 * Math.PI * hz) / this.sampleRate);
+    this.#goertzel(grid);
+    const power = p[grid]!;
     const tonal = power >= this.#minPower && (2 * power) / this.#n >= this.#share * energy;
     const levelDb = 10 * Math.log10(power + 1e-30);
-    const steady = this.#blocks > 0 && Math.abs(hz - this.#pitch) <= PITCH_TOLERANCE * this.#pitch && Math.abs(levelDb - this.#levelDb) <= LEVEL_TOLERANCE_DB;
+    const tone = this.#tone;
+    const steady = this.#blocks > 0 && Math.abs(hz - tone[0]!) <= PITCH_TOLERANCE * tone[0]! && Math.abs(levelDb - tone[1]!) <= LEVEL_TOLERANCE_DB;
     if (tonal && steady) {
       this.#blocks++;
-      this.#levelDb += (levelDb - this.#levelDb) / this.#blocks;
+      tone[1]! += (levelDb - tone[1]!) / this.#blocks;
       this.#missed = false;
       return;
     }
@@ -132,8 +133,8 @@ export class BeepDetector {
     this.#end(onBeep);
     if (tonal) {
       this.#blocks = 1;
-      this.#pitch = hz;
-      this.#levelDb = levelDb;
+      tone[0] = hz;
+      tone[1] = levelDb;
       this.#startedAt = this.#t - this.#n;
     }
   }
@@ -143,12 +144,13 @@ export class BeepDetector {
     this.#blocks = 0;
     this.#missed = false;
     if (blocks >= this.#minBlocks && blocks <= this.#maxBlocks) {
-      onBeep(this.#startedAt + blocks * this.#n, blocks * BLOCK_MS, Math.round(this.#pitch));
+      onBeep(this.#startedAt + blocks * this.#n, blocks * BLOCK_MS, Math.round(this.#tone[0]!));
     }
   }
 
-  /** Goertzel power of the block at the frequency of `coef` (2·cos ω). */
-  #power(coef: number): number {
+  /** Goertzel power of the block at grid slot `k`, into `#powers[k]`. */
+  #goertzel(k: number): void {
+    const coef = this.#coefs[k]!;
     let s1 = 0;
     let s2 = 0;
     const x = this.#block;
@@ -157,6 +159,6 @@ export class BeepDetector {
       s2 = s1;
       s1 = s;
     }
-    return s1 * s1 + s2 * s2 - coef * s1 * s2;
+    this.#powers[k] = s1 * s1 + s2 * s2 - coef * s1 * s2;
   }
 }

@@ -158,15 +158,16 @@ export class DTMFDetector {
       s1[k] = 0;
       s2[k] = 0;
     }
-    const energy = this.#energy[b]!;
+    // Integers only across calls: a double argument to a call the JIT did not inline is boxed (garbage).
+    const digit = this.#classify(b);
     this.#energy[b] = 0;
     this.#count[b] = 0;
-    const digit = this.#classify(energy);
     this.#track(digit, this.#t + 1 - this.#n, onDigit);
   }
 
-  /** The key the window holds, or −1. */
-  #classify(energy: number): number {
+  /** The key bank `b`'s window holds, or −1. */
+  #classify(b: number): number {
+    const energy = this.#energy[b]!;
     const p = this.#power;
     let row = 0;
     let col = 4;
