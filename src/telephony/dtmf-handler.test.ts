@@ -6,7 +6,7 @@ import { DTMFDetector, DTMF_KEYS } from '../audio/dsp/dtmf';
 import { dtmfTones } from '../audio/dsp/dtmf-tones';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { concat, mix, noise, prng, resample, silence, telephonyFixture } from '../audio/dsp/test-signals';
+import { concat, mix, noise, prng, resample, silence, telephonyFixture } from '../audio/dsp/signals-test-kit';
 import { kit } from '../session/session-test-kit';
 import { DTMFHandler } from './dtmf-handler';
 

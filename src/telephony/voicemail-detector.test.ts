@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { concat, hasSpeechTools, noise, prng, silence, sine, speak, telephonyFixture } from '../audio/dsp/test-signals';
+import { concat, hasSpeechTools, noise, prng, silence, sine, speak, telephonyFixture } from '../audio/dsp/signals-test-kit';
 import { ScriptedLLM } from '../testing/providers';
 import { kit } from '../session/session-test-kit';
 import { VoiceMailDetector, type VoicemailBeep } from './voicemail-detector';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BeepDetector } from './beep';
 import { dtmfTones } from './dtmf-tones';
-import { concat, fixtureSpeech, telephonyFixture, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './test-signals';
+import { concat, fixtureSpeech, telephonyFixture, hasSpeechTools, mix, music, noise, prng, SENTENCES, silence, sine, speak, VOICES } from './signals-test-kit';
 
 const RATE = 16000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

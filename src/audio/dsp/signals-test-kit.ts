@@ -1,5 +1,5 @@
 /// <reference types="node" />
-// Test-only signals for the tone detectors (DTMF, beep): seeded noise, synthetic music, and
+// Test-only (not built: *-test-kit.ts) signals for the tone detectors (DTMF, beep): seeded noise, synthetic music, and
 // speech from espeak-ng (a dev tool: generated here, never committed). Not part of any entry.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
