@@ -1,6 +1,7 @@
 /// <reference types="node" />
-// Test-only (not built: *-test-kit.ts) signals for the tone detectors (DTMF, beep): seeded noise, synthetic music, and
-// speech from espeak-ng (a dev tool: generated here, never committed). Not part of any entry.
+// Test-only signals for the tone detectors (DTMF, beep): seeded noise, synthetic music, and
+// speech from espeak-ng (a dev tool: generated here, never committed). Not part of any entry
+// nor of the built declarations (*-test-kit.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
