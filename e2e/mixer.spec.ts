@@ -175,9 +175,9 @@ test('the underrun counter does count starvation (control: a 50 ms lead cannot c
   expect(run.rendered).toBe(run.expected); // starved, yet nothing was lost: playback resumed
 });
 
-test('aecLoopback: the output reaches the <audio> element through a local peer connection', async () => {
+test('outputRoute: aecLoopback() (earshot/telephony): the output reaches the <audio> element through a local peer connection', async () => {
   const r = await page.evaluate(async () => {
-    const { AudioEngine } = (window as any).E;
+    const { AudioEngine, aecLoopback } = (window as any).E;
     // Record the peer connections the engine makes, to find the receiving side's track.
     const pcs: RTCPeerConnection[] = [];
     const Native = RTCPeerConnection;
@@ -187,7 +187,7 @@ test('aecLoopback: the output reaches the <audio> element through a local peer c
         pcs.push(this);
       }
     };
-    const engine = new AudioEngine({ aecLoopback: true });
+    const engine = new AudioEngine({ outputRoute: aecLoopback() });
     await engine.start();
     const el = engine.outputElement as HTMLAudioElement;
     const track = (el.srcObject as MediaStream).getAudioTracks()[0]!;

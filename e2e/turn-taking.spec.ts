@@ -11,11 +11,11 @@ import { fixture } from './support/browser';
 const pages = sessionPages();
 
 for (const [wav, detector, endpointing] of [['pause-0.7', false, 'vad'], ['pause-0.7', false, 'dynamic'], ['pause-1.2', true, 'vad']] as const) {
-  test(`a ${wav.slice(6)} s pause mid-sentence with a slow STT${detector ? ' and a turn detector' : ''}, endpointing '${endpointing}': one answer, to every word`, async ({ baseURL }) => {
+  test(`a ${wav.slice(6)} s pause mid-sentence with a slow STT${detector ? ' and a turn detector' : ''}, endpointing ${endpointing}: one answer, to every word`, async ({ baseURL }) => {
     await control(baseURL!, 'reset', {});
     await control(baseURL!, 'script', { stt: [{ delayMs: 900 }, { delayMs: 900 }, { delayMs: 900 }], llm: [{ text: 'Done.' }, { text: 'Again.' }] });
     const page = await pages.open(wav, baseURL!);
-    await startAgent(page, { ...(detector ? { turnDetector: 'text' as const } : {}), pipeline: { eou: { endpointing } } });
+    await startAgent(page, { ...(detector ? { turnDetector: 'text' as const } : {}), ...(endpointing === 'dynamic' ? { dynamicEndpointing: true } : {}) });
     // (A turn cut before it answered also ends with an agent_transcript, an empty one.)
     await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.text), undefined, { timeout: 30_000 });
     // Room for a second answer, if the first half had been answered on its own.

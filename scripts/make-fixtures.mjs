@@ -165,7 +165,9 @@ async function buildTwoTurns(tmp) {
     speak(tmp, 'turn-a', { voice, speed, text: a }),
     speak(tmp, 'turn-b', { voice, speed, text: b }),
   ]);
-  writeWav16(join(OUT_DIR, 'two-turns.wav'), concat(silence(1.0), sa, silence(2.0), sb, silence(2.5)));
+  // 4 s between the turns: the first answer (two LLM rounds and a tool) must have played out
+  // before the second question, even on a loaded 2-core machine.
+  writeWav16(join(OUT_DIR, 'two-turns.wav'), concat(silence(1.0), sa, silence(4.0), sb, silence(2.5)));
   return { name: 'two-turns', speechTexts: [a, b], expectStartSec: 1.0 };
 }
 
@@ -238,6 +240,72 @@ function buildClick() {
   return { name: 'click', clicks: true, expectStartSec: 1.0, expectLenSec: CLICK.ms / 1000 };
 }
 
+// Telephony (issue 12): DTMF keys over a talker and noise, a voicemail greeting then its beep,
+// and a human "hello?". `tones: true`: no active-region check (keys and speech overlap);
+// the JSON lists the keys (start times) and beeps (end times) to expect.
+const DTMF_ROWS = [697, 770, 852, 941];
+const DTMF_COLS = [1209, 1336, 1477, 1633];
+const DTMF_KEYS = '123A456B789C*0#D';
+
+/** One key: `ms` of tone at pair peak `db` dBFS, high tone `twistDb` over the low one, 2 ms ramps. */
+function dtmfKey(key, ms, db, twistDb) {
+  const k = DTMF_KEYS.indexOf(key);
+  const n = Math.round((ms / 1000) * SR);
+  const twist = 10 ** (twistDb / 20);
+  const low = 10 ** (db / 20) / (1 + twist);
+  const ramp = Math.round(0.002 * SR);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const env = Math.min(1, i / ramp, (n - 1 - i) / ramp);
+    out[i] = env * (low * Math.sin((2 * Math.PI * DTMF_ROWS[k >> 2] * i) / SR) + low * twist * Math.sin((2 * Math.PI * DTMF_COLS[k & 3] * i) / SR));
+  }
+  return out;
+}
+
+function rmsOf(x, from = 0, to = x.length) {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i] * x[i];
+  return Math.sqrt(s / Math.max(1, to - from));
+}
+
+async function buildDtmfOverSpeech(tmp) {
+  // A talker throughout; every 0.6 s a key (60 ms, −25…−5 dBFS, twist −6/0/+6 dB) with the
+  // talker 10 dB and white noise 20 dB under it.
+  const lines = ['The quick brown fox jumps over the lazy dog, and then it runs away into the forest.', 'I would like to book a table for two tonight at around eight o clock if possible.'];
+  const speech = concat(...(await Promise.all(lines.map((text, i) => speak(tmp, `dtmf-talker-${i}`, { voice: i ? 'en-us+f3' : 'en-gb', speed: 150, text })))));
+  const out = concat(silence(0.5), speech, silence(0.5));
+  const rnd = mulberry32(0xd7f);
+  const keys = [];
+  [...DTMF_KEYS].forEach((key, i) => {
+    const tone = dtmfKey(key, 60, -25 + (i % 5) * 5, ((i % 3) - 1) * 6);
+    const at = Math.round((0.5 + i * 0.6) * SR);
+    const toneRms = rmsOf(tone);
+    const gain = toneRms / Math.max(rmsOf(out, at, at + tone.length), 1e-6) / Math.sqrt(10);
+    for (let j = 0; j < tone.length; j++) {
+      const u = Math.max(1e-12, rnd());
+      out[at + j] = out[at + j] * gain + tone[j] + (toneRms / 10) * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+    }
+    keys.push({ digit: key, startSec: at / SR });
+  });
+  writeWav16(join(OUT_DIR, 'dtmf-over-speech.wav'), out);
+  return { name: 'dtmf-over-speech', tones: true, speechTexts: lines, keys, beeps: [] };
+}
+
+async function buildVoicemailGreetingBeep(tmp) {
+  const text = 'Hi, you have reached the office of Doctor Smith. Please leave a message after the tone.';
+  const greeting = await speak(tmp, 'vm-greeting', { voice: 'en-us+f3', speed: 160, text });
+  const beep = Float32Array.from({ length: Math.round(0.6 * SR) }, (_, i) => 0.25 * Math.sin((2 * Math.PI * 1000 * i) / SR));
+  const lead = 1.0 + greeting.length / SR + 0.4;
+  writeWav16(join(OUT_DIR, 'voicemail-greeting-beep.wav'), concat(silence(1.0), greeting, silence(0.4), beep, silence(2.0)));
+  return { name: 'voicemail-greeting-beep', tones: true, speechTexts: [text], keys: [], beeps: [{ endSec: lead + 0.6, hz: 1000 }] };
+}
+
+async function buildHumanHello(tmp) {
+  const text = 'Hello? Hello? Who is this?';
+  writeWav16(join(OUT_DIR, 'human-hello.wav'), concat(silence(1.0), await speak(tmp, 'human-hello', { voice: 'en-gb', speed: 150, text }), silence(2.0)));
+  return { name: 'human-hello', tones: true, speechTexts: [text], keys: [], beeps: [] };
+}
+
 // ---------------------------------------------------------------- main
 
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-fixtures-'));
@@ -251,6 +319,9 @@ try {
     buildLongSpeech(tmp),
     buildCough(tmp),
     buildClick(),
+    buildDtmfOverSpeech(tmp),
+    buildVoicemailGreetingBeep(tmp),
+    buildHumanHello(tmp),
     ...Object.entries(CONVERSATIONS).map(([name, parts]) => buildConversation(tmp, name, parts)),
   ]);
 } catch (err) {
@@ -270,7 +341,7 @@ for (const spec of specs) {
   const regions = activeRegions(samples, sampleRate, BOUNDS_OPTS);
   const bounds = regions.map(({ start, end }) => ({ startSec: toSec(start, sampleRate), endSec: toSec(end, sampleRate) }));
   const expected = spec.clicks ? 1 : spec.speechTexts.length;
-  if (bounds.length !== expected) {
+  if (!spec.tones && bounds.length !== expected) {
     problems.push(`${file}: measured ${bounds.length} active region(s), expected ${expected}: ${JSON.stringify(bounds)}`);
   }
   const first = regions[0];
@@ -288,11 +359,12 @@ for (const spec of specs) {
     durationSec: toSec(samples.length, sampleRate),
     speech: spec.clicks ? [] : bounds.map((b, i) => ({ ...b, text: spec.speechTexts[i] ?? spec.speechTexts.at(-1) })),
     clicks: spec.clicks ? bounds : [],
+    ...(spec.tones ? { keys: spec.keys, beeps: spec.beeps } : {}),
   };
   writeFileSync(join(OUT_DIR, `${spec.name}.json`), JSON.stringify(meta, null, 2) + '\n');
   files.push(file, `${spec.name}.json`);
   summary[spec.name] = { durationSec: meta.durationSec, speech: meta.speech, clicks: meta.clicks };
-  const kind = spec.clicks ? 'click' : 'speech';
+  const kind = spec.clicks ? 'click' : spec.tones ? `speech + ${spec.keys.length} keys, ${spec.beeps.length} beeps` : 'speech';
   const spans = bounds.map((b) => `${fmt(b.startSec)}-${fmt(b.endSec)} (${fmt(b.endSec - b.startSec)} s)`).join(', ');
   console.log(`  ${file.padEnd(30)} ${fmt(meta.durationSec)} s  ${kind}: ${spans || '-'}`);
 }

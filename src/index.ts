@@ -4,7 +4,7 @@ export type { EarshotErrorCode, MicrophoneErrorCode, AnyEarshotError } from './e
 export { EventHub, type Emitter } from './events';
 export { resolveAssetBase, resolveRuntimeUrls, RUNTIME_FILES, type RuntimeUrls } from './assets';
 
-export { AudioEngine, type AudioEngineEvents, type AudioEngineOptions } from './audio/engine';
+export { AudioEngine, type AudioEngineEvents, type AudioEngineOptions, type OutputRoute } from './audio/engine';
 export { Mixer, MixerStream, type PlaybackEnd } from './audio/mixer';
 export { Microphone, listMicrophones, type MicrophoneOptions } from './audio/microphone';
 export { createAudioContext, unlockAudioContext, contextState, type AudioContextStateEx } from './audio/context';
@@ -28,7 +28,7 @@ export { ChatContext } from './agent/chat-context';
 export { UtteranceHandle } from './agent/utterance-handle';
 export { AgentSession, type AgentSessionOptions } from './session/agent-session';
 export type { SessionAudio, SessionVAD, SessionMicrophone, AudioClock } from './session/session-audio';
-export { Pipeline, DEFAULT_EOU_CONFIG, DEFAULT_TIMEOUTS, type PipelineOptions, type PipelineSettings, type EOUConfig, type Timeouts } from './session/pipeline';
+export { Pipeline, DEFAULT_EOU_CONFIG, DEFAULT_TIMEOUTS, type PipelineOptions, type PipelineSettings, type EOUConfig, type Timeouts, type EndpointLearner, type EndpointLearnerFactory } from './session/pipeline';
 export type { RealtimeModel, RealtimeHost, RealtimeConductor } from './session/realtime-hook';
 export type { AgentSessionEvents, AgentState, UserState, StateChange } from './session/session-events';
 export type { BackgroundAudioConfig } from './session/ambience';

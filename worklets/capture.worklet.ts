@@ -1,10 +1,11 @@
 // Capture processor: downmix, resample to `targetRate`, cut fixed frames and post them,
 // with buffers transferred, either to a connected port (the VAD worker, which hands each
 // frame's buffer back for reuse) or to node.port. It only moves data; the DSP is
-// src/audio/dsp/capture-core.ts. Nothing here allocates per render quantum.
+// src/audio/dsp/capture-core.ts (with the DTMF and beep detectors, when asked for). Nothing
+// here allocates per render quantum.
 import { CaptureCore } from '../src/audio/dsp/capture-core';
 import type { Level } from '../src/audio/dsp/level';
-import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureOptions } from '../src/audio/worklet-protocol';
+import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureOptions, type DetectedBeep, type DetectedDigit } from '../src/audio/worklet-protocol';
 
 const NO_CHANNELS: Float32Array[] = [];
 
@@ -32,11 +33,12 @@ class CaptureProcessor extends AudioWorkletProcessor {
     this.#levelMsg.contextFrame = currentFrame;
     this.port.postMessage(this.#levelMsg);
   };
+  readonly #onDetect = (e: DetectedDigit | DetectedBeep) => this.port.postMessage(e);
 
   constructor(options: { processorOptions?: CaptureOptions }) {
     super();
     const o = options.processorOptions!;
-    this.#core = new CaptureCore(sampleRate, o.targetRate, o.frameSize, o.levelIntervalMs);
+    this.#core = new CaptureCore(sampleRate, o.targetRate, o.frameSize, o.levelIntervalMs, o.detectors);
     this.port.onmessage = (e: { data: CaptureCommand }) => {
       if (e.data.type === 'connect') {
         const port = e.data.port;
@@ -56,7 +58,7 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.port.postMessage({ type: 'started', contextFrame: currentFrame });
     }
     // By context frame: quanta that never came count as silence (see CaptureCore.processAt).
-    this.#core.processAt(currentFrame, inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel);
+    this.#core.processAt(currentFrame, inputs[0] ?? NO_CHANNELS, this.#onFrame, this.#onLevel, this.#onDetect);
     return true;
   }
 }

@@ -30,6 +30,8 @@ export interface StartAgentOptions {
   flux?: Record<string, unknown>;
   /** `eou.turnDetector`: a `TextTurnDetector` (earshot/turn) with its defaults. */
   turnDetector?: 'text';
+  /** `eou.endpointing: dynamicEndpointing()` (earshot/turn). */
+  dynamicEndpointing?: boolean;
   /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
   pipeline?: Record<string, unknown>;
   /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
@@ -58,7 +60,11 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),
       ...o.pipeline,
-      ...(o.turnDetector ? { eou: { ...(o.pipeline?.eou as object | undefined), turnDetector: new E.TextTurnDetector() } } : {}),
+      eou: {
+        ...(o.pipeline?.eou as object | undefined),
+        ...(o.turnDetector ? { turnDetector: new E.TextTurnDetector() } : {}),
+        ...(o.dynamicEndpointing ? { endpointing: E.dynamicEndpointing() } : {}),
+      },
     });
     const session = new E.AgentSession(agent, pipeline, {
       ...(o.wakeUp ? { wakeUp: o.wakeUp, onWakeUp: (s: any) => s.say(o.wakeUpSay ?? 'Are you still there?') } : {}),

@@ -1,11 +1,11 @@
 import { EarshotError, WorkletError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
-import { listenToCapture, type TappedBlock } from './capture';
+import { emitDetection, listenToCapture, type TappedBlock } from './capture';
 import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
 import { GestureUnlock } from './gesture-unlock';
 import { Microphone, type MicrophoneOptions } from './microphone';
 import { Mixer } from './mixer';
-import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
+import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureDetector, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
 import captureWorkletUrl from '../../worklets/capture.worklet.ts?worker&url';
 import mixerWorkletUrl from '../../worklets/mixer.worklet.ts?worker&url';
 
@@ -19,12 +19,19 @@ export interface AudioEngineEvents {
   microphone_ended: { deviceId: string | undefined; label: string };
   /** The AudioContext changed state (`interrupted` is iOS Safari's). */
   audio_context_state_changed: { state: AudioContextStateEx };
+  /** A DTMF key press in the mic audio (when started with the `dtmf` detector); `at`: audio time, s. */
+  dtmf_detected: { digit: string; at: number };
+  /** A beep (steady 0.3–1.5 s tone) ended in the mic audio (the `beep` detector); `at`: audio time, s. */
+  beep_detected: { at: number; durationSec: number; hz: number };
   /** Raw mixer events: sources started/ended, underruns. */
   mixer_event: MixerEvent;
   /** `setOutputDevice` switched the output (what echoes into the mic may have changed). */
   output_device_changed: { deviceId: string };
   error: { error: AnyEarshotError };
 }
+
+/** Routes the mixer's output stream; `close` releases what the route opened (called by `close()`). */
+export type OutputRoute = (stream: MediaStream) => Promise<{ stream: MediaStream; close(): void }>;
 
 export interface AudioEngineOptions {
   /** Use this context instead of creating one (it must not be closed by anyone else). */
@@ -36,13 +43,11 @@ export interface AudioEngineOptions {
   /** Meter cadence, ms. Default 33 (≈ 30 Hz); 0 disables the meters. */
   levelIntervalMs?: number;
   /**
-   * Route the output through a local RTCPeerConnection pair before the `<audio>` element.
-   * Chrome's echo canceller only removes audio that was played from a peer connection,
-   * not Web Audio output (Chromium issue 687574), so with speakers this lets
-   * `echoCancellation` see the agent's voice. Costs an Opus encode/decode (~20–40 ms).
-   * Default false.
+   * Where the output goes before the `<audio>` element, e.g. `earshot/telephony`'s
+   * `aecLoopback()` (through a local peer connection, so Chrome's echo canceller sees the
+   * agent's voice). Default: straight to the element.
    */
-  aecLoopback?: boolean;
+  outputRoute?: OutputRoute;
 }
 
 const VAD_CAPTURE: Omit<CaptureOptions, 'levelIntervalMs'> = { targetRate: 16000, frameSize: 512 };
@@ -115,16 +120,18 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    *   the gesture-bound steps: e.g. the VAD's `preload()`, so audio time 0 is when the VAD
    *   can hear. Frames captured during a slow model load would otherwise be processed
    *   seconds late in a burst, while the level meters run live.
+   * @param options.detectors Tone detectors the capture worklet runs on the mic audio
+   *   (`dtmf_detected`, `beep_detected`). Default none.
    */
-  start(options: { beforeMic?: PromiseLike<unknown> } = {}): Promise<void> {
-    this.#starting ??= this.#start(options.beforeMic).catch((err: unknown) => {
+  start(options: { beforeMic?: PromiseLike<unknown>; detectors?: CaptureDetector[] } = {}): Promise<void> {
+    this.#starting ??= this.#start(options.beforeMic, options.detectors).catch((err: unknown) => {
       this.close();
       throw err;
     });
     return this.#starting;
   }
 
-  async #start(beforeMic?: PromiseLike<unknown>): Promise<void> {
+  async #start(beforeMic?: PromiseLike<unknown>, detectors?: CaptureDetector[]): Promise<void> {
     const o = this.#options;
     const generation = this.#generation;
     // close() during start(): stop at the next step instead of building on a closed context.
@@ -139,7 +146,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     this.#destination = ctx.createMediaStreamDestination();
     const el = new Audio();
     this.#element = el;
-    if (!o.aecLoopback) el.srcObject = this.#destination.stream;
+    if (!o.outputRoute) el.srcObject = this.#destination.stream;
     this.#unlock = new GestureUnlock(ctx, el);
     this.#unlock.kick();
     try {
@@ -164,7 +171,11 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       this.emit('mixer_event', e);
     });
     mixerNode.connect(this.#destination);
-    if (o.aecLoopback) el.srcObject = await this.#loopback(this.#destination.stream);
+    if (o.outputRoute) {
+      const routed = await o.outputRoute(this.#destination.stream);
+      this.#unroute = routed.close;
+      el.srcObject = routed.stream;
+    }
     check();
     if (o.outputDeviceId) await this.setOutputDevice(o.outputDeviceId);
     check();
@@ -192,12 +203,13 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
       numberOfInputs: 1,
       numberOfOutputs: 0,
-      processorOptions: { ...VAD_CAPTURE, levelIntervalMs } satisfies CaptureOptions,
+      processorOptions: { ...VAD_CAPTURE, levelIntervalMs, ...(detectors ? { detectors } : {}) } satisfies CaptureOptions,
     });
     capture.onprocessorerror = () => this.emit('error', { error: new WorkletError('The capture worklet failed') });
     this.#capture = capture;
     this.#captureStart = listenToCapture(capture, VAD_CAPTURE.frameSize, {
       onLevel: (rms, peak, frame) => this.emit('input_level_measured', { rms, peak, at: toSeconds(frame) }),
+      onDetect: (e) => emitDetection(e, VAD_CAPTURE.targetRate, this),
     }).startFrame;
     input.connect(capture);
     this.#unlock.armIfNeeded();
@@ -211,25 +223,10 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
     return this.#unlock?.waitingForGesture ?? false;
   }
 
-  #peers: RTCPeerConnection[] = [];
+  /** Releases the output route's resources. */
+  #unroute: (() => void) | null = null;
 
   /** Sends `stream` through two local peer connections and returns the received stream. */
-  async #loopback(stream: MediaStream): Promise<MediaStream> {
-    const a = new RTCPeerConnection();
-    const b = new RTCPeerConnection();
-    this.#peers = [a, b];
-    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
-    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
-    const received = new Promise<MediaStream>((resolve) => {
-      b.ontrack = (e) => resolve(e.streams[0] ?? new MediaStream([e.track]));
-    });
-    for (const track of stream.getAudioTracks()) a.addTrack(track, stream);
-    await a.setLocalDescription(await a.createOffer());
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription(await b.createAnswer());
-    await a.setRemoteDescription(b.localDescription!);
-    return received;
-  }
 
   /** Resumes the context and the output element; call from a click or key handler. */
   async unlock(): Promise<AudioContextStateEx> {
@@ -298,8 +295,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       this.#element.srcObject = null;
     }
     this.#element = null;
-    for (const pc of this.#peers) pc.close();
-    this.#peers = [];
+    this.#unroute?.();
+    this.#unroute = null;
     for (const t of this.#destination?.stream.getTracks() ?? []) t.stop();
     this.#destination = null;
     const ctx = this.#ctx;

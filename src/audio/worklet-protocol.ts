@@ -21,6 +21,29 @@ export interface CaptureOptions {
   frameSize: number;
   /** Post an input level on `node.port` about every this many ms; 0 disables. */
   levelIntervalMs: number;
+  /** Tone detectors run on the frames' audio, reported on `node.port`. Default none. */
+  detectors?: CaptureDetector[];
+}
+
+/** Detectors the capture worklet can run: DTMF key presses, answering-machine beeps. */
+export type CaptureDetector = 'dtmf' | 'beep';
+
+// Integers only: the audio thread then makes no heap numbers for them.
+
+/** A DTMF key press began at frame sample `sample` (at `targetRate`, since capture start). */
+export interface DetectedDigit {
+  type: 'dtmf';
+  /** `0`–`9`, `*`, `#`, `A`–`D`. */
+  digit: string;
+  sample: number;
+}
+
+/** A beep (steady tone) ended at frame sample `sample`; its length (ms) and pitch (Hz, rounded). */
+export interface DetectedBeep {
+  type: 'beep';
+  sample: number;
+  durationMs: number;
+  hz: number;
 }
 
 /** One frame of captured audio. `index` counts frames since capture start (audio time). */
@@ -41,6 +64,8 @@ export type CaptureEvent =
   /** First render quantum: the context frame at which audio time 0 lies. */
   | { type: 'started'; contextFrame: number }
   | { type: 'level'; rms: number; peak: number; contextFrame: number }
+  | DetectedDigit
+  | DetectedBeep
   | CaptureFrame;
 
 // ---------------------------------------------------------------- mixer

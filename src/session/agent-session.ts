@@ -1,7 +1,7 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
 import { AudioEngine, type AudioEngineOptions } from '../audio/engine';
-import { EarshotError, type AnyEarshotError } from '../errors';
+import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
 import type { TurnClock } from '../telemetry/turn-metrics';
@@ -24,6 +24,7 @@ import type { SessionAudio } from './session-audio';
 import { realtimeModel, type RealtimeConductor } from './realtime-hook';
 import type { HandoffContext } from '../agent/mcp-server';
 import { connectServers, sessionAgents, type Agents } from './handoff';
+import { detectorsOf, toneSafe, type SessionDTMF, type SessionVoiceMail } from './extensions';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
@@ -43,6 +44,13 @@ export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
    * `VirtualAudio` runs the whole session in Node, with fake timers.
    */
   audioEngine?: (options: AudioEngineOptions) => A;
+  /**
+   * Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`.
+   * With it (or a beep-listening `voiceMailDetector`) the mic's `noiseSuppression` defaults to off.
+   */
+  dtmfHandler?: SessionDTMF;
+  /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
+  voiceMailDetector?: SessionVoiceMail;
 }
 
 /** How long close() waits for a stopped turn to account for itself, ms. */
@@ -74,6 +82,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     after: () => this.#afterTurn(),
   });
   #offMic: (() => void) | null = null;
+  #detach: (() => void)[] = [];
   readonly #userTurns: UserTurns;
   readonly #agents: Agents;
 
@@ -129,6 +138,20 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     return this.#ambience !== null;
   }
 
+  /** True once the `voiceMailDetector` classified the call as a voicemail. */
+  get isVoicemailDetected(): boolean {
+    return this.#options.voiceMailDetector?.detected ?? false;
+  }
+
+  /**
+   * Sends DTMF keys (`0`–`9`, `*`, `#`, `A`–`D`; `,` pauses 0.5 s) through the `dtmfHandler`:
+   * on its RTCDTMFSender, else as tones on the voice bus. Resolves when they were sent.
+   */
+  sendDtmf(digits: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const h = this.#options.dtmfHandler;
+    return h ? h.send(digits, options) : Promise.reject(new ConfigError('sendDtmf needs a dtmfHandler (earshot/telephony)'));
+  }
+
   /**
    * Opens the mic, loads the VAD, runs `agent.onEnter()`, then listens. Call it from a
    * user gesture so audio may start. Always settles: rejects with a typed error (nothing
@@ -153,10 +176,12 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const vadReady = this.pipeline.vad.preload();
     // A tool whose JSON Schema the validator cannot use fails the start (ConfigError); so does an MCP server's connect.
     const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
-    const o = this.pipeline.audio;
+    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
+    const detectors = detectorsOf(parts);
+    const o = toneSafe(this.pipeline.audio, detectors);
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
-    await engine.start({ beforeMic: vadReady });
+    await engine.start({ beforeMic: vadReady, detectors });
     check();
     await toolsReady;
     await engine.unlock();
@@ -176,6 +201,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
     });
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
+    for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>));
     await this.pipeline.vad.start(engine);
     check();
     if (realtime) {
@@ -370,6 +396,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await within(this.#turns.tail, TURN_SETTLE_MS);
     this.#offMic?.();
     this.#offMic = null;
+    for (const detach of this.#detach.splice(0)) detach();
     this.#ambience?.dispose();
     this.#ambience = null;
     this.#input?.dispose();

@@ -1,3 +1,4 @@
+import { dynamicEndpointing } from '../turn/dynamic-endpoint';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors';
 import type { LLM, STT, StreamingSTT, TTS } from '../providers/types';
@@ -186,7 +187,9 @@ describe('Pipeline: batch or streaming STT, and who ends the turn', () => {
 
   it("endpointing 'stt' needs a streaming STT; 'vad' is the default", () => {
     expect(make().eou.endpointing).toBe('vad');
-    expect(make({ eou: { endpointing: 'dynamic' } }).eou.endpointing).toBe('dynamic'); // any STT
+    const learner = dynamicEndpointing();
+    expect(make({ eou: { endpointing: learner } }).eou.endpointing).toBe(learner); // any STT
+    expect(configError(() => make({ eou: { endpointing: 'dynamic' as 'vad' } })).message).toMatch(/dynamicEndpointing\(\)/);
     expect(make({ stt: streaming, eou: { endpointing: 'stt' } }).eou.endpointing).toBe('stt');
     expect(configError(() => make({ eou: { endpointing: 'stt' } })).message).toMatch(/streaming STT/);
     configError(() => make({ eou: { endpointing: 'silence' as 'vad' } }));

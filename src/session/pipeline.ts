@@ -16,11 +16,11 @@ export interface EOUConfig {
    * settle its transcript (Deepgram `Finalize`). `'stt'`: the streaming STT's own end of
    * turn (Deepgram endpointing, Flux EndOfTurn), usually sooner; if the VAD has ended and
    * the STT has not within the max wait, the transcript is settled then. `'stt'` needs a
-   * streaming STT. `'dynamic'`: like `'vad'`, but the wait after the VAD's end is learned
-   * from this user's pauses (those after which they went on before the agent answered),
-   * within `minMaxSpeechWaitTimeout`, starting at `min`.
+   * streaming STT. `dynamicEndpointing()` (from `earshot/turn`): like `'vad'`, but the wait
+   * after the VAD's end is learned from this user's pauses (those after which they went on
+   * before the agent answered), within `minMaxSpeechWaitTimeout`, starting at `min`.
    */
-  endpointing: 'vad' | 'stt' | 'dynamic';
+  endpointing: 'vad' | 'stt' | EndpointLearnerFactory;
   /**
    * Says how likely the user's turn is complete, from its transcript (and audio): e.g.
    * `TextTurnDetector` (`earshot/turn`) or `SmartTurnDetector` (`earshot/smart-turn`). With
@@ -44,6 +44,23 @@ export interface EOUConfig {
   /** A turn detector's probability at or above which the turn counts as complete (`DEFAULT`). Default 0.75. */
   eouCertaintyThreshold: number;
 }
+
+/** Learns the wait after the VAD's end of speech from this user's pauses: `earshot/turn`'s `dynamicEndpointing()`. */
+export interface EndpointLearner {
+  /** Extra wait after the VAD's end of speech, ms. */
+  readonly waitMs: number;
+  /** The user began speaking at `at` (audio time, s). */
+  speechStarted(at: number): void;
+  /** Each VAD frame, with the VAD's thresholds. */
+  frame(probability: number, positive: number, negative: number): void;
+  /** The VAD ended an utterance; `lastSpeechAt`: where the speech stopped (audio time, s). */
+  speechEnded(lastSpeechAt: number): void;
+  /** The agent is speaking. */
+  agentSpoke(): void;
+}
+
+/** Makes a session's {@link EndpointLearner}: `redemptionSec` the VAD's, `minMax` the EOU wait bounds, s. */
+export type EndpointLearnerFactory = (redemptionSec: number, minMax: readonly [number, number]) => EndpointLearner;
 
 export const DEFAULT_EOU_CONFIG: EOUConfig = { endpointing: 'vad', mode: 'DEFAULT', minMaxSpeechWaitTimeout: [0, 0.8], eouCertaintyThreshold: 0.75 };
 
@@ -161,7 +178,8 @@ export class Pipeline {
     this.eou = { ...DEFAULT_EOU_CONFIG, ...options.eou };
     validateEouConfig(this.eou);
     if (this.eou.turnDetector !== undefined && typeof this.eou.turnDetector?.predict !== 'function') throw new ConfigError('eou.turnDetector must have predict()');
-    if (!['vad', 'stt', 'dynamic'].includes(this.eou.endpointing)) throw new ConfigError("eou.endpointing must be 'vad', 'stt' or 'dynamic'");
+    const e = this.eou.endpointing;
+    if (e !== 'vad' && e !== 'stt' && typeof e !== 'function') throw new ConfigError("eou.endpointing must be 'vad', 'stt' or dynamicEndpointing() (earshot/turn)");
     if (this.eou.endpointing === 'stt' && !this.streamingStt) throw new ConfigError("eou.endpointing 'stt' needs a streaming STT (one with stream(), e.g. DeepgramSTT)");
     this.interrupt = { ...DEFAULT_INTERRUPT_CONFIG, ...options.interrupt };
     if (!['HYBRID', 'VAD_ONLY', 'STT_ONLY'].includes(this.interrupt.mode)) throw new ConfigError("interrupt.mode must be 'HYBRID', 'VAD_ONLY' or 'STT_ONLY'");

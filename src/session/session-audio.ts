@@ -3,6 +3,7 @@
 // session logic in Node (no browser, fake timers). Types only: nothing here reaches a bundle.
 import type { AudioEngineEvents } from '../audio/engine';
 import type { Mixer } from '../audio/mixer';
+import type { CaptureDetector } from '../audio/worklet-protocol';
 import type { VadOptions } from '../vad/options';
 import type { Emitter } from '../events';
 import type { FrameSource, VadEvents } from '../vad/silero-vad';
@@ -24,8 +25,11 @@ export interface SessionAudio extends Emitter<AudioEngineEvents>, FrameSource {
   readonly microphone: SessionMicrophone;
   /** Context frame at which capture (the VAD's audio time 0) began. */
   readonly captureStartFrame: Promise<number>;
-  /** Builds the graph and opens the mic; `beforeMic` is awaited first (the VAD's load). */
-  start(options?: { beforeMic?: PromiseLike<unknown> }): Promise<void>;
+  /**
+   * Builds the graph and opens the mic; `beforeMic` is awaited first (the VAD's load);
+   * `detectors` run on the mic audio (`dtmf_detected`, `beep_detected`).
+   */
+  start(options?: { beforeMic?: PromiseLike<unknown>; detectors?: CaptureDetector[] }): Promise<void>;
   /** Resumes output (autoplay policy). */
   unlock(): Promise<unknown>;
   close(): Promise<void>;

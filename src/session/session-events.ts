@@ -56,6 +56,15 @@ export interface AgentSessionEvents {
   microphone_ended: { deviceId: string | undefined; label: string };
   /** After `microphone_ended`: the default device is open and listened to. */
   microphone_recovered: { deviceId: string | undefined; label: string };
+  /**
+   * A DTMF key press (with a `dtmfHandler`): heard in the mic audio (`in_band`; `at`: audio
+   * time of its start, s) or handed in by the app (`app`; `at` null).
+   */
+  dtmf_received: { digit: string; source: 'in_band' | 'app'; at: number | null };
+  /** The `voiceMailDetector` classified the first seconds of the call (`text`: what it read). */
+  voicemail_classified: { isVoicemail: boolean; text: string };
+  /** A voicemail beep ended, after the greeting (audio time, s): the moment to leave a message. */
+  voicemail_beep_detected: { at: number; durationSec: number; hz: number };
   /** A background failure; the session keeps working. */
   error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'turn' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */

@@ -7,6 +7,7 @@ import { ScriptedLLM, ScriptedSTT, ScriptedTTS, type Script, type ScriptedReply,
 import { ScriptedVAD } from '../testing/scripted-vad';
 import { VirtualAudio } from '../testing/virtual-audio';
 import type { InterruptConfig } from '../turn/barge-in';
+import type { AudioEngineOptions } from '../audio/engine';
 import { AgentSession, type AgentSessionOptions } from './agent-session';
 import { Pipeline, type EOUConfig } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
@@ -23,6 +24,8 @@ export interface KitOptions {
   session?: AgentSessionOptions<VirtualAudio>;
   interrupt?: Partial<InterruptConfig>;
   eou?: Partial<EOUConfig>;
+  /** The pipeline's audio options (what the session gives its audio engine factory). */
+  audio?: AudioEngineOptions;
 }
 
 export interface Kit {
@@ -36,6 +39,8 @@ export interface Kit {
   anyTts: TTS;
   stt: ScriptedSTT;
   tts: ScriptedTTS;
+  /** The options the session made its audio engine with, per start. */
+  audioOptions: AudioEngineOptions[];
   /** `agent:<state>` / `user:<state>` / event names, in order. */
   log: string[];
   events: { [K in keyof AgentSessionEvents]?: AgentSessionEvents[K][] };
@@ -63,6 +68,9 @@ const LOGGED: (keyof AgentSessionEvents)[] = [
   'microphone_recovered',
   'session_closed',
   'error',
+  'dtmf_received',
+  'voicemail_classified',
+  'voicemail_beep_detected',
 ];
 
 export function kit(o: KitOptions = {}): Kit {
@@ -73,9 +81,10 @@ export function kit(o: KitOptions = {}): Kit {
   const stt = new ScriptedSTT(o.stt ?? [{ text: 'hi' }]);
   const anyTts: TTS = o.tts && 'synthesize' in o.tts ? o.tts : new ScriptedTTS(o.tts as ScriptedTTSOptions | undefined);
   const tts = anyTts as ScriptedTTS;
-  const pipeline = new Pipeline({ stt, llm: anyLlm, tts: anyTts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}) });
+  const pipeline = new Pipeline({ stt, llm: anyLlm, tts: anyTts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}), ...(o.audio ? { audio: o.audio } : {}) });
   const agent = new Agent({ instructions: 'Be brief.', ...o.agent });
-  const session = new AgentSession(agent, pipeline, { ...o.session, audioEngine: () => audio });
+  const audioOptions: AudioEngineOptions[] = [];
+  const session = new AgentSession(agent, pipeline, { ...o.session, audioEngine: (options) => (audioOptions.push(options), audio) });
   const log: string[] = [];
   const events: Kit['events'] = {};
   session.on('agent_state_changed', (e) => log.push(`agent:${e.state}`));
@@ -98,6 +107,7 @@ export function kit(o: KitOptions = {}): Kit {
     anyTts,
     stt,
     tts,
+    audioOptions,
     log,
     events,
     run,

@@ -7,12 +7,11 @@ import { substantiveWords } from '../turn/backchannel';
 import type { BargeInDetector } from '../turn/barge-in';
 import { EchoPath } from '../turn/echo-path';
 import type { Turn } from '../turn/turn';
-import type { Pipeline } from './pipeline';
+import type { EndpointLearner, Pipeline } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionAudio } from './session-audio';
 import type { SessionStates } from './states';
 import type { AnswerContext, StreamingHost, StreamingInput } from './streaming';
-import { DynamicEndpoint } from './dynamic-endpoint';
 import { transcribe } from './transcribe';
 import type { UserUtterance } from './user-turn';
 
@@ -74,8 +73,8 @@ export class UserInput {
   #eou: { audio: Float32Array; clock: TurnClock; timer: ReturnType<typeof setTimeout> } | null = null;
   /** The streaming STT's side, when the pipeline's STT streams. */
   readonly #stream: StreamingInput | null = null;
-  /** `endpointing: 'dynamic'`: the wait after the VAD's end, learned from this user's pauses. */
-  readonly #dynamic: DynamicEndpoint | null;
+  /** `endpointing: dynamicEndpointing()`: the wait after the VAD's end, learned from this user's pauses. */
+  readonly #dynamic: EndpointLearner | null;
   /** Batch transcriptions started early (speech over the agent); aborted on dispose. */
   readonly #abort = new AbortController();
   /** Audio time of the current utterance's first frame the echo gate gave to the user. */
@@ -98,7 +97,7 @@ export class UserInput {
     );
     const vad = pipeline.vad;
     const eou = pipeline.eou;
-    this.#dynamic = eou.endpointing === 'dynamic' ? new DynamicEndpoint(vad.options.redemptionMs / 1000, eou.minMaxSpeechWaitTimeout) : null;
+    this.#dynamic = typeof eou.endpointing === 'function' ? eou.endpointing(vad.options.redemptionMs / 1000, eou.minMaxSpeechWaitTimeout) : null;
     // Pipeline checked that a streaming STT carries its user input.
     const streaming = pipeline.streamingStt?.userInput;
     if (streaming) this.#stream = streaming(this.#host());

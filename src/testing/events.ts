@@ -24,6 +24,9 @@ const SESSION_EVENTS: Record<keyof AgentSessionEvents & string, true> = {
   microphone_ended: true,
   microphone_recovered: true,
   session_closed: true,
+  dtmf_received: true,
+  voicemail_classified: true,
+  voicemail_beep_detected: true,
 };
 
 /** The names {@link recordEvents} records for an `AgentSession` by default (the ~30 Hz level meters are left out). */

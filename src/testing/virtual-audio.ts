@@ -1,7 +1,10 @@
 import type { AudioEngineEvents } from '../audio/engine';
+import { CaptureCore } from '../audio/dsp/capture-core';
 import { MixerCore } from '../audio/dsp/mixer-core';
+import { StreamResampler } from '../audio/dsp/resampler';
+import { emitDetection } from '../audio/capture';
 import { Mixer } from '../audio/mixer';
-import type { MixerCommand, MixerEvent, MixerOptions } from '../audio/worklet-protocol';
+import type { CaptureDetector, DetectedBeep, DetectedDigit, MixerCommand, MixerEvent, MixerOptions } from '../audio/worklet-protocol';
 import { EarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { AudioClock, SessionAudio, SessionMicrophone } from '../session/session-audio';
@@ -19,8 +22,10 @@ export interface VirtualAudioOptions {
 /**
  * An audio graph without Web Audio, for running an `AgentSession` in Node (Vitest, fake
  * timers): the real mixer logic (`MixerCore`, as in the worklet) renders on a timer, so
- * utterances take their real duration, and what was played is kept for assertions. The
- * mic is the VAD stand-in's business (`ScriptedVAD`); nothing here captures.
+ * utterances take their real duration, and what was played is kept for assertions. What
+ * the VAD hears is the VAD stand-in's business (`ScriptedVAD`); audio given to
+ * {@link playIntoMicrophone} goes through the capture worklet's core and its tone detectors
+ * (`dtmf_detected`, `beep_detected`), as a real mic's would.
  *
  * ```ts
  * const audio = new VirtualAudio();
@@ -41,6 +46,11 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
   readonly #played: Float32Array[] = [];
   #frame = 0;
   #ticks = 0;
+  #capture: CaptureCore | null = null;
+  /** Mic audio waiting to be captured, one quantum per rendered quantum. */
+  #mic: Float32Array[] = [];
+  #micAt = 0;
+  readonly #micQuantum = new Float32Array(128);
   #timer: ReturnType<typeof setInterval> | null = null;
   readonly #port: { onmessage: ((e: { data: MixerEvent }) => void) | null; postMessage(cmd: MixerCommand | { type: 'dispose' }): void };
 
@@ -76,11 +86,12 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
     return out;
   }
 
-  /** Starts rendering; `beforeMic` is awaited first, as `AudioEngine` does. */
-  async start(options: { beforeMic?: PromiseLike<unknown> } = {}): Promise<void> {
+  /** Starts rendering; `beforeMic` is awaited first, as `AudioEngine` does; `detectors` hear the mic. */
+  async start(options: { beforeMic?: PromiseLike<unknown>; detectors?: CaptureDetector[] } = {}): Promise<void> {
     await Promise.resolve(options.beforeMic).catch(() => undefined);
     if (this.state !== 'new') return;
     this.state = 'running';
+    if (options.detectors?.length) this.#capture = new CaptureCore(this.#rate, 16000, 512, 0, options.detectors);
     this.#timer = setInterval(() => this.#tick(), this.#tickMs);
   }
 
@@ -96,6 +107,16 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
     if (this.state === 'closed') return;
     this.mixer.dispose();
     this.#stop();
+  }
+
+  /**
+   * Plays `samples` (mono, at `sampleRate`, default the context's) into the virtual mic,
+   * after what is queued: from the next render on, in real (timer) time.
+   */
+  playIntoMicrophone(samples: Float32Array, sampleRate = this.#rate): void {
+    const r = new StreamResampler(sampleRate, this.#rate);
+    const out = new Float32Array(r.maxOutputFor(samples.length));
+    this.#mic.push(out.subarray(0, r.processInto(samples, out)));
   }
 
   /** The mic ends (unplugged): the session reopens the default device. */
@@ -115,8 +136,26 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
       this.#core.render(this.#quantum, this.#frame);
       this.#frame += 128;
       this.#played.push(this.#quantum.slice());
+      this.#captureQuantum();
       this.#core.flushEvents((data) => this.#port.onmessage?.({ data: structuredClone(data) }));
     }
+  }
+
+  readonly #onDetect = (e: DetectedDigit | DetectedBeep): void => emitDetection(e, 16000, this);
+
+  /** One quantum of the queued mic audio (silence when none) through the capture core. */
+  #captureQuantum(): void {
+    if (!this.#capture) return;
+    const q = this.#micQuantum;
+    for (let i = 0; i < 128; i++) {
+      const head = this.#mic[0];
+      q[i] = head ? head[this.#micAt++]! : 0;
+      if (head && this.#micAt >= head.length) {
+        this.#mic.shift();
+        this.#micAt = 0;
+      }
+    }
+    this.#capture.process([q], (frame) => this.#capture?.recycle(frame), () => undefined, this.#onDetect);
   }
 }
 

@@ -14,3 +14,4 @@ export {
 } from './turn-detector';
 export { eouDelaySec, validateEouConfig, type EouPolicyConfig } from './eou-policy';
 export { DynamicPauses, type DynamicPausesOptions } from './dynamic-pauses';
+export { dynamicEndpointing, DynamicEndpoint } from './dynamic-endpoint';

@@ -7,6 +7,7 @@
 import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { CaptureCore } from './capture-core';
+import { dtmfTones } from './dtmf-tones';
 import { MixerCore } from './mixer-core';
 
 const QUANTUM = 128;
@@ -114,6 +115,42 @@ describe('no allocation per render quantum', { timeout: 120_000 }, () => {
       expect(bytes).toBeLessThan(SLACK_BYTES);
     });
   }
+
+  it('capture core with the DTMF and beep detectors, hearing keys and beeps', async () => {
+    const rate = 48000;
+    const core = new CaptureCore(rate, 16000, 512, 33, ['dtmf', 'beep']);
+    // Keys, then a beep, then silence, cut into quanta beforehand (a view per quantum would allocate here).
+    const keys = dtmfTones('1234567890*#ABCD', rate);
+    const signal = new Float32Array(keys.length + rate);
+    signal.set(keys);
+    for (let i = 0; i < rate / 2; i++) signal[keys.length + i] = 0.2 * Math.sin((2 * Math.PI * 1000 * i) / rate);
+    const quanta: Float32Array[][] = [];
+    for (let at = 0; at + QUANTUM <= signal.length; at += QUANTUM) quanta.push([signal.slice(at, at + QUANTUM)]);
+    let q = 0;
+    let digits = 0;
+    let beeps = 0;
+    const onFrame = (f: Float32Array<ArrayBuffer>) => core.recycle(f);
+    const onLevel = () => undefined;
+    const onDetect = (e: { type: string }) => void (e.type === 'dtmf' ? digits++ : beeps++);
+    const step = () => {
+      core.process(quanta[q]!, onFrame, onLevel, onDetect);
+      q = q + 1 === quanta.length ? 0 : q + 1;
+    };
+    // A longer warm-up, so the JIT's inlining has settled: a double passed to or returned from a
+    // call it did not inline is boxed. That happened (one heap number per window, ~60 KB here)
+    // only once the code was hot enough, on a loaded machine.
+    for (let i = 0; i < 3 * WARM; i++) step();
+    const before = { digits, beeps };
+    const bytes = await allocated(step, QUANTA);
+    digits -= before.digits;
+    beeps -= before.beeps;
+    console.log(`capture + detectors: ${bytes} bytes over ${QUANTA} quanta; ${digits} keys, ${beeps} beeps`);
+    // Every pass over the signal finds its 16 keys and its beep (the path really ran).
+    const passes = Math.floor((WARM + QUANTA) / quanta.length);
+    expect(digits).toBeGreaterThanOrEqual(16 * passes);
+    expect(beeps).toBeGreaterThanOrEqual(passes);
+    expect(bytes).toBeLessThan(SLACK_BYTES);
+  });
 
   it('mixer core: a streamed voice, a looped background under ducking, status events', async () => {
     const rate = 48000;

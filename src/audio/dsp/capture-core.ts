@@ -1,3 +1,6 @@
+import type { CaptureDetector, DetectedBeep, DetectedDigit } from '../worklet-protocol';
+import { BeepDetector } from './beep';
+import { DTMFDetector } from './dtmf';
 import { Framer } from './framer';
 import { LevelMeter, type Level } from './level';
 import { downmixToMono } from './pcm';
@@ -36,9 +39,29 @@ export class CaptureCore {
   #nextFrame = -1;
   /** Context frames counted as silence because their quanta never came. */
   gapFrames = 0;
+  readonly #dtmf: DTMFDetector | null;
+  readonly #beep: BeepDetector | null;
+  // Detections are reported in these objects, reused (read them at once, as the level).
+  readonly #digit: DetectedDigit = { type: 'dtmf', digit: '', sample: 0 };
+  readonly #beeped: DetectedBeep = { type: 'beep', sample: 0, durationMs: 0, hz: 0 };
+  #onDetect: ((e: DetectedDigit | DetectedBeep) => void) | null = null;
+  readonly #dtmfFound = (digit: string, at: number) => {
+    this.#digit.digit = digit;
+    this.#digit.sample = at;
+    this.#onDetect?.(this.#digit);
+  };
+  readonly #beepFound = (endedAt: number, durationMs: number, hz: number) => {
+    this.#beeped.sample = endedAt;
+    this.#beeped.durationMs = durationMs;
+    this.#beeped.hz = hz;
+    this.#onDetect?.(this.#beeped);
+  };
 
-  constructor(inputRate: number, targetRate: number, frameSize: number, levelIntervalMs: number) {
+  /** `detectors`: tone detectors run on the resampled audio (DTMF keys, voicemail beeps). */
+  constructor(inputRate: number, targetRate: number, frameSize: number, levelIntervalMs: number, detectors: readonly CaptureDetector[] = []) {
     this.#frameSize = frameSize;
+    this.#dtmf = detectors.includes('dtmf') ? new DTMFDetector(targetRate) : null;
+    this.#beep = detectors.includes('beep') ? new BeepDetector(targetRate) : null;
     this.#resampler = new StreamResampler(inputRate, targetRate);
     this.#resampled = new Float32Array(this.#resampler.maxOutputFor(128));
     this.#framer = new Framer(frameSize, () => this.#takeFrame());
@@ -48,9 +71,15 @@ export class CaptureCore {
   /**
    * Processes one render quantum. `onFrame` gets each completed frame (the callee owns
    * it: transfer it, then hand it back with {@link recycle} when done); `onLevel` gets
-   * the input level when one is due (the object is reused: read it at once).
+   * the input level when one is due (the object is reused: read it at once); `onDetect`
+   * each DTMF key and beep the detectors found (reused too).
    */
-  process(channels: readonly Float32Array[], onFrame: (frame: Float32Array<ArrayBuffer>) => void, onLevel: (level: Level) => void): void {
+  process(
+    channels: readonly Float32Array[],
+    onFrame: (frame: Float32Array<ArrayBuffer>) => void,
+    onLevel: (level: Level) => void,
+    onDetect?: (e: DetectedDigit | DetectedBeep) => void,
+  ): void {
     // No channels while the source is (re)connecting: count silence so audio time stays continuous.
     const n = channels.length === 0 ? this.#silence.length : channels[0]!.length;
     if (channels.length === 0 && this.#silence.length !== n) this.#silence = new Float32Array(n);
@@ -63,6 +92,9 @@ export class CaptureCore {
     const need = this.#resampler.maxOutputFor(block.length);
     if (this.#resampled.length < need) this.#resampled = new Float32Array(need);
     const count = this.#resampler.processInto(block, this.#resampled);
+    this.#onDetect = onDetect ?? null;
+    this.#dtmf?.push(this.#resampled, this.#dtmfFound, count);
+    this.#beep?.push(this.#resampled, this.#beepFound, count);
     this.#framer.push(this.#resampled, onFrame, count);
   }
 
@@ -74,13 +106,19 @@ export class CaptureCore {
    * Chromium 156 (no upstream bug found): a capture node created in the first ~100 ms of a
    * context had its first quantum, then `currentFrame` jumped 50–130 ms.
    */
-  processAt(frame: number, channels: readonly Float32Array[], onFrame: (frame: Float32Array<ArrayBuffer>) => void, onLevel: (level: Level) => void): void {
+  processAt(
+    frame: number,
+    channels: readonly Float32Array[],
+    onFrame: (frame: Float32Array<ArrayBuffer>) => void,
+    onLevel: (level: Level) => void,
+    onDetect?: (e: DetectedDigit | DetectedBeep) => void,
+  ): void {
     const gap = this.#nextFrame < 0 ? 0 : frame - this.#nextFrame;
     if (gap > 0 && gap <= MAX_GAP_FRAMES) {
       this.gapFrames += gap;
-      for (let filled = 0; filled < gap; filled += this.#silence.length) this.process(NO_CHANNELS, onFrame, onLevel);
+      for (let filled = 0; filled < gap; filled += this.#silence.length) this.process(NO_CHANNELS, onFrame, onLevel, onDetect);
     }
-    this.process(channels, onFrame, onLevel);
+    this.process(channels, onFrame, onLevel, onDetect);
     this.#nextFrame = frame + (channels[0]?.length ?? this.#silence.length);
   }
 

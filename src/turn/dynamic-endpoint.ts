@@ -1,17 +1,27 @@
-import { DynamicPauses } from '../turn/dynamic-pauses';
+import type { EndpointLearner, EndpointLearnerFactory } from '../session/pipeline';
+import { DynamicPauses } from './dynamic-pauses';
 
 /** Silent frames (32 ms) inside an utterance that count as a pause when speech resumes (≈ 100 ms). */
 const PAUSE_FRAMES = 3;
 
 /**
- * `eou.endpointing: 'dynamic'`: learns how long this user pauses without ending their turn,
+ * `eou.endpointing: dynamicEndpointing()`: the wait after the VAD's end of speech, learned
+ * from this user's pauses (see {@link DynamicEndpoint}). Its own entry (`earshot/turn`), so
+ * apps that do not use it do not download it.
+ */
+export function dynamicEndpointing(): EndpointLearnerFactory {
+  return (redemptionSec, minMax) => new DynamicEndpoint(redemptionSec, minMax);
+}
+
+/**
+ * Learns how long this user pauses without ending their turn,
  * from the VAD (silences inside an utterance, and the gap to speech that resumed after the
  * VAD had ended one before the agent answered), and says how long to wait after the VAD's
  * end of speech: the learned endpoint silence minus the VAD's own, within the
  * `minMaxSpeechWaitTimeout` range. It starts at `min`: a user who does not pause waits no
  * longer than with `'vad'`.
  */
-export class DynamicEndpoint {
+export class DynamicEndpoint implements EndpointLearner {
   readonly #pauses: DynamicPauses;
   readonly #redemptionSec: number;
   #speaking = false;
