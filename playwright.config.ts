@@ -10,6 +10,9 @@ const workers = Number(process.env.E2E_WORKERS ?? 2);
 // E2E_STATIC_PORT: the static server for dist/ (read-only: shared by the workers).
 const staticPort = Number(process.env.E2E_STATIC_PORT ?? 4180);
 
+/** Specs that run alone, once the others are done. */
+const QUIET = ['**/mixer.spec.ts'];
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
@@ -23,6 +26,12 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: { baseURL: `http://127.0.0.1:${port}` },
+  projects: [
+    { name: 'e2e', testIgnore: QUIET },
+    // What measures the audio thread itself (underruns under a main-thread stall, sample-exact
+    // mixing) runs after the rest, alone: a second browser on the other core starves it.
+    { name: 'quiet', testMatch: QUIET, dependencies: ['e2e'] },
+  ],
   webServer: [
     ...Array.from({ length: workers }, (_, i) => ({
       command: `npx vite --port ${port + i} --strictPort`,

@@ -1,6 +1,6 @@
 // The demo: a full conversation in the page. Offline it talks to the dev server's local
 // provider (a rule-based stand-in brain, espeak-ng speech); settings switch any stage.
-import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicrophones, type TurnMetrics } from '../src/index';
+import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicrophones, type RealtimeModel, type TurnMetrics } from '../src/index';
 import { MCPServerHTTP } from '../src/mcp/index';
 import { renderSettings, stagesFrom } from './settings';
 import { ambientPad, typingLoop } from './sounds';
@@ -50,7 +50,9 @@ ui.start.onclick = async () => {
     thinkingAudio: ui.thinking.checked ? { source: typingLoop(48000), volume: 0.25 } : undefined,
     onEnter: async (a) => void a.session?.say(offline ? 'Hi! I am the offline demo. Ask me what time it is, or where order A-1001 is.' : 'Hi! How can I help?'),
   });
-  const s = new AgentSession(agent, new Pipeline({ stt, llm, tts }), { wakeUp: 20, onWakeUp: (x) => void x.say('Still there? Ask me anything.') });
+  // A realtime model (speech to speech) takes the mic and speaks itself: no STT or TTS.
+  const realtime = 'startRealtime' in llm;
+  const s = new AgentSession(agent, new Pipeline(realtime ? { llm: llm as RealtimeModel } : { stt, llm, tts }), { wakeUp: 20, onWakeUp: (x) => void x.say('Still there? Ask me anything.') });
   session = s;
   wire(s);
   try {

@@ -8,6 +8,7 @@ import { DeepgramFluxSTT, DeepgramSTT } from '../src/deepgram/index';
 import { ElevenLabsHTTPTTS, ElevenLabsTTS } from '../src/elevenlabs/index';
 import { FallbackLLM } from '../src/fallback/index';
 import { OpenAILLM, OpenAISTT, OpenAITTS } from '../src/openai/index';
+import { OpenAIRealtime } from '../src/realtime/index';
 
 type Stage = 'stt' | 'llm' | 'tts';
 
@@ -42,6 +43,19 @@ const CHOICES: Record<Stage, Record<string, Choice>> = {
           new OpenAILLM({ baseURL: o.local ? `${location.origin}${LOCAL_V1}` : o.baseURL, model: o.local ? 'local-demo-brain' : 'gpt-4o-mini', maxRetries: 0, ...o.auth }),
         ]),
     },
+    realtime: {
+      label: 'OpenAI Realtime: speech to speech (the STT and TTS rows are not used)',
+      model: 'gpt-realtime',
+      local: LOCAL_V1,
+      // The page only sees a short-lived ek_ secret: the dev server's /token mints one (from the
+      // stand-in offline, or from OpenAI with OPENAI_API_KEY set where `npm run dev` runs).
+      make: (o) =>
+        new OpenAIRealtime({
+          baseURL: o.baseURL,
+          model: o.model,
+          ...('getToken' in o.auth ? { getClientSecret: o.auth.getToken } : o.local || o.auth.apiKey === 'local' ? { getClientSecret: mintFrom('/token') } : { apiKey: o.auth.apiKey }),
+        }),
+    },
   },
   tts: {
     openai: { label: 'OpenAI-compatible', model: 'gpt-4o-mini-tts', local: LOCAL_V1, make: (o) => new OpenAITTS({ baseURL: o.baseURL, model: o.model, ...o.auth }) },
@@ -50,6 +64,11 @@ const CHOICES: Record<Stage, Record<string, Choice>> = {
     cartesia: { label: 'Cartesia (socket, streamed text)', model: 'a0e99841-438c-4a64-b679-ae501e7d6091', local: LOCAL, make: (o) => new CartesiaTTS({ baseURL: o.baseURL, voiceId: o.model, ...o.auth }) },
   },
 };
+
+/** An ek_ secret from an endpoint that answers `POST` with `{ value }`. */
+function mintFrom(url: string): () => Promise<string> {
+  return async () => ((await (await fetch(url, { method: 'POST' })).json()) as { value: string }).value;
+}
 
 export function renderSettings(root: HTMLElement): void {
   root.replaceChildren(

@@ -70,3 +70,32 @@ test('the offline demo with other providers: Deepgram streaming STT, Anthropic L
     await browser.close();
   }
 });
+
+test('the offline demo in speech-to-speech mode: OpenAI Realtime (its ek_ from /token) greets, and a typed question is answered', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  const browser = await launch({ wav: 'late-hello' });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(baseURL!);
+    await page.click('#settings summary');
+    await page.selectOption('[data-stage="llm"][data-field="provider"]', 'realtime');
+    await page.click('#start');
+    await expect(page.locator('#status')).toContainText('Listening', { timeout: 45_000 });
+    await expect(page.locator('#transcript li.agent').first()).not.toBeEmpty({ timeout: 15_000 });
+    await page.fill('#text', 'What time is it?');
+    await page.click('#send');
+    await expect(page.locator('#transcript li.agent')).not.toHaveCount(1, { timeout: 20_000 });
+    await page.click('#stop');
+    await expect(page.locator('#start')).toBeEnabled({ timeout: 5_000 });
+    const routes = ((await control(baseURL!, 'log')).requests as { route: string }[]).map((r) => r.route);
+    // Speech to speech: one realtime socket, no STT, chat or TTS request.
+    expect(routes).toContain('/v1/realtime');
+    expect(routes.filter((r) => /transcriptions|chat\/completions|audio\/speech/.test(r))).toEqual([]);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
