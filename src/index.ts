@@ -31,6 +31,7 @@ export type { SessionAudio, SessionVAD, SessionMicrophone, AudioClock } from './
 export { Pipeline, DEFAULT_EOU_CONFIG, DEFAULT_TIMEOUTS, type PipelineOptions, type PipelineSettings, type EOUConfig, type Timeouts, type EndpointLearner, type EndpointLearnerFactory } from './session/pipeline';
 export type { RealtimeModel, RealtimeHost, RealtimeConductor } from './session/realtime-hook';
 export type { AgentSessionEvents, AgentState, UserState, StateChange } from './session/session-events';
+export type { StateInput } from './session/states';
 export type { BackgroundAudioConfig } from './session/ambience';
 export type { AudioSource } from './session/audio-source';
 export { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from './turn/barge-in';

@@ -102,7 +102,7 @@ async function conversation(fixture: string, gap: { atSec: number; gapSec: numbe
       outN += b.samples.length;
     });
     await log.waitFor('agent_transcript', (t) => t.final && t.text === 'Goodbye!', 40_000);
-    await log.waitFor('agent_state_changed', (c) => c.state === 'idle' && c.reason === 'turn ended' && log.of('agent_transcript').length >= 2, 5000);
+    await log.waitFor('agent_state_changed', (c) => c.state === 'idle' && c.reason === 'turn_ended' && log.of('agent_transcript').length >= 2, 5000);
     stopTap();
     const history = session.getContextHistory({ includeFunctionCalls: true }).map((i) =>
       i.type === 'message' ? `${i.role}: ${i.content}` : i.type === 'function_call' ? `call ${i.name}(${i.arguments})` : `output ${i.output}`,

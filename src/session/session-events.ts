@@ -14,6 +14,10 @@ export interface StateChange<S> {
   state: S;
   previous: S;
   at: number;
+  /**
+   * What moved it: the state table's input (`user_speech`, `end_of_turn`, `agent_audio`,
+   * `turn_ended`, …; see `StateInput`), or for `closing` the reason given to `close()`.
+   */
   reason: string;
 }
 
