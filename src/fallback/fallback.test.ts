@@ -184,8 +184,9 @@ describe('FallbackLLM over HTTP (local provider server)', () => {
   });
 
   it('Anthropic slow to its first byte → aborted, OpenAI serves', async () => {
-    script({ text: 'slow', delayMs: 3000 }, { text: 'quick' });
-    const llm = new FallbackLLM([claude(), gpt()], { firstChunkMs: 150 });
+    // The backup gets the same first-chunk bound: 1 s leaves it room on a loaded machine.
+    script({ text: 'slow', delayMs: 5000 }, { text: 'quick' });
+    const llm = new FallbackLLM([claude(), gpt()], { firstChunkMs: 1000 });
     const r = await chat(llm);
     expect(textOf(r.chunks)).toBe('quick');
     let log = server.handler.log().requests;

@@ -125,3 +125,21 @@ export function kit(o: KitOptions = {}): Kit {
       }),
   };
 }
+
+/**
+ * Seconds of `samples` (a VirtualAudio's `played()`, 48 kHz) in 128-sample quanta that hold
+ * sound. Tests wait on this rather than on wall time: on a loaded machine the virtual audio
+ * clock and the sockets behind it lag the wall clock.
+ */
+export function voicedSec(samples: Float32Array, sampleRate = 48_000): number {
+  let voiced = 0;
+  for (let i = 0; i + 128 <= samples.length; i += 128) {
+    for (let j = i; j < i + 128; j++) {
+      if (Math.abs(samples[j]!) > 1e-4) {
+        voiced++;
+        break;
+      }
+    }
+  }
+  return (voiced * 128) / sampleRate;
+}

@@ -89,7 +89,8 @@ describe('readProbability', () => {
   });
 });
 
-describe('SmartTurnModel on onnxruntime-web (Node, wasm)', () => {
+// ORT's wasm start-up in Node takes seconds when the machine is busy: more than Vitest's 5 s default.
+describe('SmartTurnModel on onnxruntime-web (Node, wasm)', { timeout: 30_000 }, () => {
   beforeAll(() => {
     ort.env.wasm.numThreads = 1;
     ort.env.logLevel = 'error';

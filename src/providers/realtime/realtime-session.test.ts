@@ -10,6 +10,7 @@ import { Pipeline } from '../../session/pipeline';
 import type { AgentSessionEvents } from '../../session/session-events';
 import { ScriptedVAD } from '../../testing/scripted-vad';
 import { VirtualAudio } from '../../testing/virtual-audio';
+import { voicedSec } from '../../session/session-test-kit';
 import { functionTool } from '../../tools/function-tool';
 import { NodeWebSocket } from '../stt/deepgram-test-kit';
 import { useProviderServer } from '../test-server';
@@ -135,7 +136,7 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     await k.session.start();
     void k.vad.speak(0.6);
     await k.until(() => k.session.agentState === 'speaking');
-    await new Promise((r) => setTimeout(r, 1200));
+    await k.until(() => voicedSec(k.audio.played()) >= 1.2);
     void k.vad.speak(0.8);
     await k.until(() => k.history().includes('assistant: Okay.') && k.session.agentState === 'idle');
     expect(k.events.turn_interrupted?.map((e) => e.reason)).toEqual(['barge_in']);
@@ -171,7 +172,8 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect((received().find((m) => m.type === 'response.create')!.response as { instructions: string }).instructions).toContain('Welcome to the shop.');
     const reply = k.session.reply('List the fruit.');
     await k.until(() => k.session.agentState === 'speaking');
-    await new Promise((r) => setTimeout(r, 500));
+    const from = k.audio.played().length;
+    await k.until(() => voicedSec(k.audio.played().subarray(from)) >= 0.5);
     k.session.interrupt();
     await reply;
     expect(reply.interrupted).toBe(true);
