@@ -43,6 +43,11 @@ test('the offline demo: greeting, a spoken turn answered honestly, a typed quest
   await page.click('#send');
   await expect(page.locator('#tools li').first()).toContainText('get_time', { timeout: 10_000 });
   await expect(page.locator('#transcript li.agent').nth(2)).toContainText('right now', { timeout: 15_000 });
+  // An order lookup goes to the dev server's MCP server (earshot/mcp, its SDK loaded on first connect).
+  await page.fill('#text', 'Where is order A-1001?');
+  await page.click('#send');
+  await expect(page.locator('#tools li[data-name="lookup_order"]')).toContainText('lookup_order → ', { timeout: 10_000 });
+  await expect(page.locator('#transcript li.agent').last()).toContainText('Order A-1001 is', { timeout: 15_000 });
   await expect(page.locator('#latency .bar')).not.toHaveCount(0);
   expect(await page.locator('#out-level').evaluate((m: HTMLMeterElement) => m.value)).toBeGreaterThanOrEqual(0);
   await page.click('#stop');

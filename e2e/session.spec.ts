@@ -64,3 +64,33 @@ test('a two-turn conversation with a tool call, from a fixture', async ({ baseUR
   for (const m of metrics) console.log('turn split (ms):', JSON.stringify(m.turn, (_, v) => (typeof v === 'number' ? Math.round(v) : v)));
   expect(metrics[0].turn.voiceToVoiceMs).toBeGreaterThan(metrics[0].turn.endpointMs);
 });
+
+test('a handoff: a tool returns the billing agent, which answers with its own instructions and tools, the history carried over', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { llm: [{ toolCalls: [{ name: 'transfer', arguments: {} }] }, { text: 'Billing here, which order?' }] });
+  await open('click', baseURL!);
+  const tools = (E: any) => {
+    const refund = E.functionTool({ name: 'refund', description: 'Refunds an order', parameters: { type: 'object', properties: {} }, execute: () => 'refunded' });
+    const billing = new E.Agent({ name: 'billing', instructions: 'You handle billing.', tools: [refund] });
+    return [E.functionTool({ name: 'transfer', description: 'Transfers to billing', parameters: { type: 'object', properties: {} }, execute: () => billing })];
+  };
+  await startAgent(page, { toolsSource: tools.toString() });
+  await page.evaluate(() => (window as any).R.session.sendText('I need a refund'));
+  await waitForEvents(page, 'agent_transcript', 1, 20_000);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'agent_changed').map((e) => [e.agent, e.context])).toEqual([['billing', 'full']]);
+  expect(ev.find((e) => e.name === 'agent_transcript').text).toBe('Billing here, which order?');
+  const state = await page.evaluate(() => ({
+    agent: (window as any).R.session.agent.name,
+    history: (window as any).R.session.getContextHistory({ includeFunctionCalls: true }).map((i: any) => (i.type === 'message' ? `${i.role}: ${i.content}` : i.type === 'function_call' ? `call ${i.name}` : `output ${i.output}`)),
+  }));
+  expect(state.agent).toBe('billing');
+  expect(state.history).toEqual(['user: I need a refund', 'call transfer', 'output "Transferred to billing"', 'assistant: Billing here, which order?']);
+  // On the wire: the second request is the billing agent's, with its prompt, its tool, and the whole history.
+  const chats = ((await control(baseURL!, 'log')).requests as any[]).filter((r) => r.route === '/v1/chat/completions');
+  expect(chats).toHaveLength(2);
+  expect(chats[0].body.tools.map((t: any) => t.function.name)).toEqual(['transfer']);
+  expect(chats[1].body.tools.map((t: any) => t.function.name)).toEqual(['refund']);
+  expect(chats[1].body.messages[0]).toMatchObject({ role: 'system', content: 'You handle billing.' });
+  expect(chats[1].body.messages.slice(1).map((m: any) => m.role)).toEqual(['user', 'assistant', 'tool']);
+});

@@ -36,6 +36,11 @@ export interface StartAgentOptions {
   pipeline?: Record<string, unknown>;
   /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
   session?: Record<string, unknown>;
+  /**
+   * Source of a function `(E) => options` run in the page: `AgentSession` options that are
+   * not JSON (e.g. a `DTMFHandler`). `window.R` exists by the time it runs.
+   */
+  sessionSource?: string;
   /** Build the session and record its events, but do not call `start()` (default true). */
   start?: boolean;
 }
@@ -66,16 +71,18 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
         ...(o.dynamicEndpointing ? { endpointing: E.dynamicEndpointing() } : {}),
       },
     });
+    const R: any = { events: [], blocks: [] };
+    (window as any).R = R;
     const session = new E.AgentSession(agent, pipeline, {
       ...(o.wakeUp ? { wakeUp: o.wakeUp, onWakeUp: (s: any) => s.say(o.wakeUpSay ?? 'Are you still there?') } : {}),
       ...o.session,
+      ...(o.sessionSource ? fromSource(o.sessionSource)(E) : {}),
     });
-    const R: any = { session, events: [], blocks: [] };
-    (window as any).R = R;
+    R.session = session;
     const names = ['agent_state_changed', 'user_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript',
       'interruption_suspected', 'interruption_cancelled', 'turn_interrupted', 'tool_call_started', 'tool_call_finished', 'metrics_collected', 'wake_up_fired', 'error', 'session_closed',
-      'microphone_ended', 'microphone_recovered'];
-    for (const n of names) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, source: p.source, message: p.error.message } : p), name: n, t: performance.now(), ...(p.name ? { tool: p.name } : {}) }));
+      'microphone_ended', 'microphone_recovered', 'agent_changed', 'dtmf_received', 'voicemail_classified', 'voicemail_beep_detected'];
+    for (const n of names) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, source: p.source, message: p.error.message } : n === 'agent_changed' ? { agent: p.agent.name, previous: p.previous.name, context: p.context } : p), name: n, t: performance.now(), ...(p.name ? { tool: p.name } : {}) }));
     if (o.start === false) return;
     await session.start();
     R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
