@@ -102,3 +102,107 @@ test('voicemail: the greeting is classified once, the agent goes quiet, and the 
   const state = await page.evaluate(() => ({ detected: (window as any).R.session.isVoicemailDetected, callbacks: (window as any).R.callbacks, onBeep: (window as any).R.beeps.length }));
   expect(state).toEqual({ detected: true, callbacks: 1, onBeep: 1 });
 });
+
+/**
+ * Sets up a call in the page: a caller RTCPeerConnection that will play a fixture (resampled
+ * to 8 kHz through a 300–3400 Hz band, as a phone line delivers it) and records what it
+ * receives, and the agent's peer, whose remote track and sender are in `window.CALL`.
+ */
+async function setUpCall(page: Page, wav: string): Promise<void> {
+  await page.evaluate(async (wav) => {
+    const callerCtx = new AudioContext();
+    const data = await fetch(`/e2e/fixtures/generated/${wav}.wav`).then((r) => r.arrayBuffer());
+    const wide = await callerCtx.decodeAudioData(data);
+    const off = new OfflineAudioContext(1, Math.ceil(wide.duration * 8000), 8000);
+    const src = off.createBufferSource();
+    src.buffer = wide;
+    const hp = off.createBiquadFilter();
+    hp.type = 'highpass';
+    hp.frequency.value = 300;
+    const lp = off.createBiquadFilter();
+    lp.type = 'lowpass';
+    lp.frequency.value = 3400;
+    src.connect(hp).connect(lp).connect(off.destination);
+    src.start();
+    const narrow = await off.startRendering();
+    const line = callerCtx.createMediaStreamDestination();
+    const caller = new RTCPeerConnection();
+    const agent = new RTCPeerConnection();
+    caller.onicecandidate = (e) => e.candidate && void agent.addIceCandidate(e.candidate);
+    agent.onicecandidate = (e) => e.candidate && void caller.addIceCandidate(e.candidate);
+    const agentTrack = new Promise<MediaStreamTrack>((resolve) => (agent.ontrack = (e) => resolve(e.track)));
+    // What the caller hears: RMS per 2048 samples, stamped with performance.now().
+    const heard: { t: number; rms: number }[] = [];
+    caller.ontrack = (e) => {
+      const stream = new MediaStream([e.track]);
+      const el = new Audio();
+      el.muted = true;
+      el.srcObject = stream; // Chromium issue 121673: remote audio reaches Web Audio only while an element plays it
+      void el.play();
+      const node = callerCtx.createScriptProcessor(2048, 1, 1);
+      node.onaudioprocess = (ev) => {
+        const x = ev.inputBuffer.getChannelData(0);
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+        heard.push({ t: performance.now(), rms: Math.sqrt(s / x.length) });
+      };
+      callerCtx.createMediaStreamSource(stream).connect(node).connect(callerCtx.destination);
+    };
+    caller.addTrack(line.stream.getAudioTracks()[0]!, line.stream);
+    await caller.setLocalDescription(await caller.createOffer());
+    await agent.setRemoteDescription(caller.localDescription!);
+    const transceiver = agent.getTransceivers()[0]!;
+    transceiver.direction = 'sendrecv';
+    await agent.setLocalDescription(await agent.createAnswer());
+    await caller.setRemoteDescription(agent.localDescription!);
+    (window as any).CALL = {
+      input: await agentTrack,
+      sender: transceiver.sender,
+      heard,
+      play: () => {
+        const player = callerCtx.createBufferSource();
+        player.buffer = narrow;
+        player.connect(line);
+        player.start();
+      },
+      close: () => (caller.close(), agent.close(), callerCtx.close()),
+    };
+  }, wav);
+}
+
+test('a WebRTC call, narrowband: the caller\'s line is the input, the agent answers both turns on the call, and the caller hears it', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', {
+    stt: [{ text: 'What time is it?' }, { text: 'Thank you, goodbye.' }],
+    llm: [{ toolCalls: [{ name: 'get_time', arguments: {} }] }, { text: 'Ten thirty.' }, { text: 'Goodbye!' }],
+  });
+  // The fake mic is given nothing: the session must not listen to it.
+  browser = await launch({ wav: 'click' });
+  page = await openHarness(browser, baseURL!);
+  await setUpCall(page, 'two-turns');
+  const pipeline = (E: any) => {
+    const call = (window as any).CALL;
+    return { audio: E.callAudio({ input: call.input, output: (track: MediaStreamTrack) => call.sender.replaceTrack(track) }) };
+  };
+  await startAgent(page, { tools: 'get_time', pipelineSource: pipeline.toString() });
+  await page.evaluate(() => (window as any).CALL.play());
+  await waitForEvents(page, 'agent_transcript', 2, 30_000);
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
+  expect(history).toEqual(['user: What time is it?', 'assistant: Ten thirty.', 'user: Thank you, goodbye.', 'assistant: Goodbye!']);
+  // The STT got the caller's audio (two utterances of speech, not the fake mic's click).
+  const transcriptions = ((await control(baseURL!, 'log')).requests as any[]).filter((r) => r.route === '/v1/audio/transcriptions');
+  expect(transcriptions).toHaveLength(2);
+  for (const t of transcriptions) expect(t.body.durationSec).toBeGreaterThan(0.8);
+  // The caller heard the agent: sound on the line while it spoke, silence before its first word.
+  await page.waitForTimeout(500);
+  const ev = await events(page);
+  const line = await page.evaluate(() => (window as any).CALL.heard as { t: number; rms: number }[]);
+  const speaking = ev.filter((e) => e.name === 'agent_state_changed' && e.state === 'speaking').map((e) => e.t);
+  const idle = ev.filter((e) => e.name === 'agent_state_changed' && e.state === 'idle' && e.t > speaking[0]).map((e) => e.t);
+  const peak = (from: number, to: number) => Math.max(0, ...line.filter((b) => b.t >= from && b.t <= to).map((b) => b.rms));
+  expect(speaking).toHaveLength(2);
+  expect(peak(speaking[0], idle[0] + 300)).toBeGreaterThan(0.02);
+  expect(peak(speaking[1], idle.at(-1)! + 300)).toBeGreaterThan(0.02);
+  expect(peak(0, speaking[0] - 100)).toBeLessThan(0.001);
+  await page.evaluate(() => (window as any).CALL.close());
+});

@@ -34,6 +34,8 @@ export interface StartAgentOptions {
   dynamicEndpointing?: boolean;
   /** More `Pipeline` options (e.g. `timeouts`, `ttsLeadSec`). */
   pipeline?: Record<string, unknown>;
+  /** Source of a function `(E) => options` run in the page: `Pipeline` options that are not JSON (e.g. `audio: callAudio(…)`). */
+  pipelineSource?: string;
   /** More `AgentSession` options (e.g. `exitTimeoutMs`). */
   session?: Record<string, unknown>;
   /**
@@ -65,6 +67,7 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
       tts: new E.OpenAITTS({ baseURL: base, apiKey: 'sk-local-test-key' }),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),
       ...o.pipeline,
+      ...(o.pipelineSource ? fromSource(o.pipelineSource)(E) : {}),
       eou: {
         ...(o.pipeline?.eou as object | undefined),
         ...(o.turnDetector ? { turnDetector: new E.TextTurnDetector() } : {}),

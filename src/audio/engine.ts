@@ -226,8 +226,6 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   /** Releases the output route's resources. */
   #unroute: (() => void) | null = null;
 
-  /** Sends `stream` through two local peer connections and returns the received stream. */
-
   /** Resumes the context and the output element; call from a click or key handler. */
   async unlock(): Promise<AudioContextStateEx> {
     const state = this.#ctx ? await unlockAudioContext(this.#ctx) : 'suspended';

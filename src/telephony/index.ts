@@ -7,3 +7,4 @@ export { DTMFDetector, DTMF_KEYS, DTMF_ROWS, DTMF_COLUMNS, type DTMFDetectorOpti
 export { BeepDetector, type BeepDetectorOptions } from '../audio/dsp/beep';
 export { dtmfTones, type DTMFToneOptions } from '../audio/dsp/dtmf-tones';
 export { aecLoopback } from './aec-loopback';
+export { callAudio, type CallAudioOptions } from './call-audio';
