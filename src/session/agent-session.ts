@@ -1,6 +1,6 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
-import { AudioEngine, type AudioEngineOptions } from '../audio/engine';
+import { AudioEngine } from '../audio/engine';
 import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
@@ -18,34 +18,10 @@ import type { SessionAudio } from './session-audio';
 import { realtimeModel, type RealtimeHost } from './realtime-hook';
 import type { HandoffContext } from '../agent/mcp-server';
 import { connectServers, sessionAgents, type Agents } from './handoff';
-import { detectorsOf, toneSafe, type SessionDTMF, type SessionVoiceMail } from './extensions';
+import { detectorsOf, toneSafe } from './extensions';
+import type { AgentSessionOptions } from './session-options';
 
-export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
-  /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
-  wakeUp?: number;
-  /** Called when the wake-up timer fires (e.g. `session.say('Are you still there?')`). */
-  onWakeUp?: (session: AgentSession<A>) => void | PromiseLike<unknown>;
-  /** Background audio started with the session. */
-  backgroundAudio?: BackgroundAudioConfig;
-  /**
-   * How long `close()` lets `onExit()` run and what it says play, ms. Default 5000. The
-   * turn in progress is stopped before `onExit`, so close never waits for a reply or a tool.
-   */
-  exitTimeoutMs?: number;
-  /**
-   * Makes the session's audio graph on each `start()`; default `new AudioEngine(options)`
-   * (`options`: the pipeline's `audio`). A stand-in such as `earshot/testing`'s
-   * `VirtualAudio` runs the whole session in Node, with fake timers.
-   */
-  audioEngine?: (options: AudioEngineOptions) => A;
-  /**
-   * Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`.
-   * With it (or a beep-listening `voiceMailDetector`) the mic's `noiseSuppression` defaults to off.
-   */
-  dtmfHandler?: SessionDTMF;
-  /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
-  voiceMailDetector?: SessionVoiceMail;
-}
+export type { AgentSessionOptions } from './session-options';
 
 /**
  * A voice conversation in the page: mic → VAD → STT → LLM (+ tools) → TTS → speakers,
