@@ -75,17 +75,15 @@ export class CascadeConversation implements Conversation {
   /** Inside a tool it joins the running turn; otherwise a turn of its own, after (or instead of) the current one. */
   say(handle: UtteranceHandle, message: string, options: SayOptions = {}, deferred = false): void {
     const addToChat = options.addToChatContext ?? true;
-    const audio = options.audio ? resolveAudioSource(options.audio, this.#host.audio.context) : undefined;
+    // The speech's options once its audio (if any) is decoded.
+    const speech = Promise.resolve(options.audio && resolveAudioSource(options.audio, this.#host.audio.context)).then((a) => (a ? { audio: a, addToChat } : { addToChat }));
     const current = this.#turns.current;
     if (current?.inTools && !current.handle.done) {
-      void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
+      void speech.then((o) => current.addSpeech(message, o)).finally(() => handle.markDone());
       return;
     }
     if (!deferred) this.#replace('say');
-    this.#turns.schedule(handle, async (turn) => {
-      const a = await audio;
-      return turn.say(message, a ? { audio: a, addToChat } : { addToChat });
-    });
+    this.#turns.schedule(handle, async (turn) => turn.say(message, await speech));
   }
 
   reply(handle: UtteranceHandle, instructions: string, hold = true): void {
