@@ -6,6 +6,7 @@
 
 import { ConfigError } from '../errors';
 import { ProviderError } from '../providers/errors';
+import { raceNext } from '../providers/timeout';
 
 /** Options shared by the fallback providers. */
 export interface FallbackOptions<Req = unknown> {
@@ -150,25 +151,10 @@ export class FallbackChain<P extends { readonly label: string }, Req extends { s
 
   /** The first result within the limit; 'aborted' when the caller aborts first. */
   async #first<T>(it: AsyncIterator<T>, parent: AbortSignal, own: AbortController, label: string): Promise<IteratorResult<T> | 'aborted'> {
-    const ms = this.#firstMs;
-    const next = it.next();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    const racers: Promise<IteratorResult<T> | 'timeout' | 'aborted'>[] = [next];
-    if (ms > 0 && Number.isFinite(ms)) racers.push(new Promise((r) => (timer = setTimeout(() => r('timeout'), ms))));
-    // A provider that ignores its signal must not hold the request after an abort.
-    racers.push(new Promise((r) => parent.addEventListener('abort', (onAbort = () => r('aborted')), { once: true })));
-    if (parent.aborted) onAbort?.();
-    try {
-      const result = await Promise.race(racers);
-      if (result !== 'timeout') return result;
-      const error = new ProviderError('provider-timeout', label, `no first chunk within ${ms} ms`, { retryable: true });
-      own.abort(error);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) parent.removeEventListener('abort', onAbort);
-      next.catch(() => undefined); // settles after an abort or timeout; nobody waits for it then
-    }
+    const result = await raceNext(it, parent, this.#firstMs);
+    if (result !== 'timeout') return result;
+    const error = new ProviderError('provider-timeout', label, `no first chunk within ${this.#firstMs} ms`, { retryable: true });
+    own.abort(error);
+    throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDeadline, withTimeouts } from './timeout';
+import { raceNext, withDeadline, withTimeouts } from './timeout';
 
 const limits = { provider: 'test:p', what: 'first token', firstMs: 50, stallMs: 50 };
 
@@ -100,5 +100,42 @@ describe('withDeadline', () => {
     const p = withDeadline((s) => ((signal = s), new Promise(() => undefined)), new AbortController().signal, 30, () => new Error('late'));
     await expect(p).rejects.toThrow('late');
     expect(signal!.aborted).toBe(true);
+  });
+});
+
+describe('raceNext', () => {
+  /** An iterator whose next() never settles (a provider that ignores its signal). */
+  const hanging: AsyncIterator<string> = { next: () => new Promise(() => undefined) };
+
+  it('gives the next result when it comes first, and a rejection passes through', async () => {
+    const it = stream(['a'], [0], {})(new AbortController().signal)[Symbol.asyncIterator]();
+    expect(await raceNext(it, new AbortController().signal, 1000)).toEqual({ value: 'a', done: false });
+    const failing: AsyncIterator<string> = { next: () => Promise.reject(new Error('boom')) };
+    await expect(raceNext(failing, new AbortController().signal, 1000)).rejects.toThrow('boom');
+  });
+
+  it("says 'timeout' past the limit, and never times out with 0 or Infinity", async () => {
+    expect(await raceNext(hanging, new AbortController().signal, 20)).toBe('timeout');
+    const parent = new AbortController();
+    const none = raceNext(hanging, parent.signal, 0);
+    const endless = raceNext(hanging, parent.signal, Infinity);
+    setTimeout(() => parent.abort(), 40);
+    expect(await Promise.all([none, endless])).toEqual(['aborted', 'aborted']);
+  });
+
+  it("says 'aborted' for a parent aborted before or during the wait, and leaves no listener behind", async () => {
+    const before = new AbortController();
+    before.abort();
+    expect(await raceNext(hanging, before.signal, 1000)).toBe('aborted');
+    const parent = new AbortController();
+    let listeners = 0;
+    const add = parent.signal.addEventListener.bind(parent.signal);
+    const remove = parent.signal.removeEventListener.bind(parent.signal);
+    parent.signal.addEventListener = ((...a: Parameters<typeof add>) => (listeners++, add(...a))) as typeof add;
+    parent.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (listeners--, remove(...a))) as typeof remove;
+    const it = stream(['a', 'b'], [0, 0], {})(parent.signal)[Symbol.asyncIterator]();
+    await raceNext(it, parent.signal, 1000);
+    await raceNext(it, parent.signal, 1000);
+    expect(listeners).toBe(0);
   });
 });

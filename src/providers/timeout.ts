@@ -31,23 +31,9 @@ export async function* withTimeouts<T>(open: (signal: AbortSignal) => AsyncItera
   try {
     for (;;) {
       const ms = first ? limits.firstMs : limits.stallMs;
-      const next = it.next();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let onAbort: (() => void) | undefined;
-      const racers: Promise<IteratorResult<T> | 'timeout' | 'aborted'>[] = [next];
-      if (ms > 0 && Number.isFinite(ms)) racers.push(new Promise((r) => (timer = setTimeout(() => r('timeout'), ms))));
-      // A provider that ignores its signal must not hold the turn after an abort.
-      racers.push(new Promise((r) => parent.addEventListener('abort', (onAbort = () => r('aborted')), { once: true })));
-      if (parent.aborted) onAbort?.();
-      const result = await Promise.race(racers);
-      clearTimeout(timer);
-      if (onAbort) parent.removeEventListener('abort', onAbort);
-      if (result === 'aborted') {
-        next.catch(() => undefined);
-        return;
-      }
+      const result = await raceNext(it, parent, ms);
+      if (result === 'aborted') return;
       if (result === 'timeout') {
-        next.catch(() => undefined); // settles after the abort; nobody waits for it any more
         if (parent.aborted) return;
         const label = first ? `no ${limits.what} within ${ms} ms` : `stream stalled: nothing for ${ms} ms`;
         const error = new ProviderError('provider-timeout', limits.provider, label, { retryable: true });
@@ -67,6 +53,28 @@ export async function* withTimeouts<T>(open: (signal: AbortSignal) => AsyncItera
       own.abort();
       void Promise.resolve(it.return?.()).catch(() => undefined);
     }
+  }
+}
+
+/**
+ * `it.next()` raced against a limit of `ms` (0 or `Infinity`: none) and against `parent`'s
+ * abort: a provider that ignores its signal must not hold the turn after an abort. Once it
+ * lost (`timeout`, `aborted`) the pending `next()` is left to settle unobserved.
+ */
+export async function raceNext<T>(it: AsyncIterator<T>, parent: AbortSignal, ms: number): Promise<IteratorResult<T> | 'timeout' | 'aborted'> {
+  const next = it.next();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const racers: Promise<IteratorResult<T> | 'timeout' | 'aborted'>[] = [next];
+  if (ms > 0 && Number.isFinite(ms)) racers.push(new Promise((r) => (timer = setTimeout(() => r('timeout'), ms))));
+  racers.push(new Promise((r) => parent.addEventListener('abort', (onAbort = () => r('aborted')), { once: true })));
+  if (parent.aborted) onAbort?.();
+  try {
+    return await Promise.race(racers);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) parent.removeEventListener('abort', onAbort);
+    next.catch(() => undefined);
   }
 }
 

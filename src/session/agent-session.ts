@@ -1,64 +1,33 @@
 import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
-import { AudioEngine, type AudioEngineOptions } from '../audio/engine';
+import { AudioEngine } from '../audio/engine';
 import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem } from '../providers/types';
-import type { TurnClock } from '../telemetry/turn-metrics';
-import { BargeInDetector } from '../turn/barge-in';
-import { Turn, type TurnDeps, type TurnOutcome } from '../turn/turn';
 import { Ambience, type BackgroundAudioConfig } from './ambience';
-import { resolveAudioSource, type AudioSource } from './audio-source';
+import type { AudioSource } from './audio-source';
+import { CascadeConversation, type CascadeHost } from './cascade';
+import type { Conversation } from './conversation';
 import { Lifecycle, within } from './lifecycle';
 import { watchMicrophone } from './mic-recovery';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
-import { UserTurns, type UserUtterance } from './user-turn';
-import { UserInput } from './user-input';
-import { answerContext, turnDeps, type TurnWiring } from './turn-hooks';
-import { TurnQueue } from './turn-queue';
-import type { Prefetch } from '../turn/prefetch';
 import { WakeUpTimer } from './wake-up';
 import type { SessionAudio } from './session-audio';
-import { realtimeModel, type RealtimeConductor } from './realtime-hook';
+import { realtimeModel, type RealtimeHost } from './realtime-hook';
 import type { HandoffContext } from '../agent/mcp-server';
 import { connectServers, sessionAgents, type Agents } from './handoff';
-import { detectorsOf, toneSafe, type SessionDTMF, type SessionVoiceMail } from './extensions';
+import { detectorsOf, toneSafe } from './extensions';
+import type { AgentSessionOptions } from './session-options';
 
-export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
-  /** Seconds of silence on both sides before `onWakeUp` runs. Off by default. */
-  wakeUp?: number;
-  /** Called when the wake-up timer fires (e.g. `session.say('Are you still there?')`). */
-  onWakeUp?: (session: AgentSession<A>) => void | PromiseLike<unknown>;
-  /** Background audio started with the session. */
-  backgroundAudio?: BackgroundAudioConfig;
-  /**
-   * How long `close()` lets `onExit()` run and what it says play, ms. Default 5000. The
-   * turn in progress is stopped before `onExit`, so close never waits for a reply or a tool.
-   */
-  exitTimeoutMs?: number;
-  /**
-   * Makes the session's audio graph on each `start()`; default `new AudioEngine(options)`
-   * (`options`: the pipeline's `audio`). A stand-in such as `earshot/testing`'s
-   * `VirtualAudio` runs the whole session in Node, with fake timers.
-   */
-  audioEngine?: (options: AudioEngineOptions) => A;
-  /**
-   * Key presses in and out (`earshot/telephony`'s `DTMFHandler`): `dtmf_received`, `sendDtmf`.
-   * With it (or a beep-listening `voiceMailDetector`) the mic's `noiseSuppression` defaults to off.
-   */
-  dtmfHandler?: SessionDTMF;
-  /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
-  voiceMailDetector?: SessionVoiceMail;
-}
-
-/** How long close() waits for a stopped turn to account for itself, ms. */
-const TURN_SETTLE_MS = 500;
+export type { AgentSessionOptions } from './session-options';
 
 /**
  * A voice conversation in the page: mic → VAD → STT → LLM (+ tools) → TTS → speakers,
- * with barge-in, history and states. The conductor: each part lives in its own module.
+ * with barge-in, history and states. The conductor: it starts and closes the parts, and
+ * routes its API to the {@link Conversation} that runs (Earshot's cascade, or a realtime
+ * model's); each part lives in its own module.
  */
 export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
   readonly pipeline: Pipeline;
@@ -68,22 +37,15 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   readonly #states = new SessionStates(this);
   #engine: A | null = null;
   #ambience: Ambience | null = null;
-  #input: UserInput | null = null;
   #wake: WakeUpTimer | null = null;
   #reply: UtteranceHandle | null = null;
-  /** With a realtime model as the LLM: it runs the conversation (no UserInput, no Turns). */
-  #rt: RealtimeConductor | null = null;
-  #rtAbort = new AbortController();
+  /** What runs the conversation, once started: the cascade, or a realtime model's conductor. */
+  #conv: Conversation | null = null;
+  /** Aborts a realtime model's connect when close() comes first. */
+  #connecting = new AbortController();
   readonly #life = new Lifecycle();
-  readonly #turns: TurnQueue = new TurnQueue({
-    make: (handle, prefetch, clock) => (this.#engine ? new Turn(turnDeps(this.#wiring, this.#engine, prefetch, clock), handle) : null),
-    finished: (outcome) => this.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted }),
-    report: (error) => this.#report(error, 'session'),
-    after: () => this.#afterTurn(),
-  });
   #offMic: (() => void) | null = null;
   #detach: (() => void)[] = [];
-  readonly #userTurns: UserTurns;
   readonly #agents: Agents;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
@@ -96,16 +58,12 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#agents = sessionAgents(agent, {
       session: this as unknown as AgentSession,
       llm: () => this.pipeline.llm,
-      signal: () => this.#turns.current?.handle.signal ?? new AbortController().signal,
+      signal: () => this.#conv?.current?.signal ?? new AbortController().signal,
       report: (error) => this.#report(error, 'session'),
-      emit: (previous, next, context) => this.emit('agent_changed', { agent: next, previous, context }),
-    });
-    this.#userTurns = new UserTurns({
-      pipeline,
-      chat: () => this.agent.chatContext,
-      hub: this,
-      report: (error, source) => this.#report(error, source),
-      thinking: () => this.#states.apply('transcribing'),
+      emit: (previous, next, context) => {
+        this.#conv?.agentChanged?.(next);
+        this.emit('agent_changed', { agent: next, previous, context });
+      },
     });
   }
 
@@ -124,7 +82,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
 
   /** The utterance being spoken or generated, if any. */
   get currentUtterance(): UtteranceHandle | null {
-    return this.#rt?.current ?? this.#turns.current?.handle ?? null;
+    return this.#conv?.current ?? null;
   }
 
   /** The audio engine (after `start()`): mixer, mic, output device, output tap. */
@@ -187,28 +145,18 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await engine.unlock();
     check();
     this.#ambience = new Ambience(engine.mixer, engine.context);
+    const host = this.#host(engine);
     const realtime = realtimeModel(this.pipeline.llm);
-    const vadOptions = this.pipeline.vad.options;
-    const barge = new BargeInDetector(this.pipeline.interrupt, { positive: vadOptions.positiveSpeechThreshold, negative: vadOptions.negativeSpeechThreshold });
-    if (!realtime) this.#input = new UserInput(this, engine, this.pipeline, barge, {
-      states: this.#states,
-      currentTurn: () => this.#turns.current,
-      onUtterance: (utterance, clock) => this.#userTurn(utterance, clock),
-      sttError: (error) => this.#report(error, 'stt'),
-      answerContext: () => answerContext(this.pipeline, this.agent),
-      onUserSpeech: () => this.#wake?.userSpoke(),
-      onSilence: () => this.#armWakeUp(),
-      interrupt: (turn) => this.#interruptTurn(turn, 'barge_in'),
-    });
+    // The cascade hears the VAD from its first frame; a realtime model taps the mic once the VAD runs.
+    if (!realtime) this.#conv = new CascadeConversation(host);
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
     for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>));
     await this.pipeline.vad.start(engine);
     check();
     if (realtime) {
-      const [session, hub, report] = [this as unknown as AgentSession, this, (e: unknown, s: AgentSessionEvents['error']['source']) => this.#report(e, s)];
-      const host = { session, agent: this.agent, audio: engine, vad: this.pipeline.vad, states: this.#states, hub, timeouts: this.pipeline.timeouts, ambience: this.#ambience, report, utterance: () => new UtteranceHandle(), userSpoke: () => this.#wake?.userSpoke(), busy: () => this.#wake?.pause(), idle: () => this.#armWakeUp() };
-      const rt = (this.#rt = await realtime.startRealtime(host, (this.#rtAbort = new AbortController()).signal));
-      if (!this.#engine) void rt.close(); // close() tore down while it connected
+      const conv = await realtime.startRealtime(host, (this.#connecting = new AbortController()).signal);
+      if (this.#engine) this.#conv = conv;
+      else void conv.close(); // close() tore down while it connected
       check();
     }
     if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
@@ -217,7 +165,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.#life.markReady();
     await this.agent.onEnter();
     check();
-    if (this.#input) this.#input.accepting = true;
+    this.#conv?.listen?.();
     this.#states.apply('started');
     this.#armWakeUp();
   }
@@ -230,26 +178,9 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   say(message: string, options: { interruptible?: boolean; audio?: AudioSource; addToChatContext?: boolean } = {}): UtteranceHandle {
     const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
     if (this.#life.closing && !this.#inExit) return done(handle);
-    const early = !this.#life.ready;
-    this.#life.whenReady(() => this.#say(handle, message, options, early), () => handle.interrupt({ force: true }));
-    return handle;
-  }
-
-  /** `deferred`: requested before start; it follows what plays instead of replacing it. */
-  #say(handle: UtteranceHandle, message: string, options: { audio?: AudioSource; addToChatContext?: boolean }, deferred: boolean): void {
-    if (this.#rt) return this.#rt.say(handle, message);
-    const addToChat = options.addToChatContext ?? true;
-    const audio = options.audio && this.#engine ? resolveAudioSource(options.audio, this.#engine.context) : undefined;
-    const current = this.#turns.current;
-    if (current?.inTools && !current.handle.done) {
-      void (audio ?? Promise.resolve(undefined)).then((a) => current.addSpeech(message, a ? { audio: a, addToChat } : { addToChat })).finally(() => handle.markDone());
-      return;
-    }
-    if (!deferred && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'say');
-    this.#schedule(handle, async (turn) => {
-      const a = await audio;
-      return turn.say(message, a ? { audio: a, addToChat } : { addToChat });
-    });
+    // Asked for before start: it follows what plays (e.g. onEnter's greeting) instead of replacing it.
+    const deferred = !this.#life.ready;
+    return this.#route(handle, (c) => c.say(handle, message, options, deferred));
   }
 
   /**
@@ -263,18 +194,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
     if (this.#life.closing || !instructions.trim()) return done(handle);
     this.#reply = handle;
-    const hold = options.waitForPlayback ?? true;
-    this.#life.whenReady(
-      () =>
-        this.#rt
-          ? this.#rt.reply(handle, instructions)
-          : this.#schedule(handle, async (turn) => {
-              if (hold) this.#input?.hold(handle);
-              return turn.generate(instructions);
-            }),
-      () => handle.interrupt({ force: true }),
-    );
-    return handle;
+    return this.#route(handle, (c) => c.reply(handle, instructions, options.waitForPlayback ?? true));
   }
 
   /**
@@ -285,17 +205,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const handle = new UtteranceHandle();
     if (this.#life.closing || !text.trim()) return done(handle);
     const early = !this.#life.ready;
-    this.#life.whenReady(() => {
-      if (this.#rt) return this.#rt.sendText(handle, text.trim());
-      const current = this.#turns.current;
-      if (!early && current && !current.handle.done && current.handle.interruptible) this.#interruptTurn(current, 'interrupt');
-      this.#schedule(handle, async (turn) => {
-        this.agent.chatContext.addMessage('user', text.trim());
-        this.emit('user_transcript', { text: text.trim(), final: true });
-        return turn.generate();
-      });
-    }, () => handle.interrupt({ force: true }));
-    return handle;
+    return this.#route(handle, (c) => c.sendText(handle, text.trim(), early));
   }
 
   /**
@@ -303,12 +213,15 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * abort). A non-interruptible one needs `force`. Finished utterances are left alone.
    */
   interrupt(options: { force?: boolean } = {}): void {
-    const spoken = this.#rt?.current;
-    if (spoken && !spoken.done && (spoken.interruptible || options.force)) this.#rt!.interrupt('interrupt');
-    const turn = this.#turns.current;
-    if (!turn || turn.handle.done) return;
-    if (!turn.handle.interruptible && !options.force) return;
-    this.#interruptTurn(turn, 'interrupt');
+    const current = this.currentUtterance;
+    if (current && !current.done && (current.interruptible || options.force)) this.#conv?.interrupt('interrupt');
+  }
+
+  /** Hands `handle`'s work to the conversation once the session is ready; it ends interrupted if the session closes first. */
+  #route(handle: UtteranceHandle, work: (conversation: Conversation) => void): UtteranceHandle {
+    const drop = () => handle.interrupt({ force: true });
+    this.#life.whenReady(() => (this.#conv ? work(this.#conv) : drop()), drop);
+    return handle;
   }
 
   /**
@@ -370,12 +283,11 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   async #close(reason: string, runExit: boolean): Promise<void> {
     const wasReady = this.#engine !== null && this.#ambience !== null;
     this.#states.apply('close', reason);
-    if (this.#input) this.#input.accepting = false;
     this.#wake?.dispose();
-    this.#cancelTurns();
+    this.#conv?.interrupt('close');
     if (runExit && wasReady) {
       this.#inExit = true;
-      const exit = Promise.resolve(this.agent.onExit()).then(() => this.#turns.tail);
+      const exit = Promise.resolve(this.agent.onExit()).then(() => this.#conv?.drained?.());
       await within(exit, this.#options.exitTimeoutMs ?? 5000).catch((error: unknown) => this.#report(error, 'session'));
       this.#inExit = false;
     }
@@ -383,27 +295,16 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     this.emit('session_closed', { reason });
   }
 
-  /** Stops the running turn and drops the queued ones (their handles end interrupted). */
-  #cancelTurns(): void {
-    this.#turns.dropQueued();
-    this.#rt?.interrupt('close');
-    const turn = this.#turns.current;
-    if (turn) this.#interruptTurn(turn, 'close');
-  }
-
   async #teardown(): Promise<void> {
-    this.#cancelTurns();
-    await within(this.#turns.tail, TURN_SETTLE_MS);
+    this.#connecting.abort();
+    const conv = this.#conv;
+    this.#conv = null;
+    await conv?.close();
     this.#offMic?.();
     this.#offMic = null;
     for (const detach of this.#detach.splice(0)) detach();
     this.#ambience?.dispose();
     this.#ambience = null;
-    this.#input?.dispose();
-    this.#input = null;
-    this.#rtAbort.abort();
-    await this.#rt?.close();
-    this.#rt = null;
     this.pipeline.vad.close();
     await this.#agents.release();
     const engine = this.#engine;
@@ -411,49 +312,39 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await engine?.close();
   }
 
-  #schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>): void {
-    this.#turns.schedule(handle, body);
-  }
-
-  #userTurn(utterance: UserUtterance, clock: TurnClock): void {
-    const handle = new UtteranceHandle();
-    this.#turns.schedule(handle, (turn) => this.#userTurns.run(turn, handle.signal, utterance, clock), utterance.prefetch, clock);
-  }
-
-  readonly #wiring: TurnWiring = {
-    session: this as unknown as AgentSession,
-    hub: this,
-    states: this.#states,
-    wake: () => this.#wake,
-    ambience: () => this.#ambience,
-    report: (error, source) => this.#report(error, source),
-    handoff: (agent, flush) => this.#agents.run(agent, agent.handoffContext, flush),
-  };
-
-  #interruptTurn(turn: Turn, reason: 'barge_in' | 'interrupt' | 'say' | 'close'): void {
-    if (turn.handle.done) return;
-    turn.interrupt();
-    this.#ambience?.stopThinking(true);
-    void turn.speech.result.then((r) => {
-      this.#engine?.mixer.setGain('voice', 1, 0); // undo a barge-in duck once the fade is over
-      this.emit('turn_interrupted', { reason, heardText: r.heardText });
-    });
-  }
-
-  #afterTurn(): void {
-    if (this.#turns.current || this.#life.closing) return;
-    this.#ambience?.stopThinking();
-    this.#states.apply('turn_ended');
-    this.#input?.release();
-    this.#armWakeUp();
+  /** What a conversation may use of the session (its agent and ambience read live). */
+  #host(engine: SessionAudio): CascadeHost & RealtimeHost {
+    const session = this;
+    return {
+      session: this as unknown as AgentSession,
+      get agent() {
+        return session.agent;
+      },
+      get ambience() {
+        return session.#ambience;
+      },
+      audio: engine,
+      vad: this.pipeline.vad,
+      pipeline: this.pipeline,
+      timeouts: this.pipeline.timeouts,
+      states: this.#states,
+      hub: this,
+      report: (error, source) => this.#report(error, source),
+      utterance: () => new UtteranceHandle(),
+      userSpoke: () => this.#wake?.userSpoke(),
+      busy: () => this.#wake?.pause(),
+      idle: () => this.#armWakeUp(),
+      closing: () => this.#life.closing,
+      handoff: (agent, flush) => this.#agents.run(agent, agent.handoffContext, flush),
+    };
   }
 
   #armWakeUp(): void {
-    if (this.#wake && !this.#turns.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
+    if (this.#wake && !this.#conv?.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
   }
 
   #fireWakeUp(): void {
-    if (this.#turns.current || this.#rt?.current || this.#states.user === 'speaking' || this.#life.closing) return;
+    if (this.#conv?.current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

@@ -1,47 +1,25 @@
 // The seam between AgentSession and a realtime speech-to-speech model (given as the
 // pipeline's `llm`): the session starts its audio, VAD and agent as usual, then hands the
-// conversation to the model's conductor instead of building its own user input and turns.
+// conversation to the model's conductor (a Conversation) instead of Earshot's cascade.
 // The conductor lives in the model's entry (e.g. `earshot/realtime`), so the core carries
 // only these types and a type guard.
-import type { Agent } from '../agent/agent';
 import type { UtteranceHandle } from '../agent/utterance-handle';
-import type { EventHub } from '../events';
 import type { LLM } from '../providers/types';
-import type { AgentSession } from './agent-session';
-import type { Ambience } from './ambience';
+import type { Conversation, ConversationHost } from './conversation';
 import type { Timeouts } from './pipeline';
-import type { SessionAudio, SessionVAD } from './session-audio';
-import type { AgentSessionEvents } from './session-events';
-import type { SessionStates } from './states';
+import type { SessionVAD } from './session-audio';
 
-/** What the session lends a realtime conductor. */
-export interface RealtimeHost {
-  /** Given to tools as `ctx.session`. */
-  readonly session: AgentSession;
-  readonly agent: Agent;
-  /** Started, with the mixer the model's voice plays on. */
-  readonly audio: SessionAudio;
+/** What the session lends a realtime conductor: the {@link ConversationHost}, and the VAD's mic tap. */
+export interface RealtimeHost extends ConversationHost {
   /** Started; its `vad_audio` taps the mic (16 kHz frames). */
   readonly vad: SessionVAD;
-  /** The only writer of the agent and user states. */
-  readonly states: SessionStates;
-  readonly hub: EventHub<AgentSessionEvents>;
   readonly timeouts: Timeouts;
-  readonly ambience: Ambience | null;
-  /** Emits `error` (a background failure; the session goes on). */
-  report(error: unknown, source: AgentSessionEvents['error']['source']): void;
   /** A new utterance handle (for an answer the model starts by itself). */
   utterance(): UtteranceHandle;
-  /** The user spoke: the wake-up timer waits. */
-  userSpoke(): void;
-  /** The agent works or speaks: the wake-up timer stops counting. */
-  busy(): void;
-  /** The agent finished a turn and nobody speaks: the wake-up timer may run. */
-  idle(): void;
 }
 
-/** A running realtime conversation, driven by the session's API. */
-export interface RealtimeConductor {
+/** A running realtime conversation, driven by the session's API: the session's {@link Conversation}. */
+export interface RealtimeConductor extends Conversation {
   /** Speaks `text` verbatim; `handle` ends when it has played (or is interrupted). */
   say(handle: UtteranceHandle, text: string): void;
   /** Generates an answer steered by `instructions` (this response only). */

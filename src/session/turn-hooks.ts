@@ -1,4 +1,4 @@
-import type { Agent, ThinkingAudioConfig } from '../agent/agent';
+import type { Agent } from '../agent/agent';
 import { toolMap } from '../tools/tool-runner';
 import { agentTools } from './handoff';
 import type { Pipeline } from './pipeline';
@@ -12,29 +12,29 @@ import type { Ambience } from './ambience';
 import type { AgentSessionEvents } from './session-events';
 import type { AudioClock, SessionAudio } from './session-audio';
 import type { SessionStates } from './states';
-import type { WakeUpTimer } from './wake-up';
 
-interface HookDeps {
-  hub: EventHub<AgentSessionEvents>;
-  states: SessionStates;
-  context: AudioClock;
-  clock: TurnClock | null;
-  wake(): WakeUpTimer | null;
-  ambience(): Ambience | null;
-  thinkingAudio(): ThinkingAudioConfig | undefined;
+/**
+ * What the session lends every turn: the cascade's host (see `CascadeHost`). Read at each use,
+ * not copied: a handover swaps the agent, and close() drops the ambience.
+ */
+export interface TurnWiring {
+  readonly session: AgentSession;
+  readonly audio: SessionAudio;
+  readonly hub: EventHub<AgentSessionEvents>;
+  readonly states: SessionStates;
+  readonly ambience: Ambience | null;
+  /** The agent works or speaks: the wake-up timer stops counting. */
+  busy(): void;
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
   /** A tool returned an agent: hand the conversation over (see `handOver`). */
   handoff(agent: Agent, flush: () => void): Promise<void>;
 }
 
-/** What the session lends every turn (the audio engine comes per turn: it exists once started). */
-export type TurnWiring = Omit<HookDeps, 'context' | 'thinkingAudio' | 'clock'> & { session: AgentSession };
-
 /**
  * A turn's providers, limits, history, tools and hooks; `prefetch`: an answer prepared ahead it
  * may replay; `clock`: the latency marks of the user turn it answers.
  */
-export function turnDeps(w: TurnWiring, engine: SessionAudio, prefetch?: Prefetch, clock: TurnClock | null = null): TurnDeps {
+export function turnDeps(w: TurnWiring, prefetch?: Prefetch, clock: TurnClock | null = null): TurnDeps {
   const { session } = w;
   const { pipeline } = session;
   return {
@@ -42,7 +42,7 @@ export function turnDeps(w: TurnWiring, engine: SessionAudio, prefetch?: Prefetc
     tts: prefetch ? prefetch.tts(pipeline.tts) : pipeline.tts,
     timeouts: pipeline.timeouts,
     ttsLeadSec: pipeline.ttsLeadSec,
-    mixer: engine.mixer,
+    mixer: w.audio.mixer,
     // The session's agent at each use: a handoff mid-turn swaps history and tools.
     get chat() {
       return session.agent.chatContext;
@@ -53,7 +53,7 @@ export function turnDeps(w: TurnWiring, engine: SessionAudio, prefetch?: Prefetc
     session,
     maxToolSteps: pipeline.maxToolSteps,
     clock,
-    hooks: turnHooks({ ...w, clock, context: engine.context, thinkingAudio: () => session.agent.thinkingAudio }),
+    hooks: turnHooks(w, clock),
   };
 }
 
@@ -68,32 +68,33 @@ export function answerContext(pipeline: Pipeline, agent: Agent): AnswerContext {
  * speaking on the first audible sample), thinking audio, the wake-up timer, latency
  * marks, and tool and error events.
  */
-export function turnHooks(d: HookDeps): TurnHooks {
+export function turnHooks(d: TurnWiring, clock: TurnClock | null): TurnHooks {
   const { hub, states } = d;
+  const context: AudioClock = d.audio.context;
   return {
     onLlmStart: () => {
-      d.clock?.mark('llmStart');
+      clock?.mark('llmStart');
       states.apply('generating');
-      d.wake()?.pause();
-      d.ambience()?.startThinking(d.thinkingAudio());
+      d.busy();
+      d.ambience?.startThinking(d.session.agent.thinkingAudio);
     },
     onLlmFirstToken: (servedBy) => {
-      d.clock?.mark('llmFirstToken');
-      d.clock?.served('llm', servedBy);
+      clock?.mark('llmFirstToken');
+      clock?.served('llm', servedBy);
     },
-    onTtsStart: () => d.clock?.mark('ttsStart'),
+    onTtsStart: () => clock?.mark('ttsStart'),
     onFirstAudio: (servedBy) => {
-      d.clock?.mark('ttsFirstAudio');
-      d.clock?.served('tts', servedBy);
-      d.ambience()?.stopThinking();
+      clock?.mark('ttsFirstAudio');
+      clock?.served('tts', servedBy);
+      d.ambience?.stopThinking();
     },
     onAudible: (frame) => {
       states.apply('agent_audio');
-      d.wake()?.pause();
-      const c = d.clock;
+      d.busy();
+      const c = clock;
       if (c && Number.isNaN(c.audible)) {
         // The rendered frame on the performance clock: now, minus how far the context ran past it.
-        c.mark('audible', performance.now() - (d.context.currentTime - frame / d.context.sampleRate) * 1000);
+        c.mark('audible', performance.now() - (context.currentTime - frame / context.sampleRate) * 1000);
         const turn = c.metrics();
         if (turn) hub.emit('metrics_collected', { turn });
       }

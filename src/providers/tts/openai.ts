@@ -3,10 +3,9 @@
  * s16le mono 24 kHz, played as it streams in.
  */
 
-import { PcmS16Decoder } from '../../audio/dsp/pcm16';
 import { ProviderError } from '../errors';
 import { fetchWithRetry } from '../http';
-import { SNIFF_BYTES, implausiblePcm, nonPcmContentType } from './pcm-check';
+import { readPcmStream } from './pcm-stream';
 import type { ProviderAuth, TTS, TTSRequest } from '../types';
 
 export interface OpenAITTSOptions extends ProviderAuth {
@@ -54,51 +53,20 @@ export class OpenAITTS implements TTS {
     if (o.speed !== undefined) body.speed = o.speed;
     if (o.instructions !== undefined) body.instructions = o.instructions;
 
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let drained = false;
-    try {
-      const response = await fetchWithRetry({
-        provider: this.label,
-        url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
-        init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
-        signal,
-        auth: o,
-        ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
-      });
-      if (!response.body) throw new ProviderError('provider-protocol', this.label, 'response has no body');
-      const badType = nonPcmContentType(response.headers.get('content-type'));
-      if (badType) throw this.badAudio(`the server sent ${badType}`, response);
-      reader = response.body.getReader();
-      const decoder = new PcmS16Decoder();
-      // The first bytes are held until they can be judged, so noise is never played.
-      let head: Uint8Array | null = new Uint8Array(0);
-      for (;;) {
-        const { done, value } = await reader.read();
-        let bytes = value;
-        if (head) {
-          if (value) head = concatBytes(head, value);
-          if (!done && head.length < SNIFF_BYTES) continue;
-          const why = implausiblePcm(head);
-          if (why) throw this.badAudio(why, response);
-          bytes = head;
-          head = null;
-        }
-        if (bytes && bytes.length > 0) {
-          const samples = decoder.push(bytes);
-          if (samples.length > 0) yield samples;
-        }
-        if (done) break;
-      }
-      drained = true;
-    } catch (err) {
-      if (signal.aborted) return;
-      if (err instanceof ProviderError) throw err;
-      throw new ProviderError('provider-protocol', this.label, `audio stream ended early: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      // Stopped early (break, abort, error): cancel so fetch drops the connection.
-      if (reader && !drained) await reader.cancel().catch(() => undefined);
-      reader?.releaseLock();
-    }
+    yield* readPcmStream({
+      provider: this.label,
+      signal,
+      open: () =>
+        fetchWithRetry({
+          provider: this.label,
+          url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
+          init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
+          signal,
+          auth: o,
+          ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+        }),
+      badAudio: (why, response) => this.badAudio(why, response),
+    });
   }
 
   private badAudio(why: string, response: Response): ProviderError {
@@ -107,9 +75,3 @@ export class OpenAITTS implements TTS {
   }
 }
 
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
