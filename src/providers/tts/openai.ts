@@ -3,11 +3,10 @@
  * s16le mono 24 kHz, played as it streams in.
  */
 
-import { PcmS16Decoder } from '../../audio/dsp/pcm16';
-import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
-import { SNIFF_BYTES, implausiblePcm, nonPcmContentType } from './pcm-check';
+import type { MixerStream } from '../../audio/mixer';
 import type { ProviderAuth, TTS, TTSRequest } from '../types';
+import { fetchPcm, type PcmRequest } from './pcm-fetch';
+import { pipePcm, type PipedAudio } from './tts-pipe';
 
 export interface OpenAITTSOptions extends ProviderAuth {
   /** Default `gpt-4o-mini-tts`. */
@@ -47,69 +46,31 @@ export class OpenAITTS implements TTS {
    *   samples already yielded. Aborts end quietly.
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
-    const { signal, text } = request;
-    if (text.trim() === '') return;
+    if (request.text.trim() === '') return;
+    yield* fetchPcm(this.request(request.text), request.signal);
+  }
+
+  /**
+   * As {@link synthesize}, fetched and decoded in a worker that posts the audio straight to
+   * `stream`'s mixer worklet (a busy main thread cannot starve it); the main thread where no
+   * worker runs.
+   */
+  synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
+    return pipePcm(request.text.trim() ? this.request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+  }
+
+  private request(text: string): PcmRequest {
     const o = this.options;
     const body: Record<string, unknown> = { model: this.model, input: text, voice: o.voice ?? 'alloy', response_format: 'pcm' };
     if (o.speed !== undefined) body.speed = o.speed;
     if (o.instructions !== undefined) body.instructions = o.instructions;
-
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let drained = false;
-    try {
-      const response = await fetchWithRetry({
-        provider: this.label,
-        url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
-        init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
-        signal,
-        auth: o,
-        ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
-      });
-      if (!response.body) throw new ProviderError('provider-protocol', this.label, 'response has no body');
-      const badType = nonPcmContentType(response.headers.get('content-type'));
-      if (badType) throw this.badAudio(`the server sent ${badType}`, response);
-      reader = response.body.getReader();
-      const decoder = new PcmS16Decoder();
-      // The first bytes are held until they can be judged, so noise is never played.
-      let head: Uint8Array | null = new Uint8Array(0);
-      for (;;) {
-        const { done, value } = await reader.read();
-        let bytes = value;
-        if (head) {
-          if (value) head = concatBytes(head, value);
-          if (!done && head.length < SNIFF_BYTES) continue;
-          const why = implausiblePcm(head);
-          if (why) throw this.badAudio(why, response);
-          bytes = head;
-          head = null;
-        }
-        if (bytes && bytes.length > 0) {
-          const samples = decoder.push(bytes);
-          if (samples.length > 0) yield samples;
-        }
-        if (done) break;
-      }
-      drained = true;
-    } catch (err) {
-      if (signal.aborted) return;
-      if (err instanceof ProviderError) throw err;
-      throw new ProviderError('provider-protocol', this.label, `audio stream ended early: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      // Stopped early (break, abort, error): cancel so fetch drops the connection.
-      if (reader && !drained) await reader.cancel().catch(() => undefined);
-      reader?.releaseLock();
-    }
+    return {
+      provider: this.label,
+      url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
+      init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
+      auth: { ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}), ...(o.getToken ? { getToken: o.getToken } : {}) },
+      ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+      expect: 's16le, 24 kHz; response_format "pcm"',
+    };
   }
-
-  private badAudio(why: string, response: Response): ProviderError {
-    const id = response.headers.get('x-request-id');
-    return new ProviderError('provider-bad-audio', this.label, `expected raw PCM (s16le, 24 kHz; response_format "pcm"), but ${why}`, id ? { requestId: id } : {});
-  }
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
