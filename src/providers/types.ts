@@ -44,7 +44,9 @@ export type LLMChunk =
   | { type: 'text'; delta: string }
   /** A complete tool call (streamed fragments already joined). `arguments` is the raw JSON text. */
   | { type: 'tool_call'; callId: string; name: string; arguments: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number };
+  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  /** The model is done (OpenAI `finish_reason`, Anthropic `stop_reason`); usage and the stream's end may follow. */
+  | { type: 'finish' };
 
 /** A chat model that streams text and tool calls. */
 export interface LLM {
