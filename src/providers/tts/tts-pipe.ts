@@ -18,7 +18,10 @@ export interface PipedAudio extends AsyncIterable<Float32Array> {
   end(): void;
 }
 
-/** ms the worker stays loaded after its last request, so the turns of a conversation find it warm. */
+/**
+ * ms the worker stays loaded after its last request once no mixer it feeds is alive (a
+ * session's mixer keeps it warm between turns, so no turn waits for it to load).
+ */
 export const pipeKeepWarm = { ms: 4000 };
 
 type Listener = (e: PipeEvent | { type: 'broken' }) => void;
@@ -27,6 +30,8 @@ let worker: Worker | null = null;
 /** The worker could not load here: later requests use the main thread. */
 let broken = false;
 let mixers = new WeakMap<object, number>();
+/** Mixers the worker has a port to: while one is alive the worker stays. */
+const served = new Set<MixerStream['mixer']>();
 const listeners = new Map<number, Listener>();
 let nextId = 1;
 let active = 0;
@@ -58,6 +63,17 @@ function start(): Worker | null {
 function stop(): void {
   worker?.terminate();
   worker = null;
+  served.clear();
+}
+
+/** A disposed mixer drops its port handler (Mixer.dispose); a closed context ends it too. */
+const alive = (m: MixerStream['mixer']) => m.node.port.onmessage !== null && m.node.context.state !== 'closed';
+
+function idleCheck(): void {
+  if (active > 0) return;
+  for (const m of served) if (!alive(m)) served.delete(m);
+  if (served.size) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
+  else stop();
 }
 
 /**
@@ -95,6 +111,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
       let key = mixers.get(stream.mixer);
       if (key === undefined) {
         mixers.set(stream.mixer, (key = nextId++));
+        served.add(stream.mixer);
         const port = stream.mixer.openPort();
         post({ type: 'port', mixer: key, port }, [port]);
       }
@@ -132,7 +149,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
       listeners.delete(id);
       if (!settled && job) post({ type: 'abort', job });
       job = 0;
-      if (--active === 0) idle = setTimeout(stop, pipeKeepWarm.ms);
+      if (--active === 0) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
     }
   }
   const it = piped();
