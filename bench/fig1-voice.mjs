@@ -39,6 +39,15 @@ export async function runVoice({ quick, log }) {
     await page.evaluate(() => window.B.stopRecorders());
     const data = await page.evaluate(() => window.B.data());
     const resources = await page.evaluate(() => window.B.resources());
+    // TTS requests made by the TTS audio worker are in its own Resource Timing, on its own time origin.
+    for (const w of page.workers().filter((w) => w.url().includes('tts-pipe'))) {
+      const origin = await page.evaluate(() => performance.timeOrigin);
+      resources.push(...(await w.evaluate((pageOrigin) => {
+        const shift = performance.timeOrigin - pageOrigin;
+        return performance.getEntriesByType('resource').filter((e) => e.name.includes('/local-ai/v1/'))
+          .map((e) => ({ route: new URL(e.name).pathname.replace('/local-ai', ''), start: e.startTime + shift, requestStart: e.requestStart + shift, responseStart: e.responseStart + shift, end: e.responseEnd + shift }));
+      }, origin)));
+    }
     const longtasks = await page.evaluate(() => window.P.longtasks);
     const voiceStarts = data.mixer.filter((m) => m.type === 'started' && m.bus === 'voice').map((m) => m.frame);
     const sounds = await page.evaluate((frames) => window.B.firstSound(frames), voiceStarts);

@@ -50,7 +50,7 @@ export async function runSoak({ quick, log }) {
     await heap(cdp);
     const census = await page.evaluate(() => window.P.census());
     const workers = page.workers().map((w) => w.url());
-    log(`  soak: ${end.turns} turns in ${elapsedSec.toFixed(0)} s, ${end.underruns} underruns, heap ${(heapAt10 / 1e6).toFixed(2)} -> ${(heapAtTarget / 1e6).toFixed(2)} (${mid.turns} turns) -> ${(heapAtEnd / 1e6).toFixed(2)} MB`);
+    log(`  soak: ${end.turns} turns in ${elapsedSec.toFixed(0)} s, ${end.underruns} underruns ${JSON.stringify(end.underrunCauses)} by bus ${JSON.stringify(end.underrunsByBus)}, heap ${(heapAt10 / 1e6).toFixed(2)} -> ${(heapAtTarget / 1e6).toFixed(2)} (${mid.turns} turns) -> ${(heapAtEnd / 1e6).toFixed(2)} MB`);
     return {
       seconds: Number(elapsedSec.toFixed(1)),
       turns: end.turns,
@@ -59,6 +59,7 @@ export async function runSoak({ quick, log }) {
       blockMs: 200,
       underruns: end.underruns,
       underrunsByBus: end.underrunsByBus,
+      underrunCauses: end.underrunCauses,
       slowTurns: end.slowTurns,
       heapAfter10MB: Number((heapAt10 / 1e6).toFixed(3)),
       heapTurns: mid.turns,

@@ -7,8 +7,9 @@
 // - the model and ORT wasm copied from node_modules into dist/runtime/.
 // The shared settings (base './', resolve conditions, worker format) are vite.config.ts's
 // `lib` mode. `__EARSHOT_IIFE__` tells src/assets.ts which build it is in.
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { minify } from 'terser';
 import { build } from 'vite';
 import { libEntries, ROOT } from './entries.mjs';
 import { runtimeFiles } from './runtime-files.mjs';
@@ -63,7 +64,7 @@ await build({
       preserveEntrySignatures: 'allow-extension',
       output: {
         // Minify the ES build too (Vite leaves lib ES output unminified): the size budget is
-        // what a page downloads when it imports dist/earshot.js directly.
+        // what a page downloads when it imports dist/earshot.js directly. Terser runs after.
         minify: true,
         // Flat: every chunk sits beside runtime/ and assets/, which src/assets.ts and the
         // worklet URLs reach as './runtime/…' and 'assets/…'.
@@ -90,6 +91,24 @@ for (const e of entries) {
       rollupOptions: { output: { extend: true } },
     },
   });
+}
+
+// Then Terser (three compress passes) over each file of dist/: about 1% smaller after gzip
+// than Vite's minifier alone (the core: 25,645 → 25,431 B ES, 25,666 → 25,527 B IIFE when this
+// came in), which the 25 KB budget needs. The source maps are carried through.
+for (const name of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+  const file = join(dist, name);
+  const mapFile = `${file}.map`;
+  const map = existsSync(mapFile) ? readFileSync(mapFile, 'utf8') : null;
+  const r = await minify(readFileSync(file, 'utf8'), {
+    module: !name.endsWith('.iife.js'),
+    ecma: 2022,
+    compress: { passes: 3 },
+    format: { comments: false },
+    ...(map ? { sourceMap: { content: map, url: `${name}.map` } } : {}),
+  });
+  writeFileSync(file, r.code);
+  if (map) writeFileSync(mapFile, r.map);
 }
 
 mkdirSync(join(dist, 'runtime'), { recursive: true });

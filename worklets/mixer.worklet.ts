@@ -13,10 +13,13 @@ class MixerProcessor extends AudioWorkletProcessor {
   constructor(options: { processorOptions?: Partial<MixerOptions> }) {
     super();
     this.#core = new MixerCore(sampleRate, options.processorOptions ?? {});
-    this.port.onmessage = (e: { data: MixerCommand | { type: 'dispose' } }) => {
+    const onCommand = (e: { data: MixerCommand | { type: 'dispose' } }) => {
       if (e.data.type === 'dispose') this.#running = false;
+      // A worker's port (the TTS audio worker): its pushes arrive here without the main thread.
+      else if (e.data.type === 'connect') e.data.port.onmessage = onCommand;
       else this.#core.handle(e.data);
     };
+    this.port.onmessage = onCommand;
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {

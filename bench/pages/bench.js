@@ -107,8 +107,27 @@ B.start = async (o = {}) => {
   R.sampleRate = ctx.sampleRate;
   R.captureStartFrame = await audio.captureStartFrame;
   R.underrunsByBus = {};
+  // Underruns by cause, decided when the stream ends (kept as counts: the soak measures the heap).
+  // `tail`: nothing more was played after it (all audio was there, only the end came late);
+  // `start`: within the first 300 ms of the stream; `mid`: later. `inBlock`: the starvation
+  // began while the main thread was blocked (or within 50 ms after).
+  R.underrunCauses = { tail: 0, start: 0, mid: 0, inBlock: 0 };
+  const starved = new Map();
   audio.on('mixer_event', (m) => {
-    if (m.type === 'underrun') R.underrunsByBus[m.bus] = (R.underrunsByBus[m.bus] ?? 0) + 1;
+    if (m.type === 'underrun') {
+      R.underrunsByBus[m.bus] = (R.underrunsByBus[m.bus] ?? 0) + 1;
+      const b = B.lastBlock;
+      if (b && m.frame >= b[0] * ctx.sampleRate && m.frame <= (b[1] + 0.05) * ctx.sampleRate) R.underrunCauses.inBlock++;
+      const list = starved.get(m.id) ?? [];
+      list.push(m.rendered);
+      starved.set(m.id, list);
+    } else if (m.type === 'ended' && starved.has(m.id)) {
+      for (const at of starved.get(m.id)) {
+        const cause = m.rendered - at < 0.01 * ctx.sampleRate ? 'tail' : at < 0.3 * ctx.sampleRate ? 'start' : 'mid';
+        R.underrunCauses[cause]++;
+      }
+      starved.delete(m.id);
+    }
     if (m.type !== 'status' && !o.quiet) R.mixer.push({ ...m, t: now() });
   });
   // performance.now() <-> context time pairs, to place main-thread marks on the audio clock.
@@ -235,8 +254,12 @@ B.block = (ms = 200, everyMs = 1000) => {
   B.blocked = 0;
   B.blocker = setInterval(() => {
     const end = now() + ms;
+    const ctx = B.session?.audio.context;
+    const from = ctx?.currentTime ?? 0;
     while (now() < end);
     B.blocked++;
+    // Context seconds of the block (currentTime read at its start and end).
+    B.lastBlock = ctx ? [from, ctx.currentTime] : null;
   }, everyMs);
 };
 B.unblock = () => clearInterval(B.blocker);
@@ -257,7 +280,7 @@ B.soak = async ({ turns = 0, untilMs = 0, capMs = Infinity, text = 'Say ok.' }) 
     n++;
     B.turns++;
   }
-  return { turns: B.turns, underruns: s.audio.mixer.underruns, underrunsByBus: { ...B.R.underrunsByBus }, blocked: B.blocked, slowTurns: B.slowTurns };
+  return { turns: B.turns, underruns: s.audio.mixer.underruns, underrunsByBus: { ...B.R.underrunsByBus }, underrunCauses: { ...B.R.underrunCauses }, blocked: B.blocked, slowTurns: B.slowTurns };
 };
 
 /** Closes the session and forgets every reference the bench held to it. */

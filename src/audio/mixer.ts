@@ -31,7 +31,8 @@ export class MixerStream {
   readonly ended: Promise<PlaybackEnd>;
   readonly id: number;
   readonly bus: BusName;
-  readonly #mixer: Mixer;
+  /** The mixer it plays on. */
+  readonly mixer: Mixer;
   /** Hz of the samples given to `push()`. */
   readonly sourceRate: number;
   #closed = false;
@@ -40,7 +41,7 @@ export class MixerStream {
   // which then read as a public no-argument one.
   /** Made by {@link Mixer.createStream}; not constructed by apps. */
   constructor(mixer: Mixer, id: number, bus: BusName, sourceRate: number, pending: Promise<number>, ended: Promise<PlaybackEnd>) {
-    this.#mixer = mixer;
+    this.mixer = mixer;
     this.id = id;
     this.bus = bus;
     this.sourceRate = sourceRate;
@@ -54,30 +55,30 @@ export class MixerStream {
    */
   push(samples: Float32Array, rate = this.sourceRate): void {
     if (this.#closed || samples.length === 0) return;
-    this.#mixer.post({ type: 'push', id: this.id, bus: this.bus, samples, rate });
+    this.mixer.post({ type: 'push', id: this.id, bus: this.bus, samples, rate });
   }
 
   /** Samples rendered so far (context rate), as last reported by the worklet (~30 Hz). */
   get rendered(): number {
-    return this.#mixer.renderedOf(this.id);
+    return this.mixer.renderedOf(this.id);
   }
 
   /** Resolves once `samples` (context rate) of this stream have been rendered, or it ended. */
   waitForRendered(samples: number): Promise<void> {
-    return this.#mixer.waitForRendered(this.id, samples);
+    return this.mixer.waitForRendered(this.id, samples);
   }
 
   /** Fades out (≈ 4 ms) and drops the rest; `ended` reports what was heard. */
   stop(): void {
     this.#closed = true;
-    this.#mixer.stop(this.id);
+    this.mixer.stop(this.id);
   }
 
   /** No more audio: the stream plays what it has, then ends. */
   end(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#mixer.post({ type: 'end', id: this.id });
+    this.mixer.post({ type: 'end', id: this.id });
   }
 }
 
@@ -143,6 +144,16 @@ export class Mixer {
     const data = samples.slice();
     this.post({ type: 'play', id, bus: options.bus, samples: data, rate: sampleRate, loop: options.loop ?? false }, [data.buffer]);
     return { id, ...handles };
+  }
+
+  /**
+   * A new port straight to the worklet, for a worker that feeds streams (the TTS audio
+   * worker): what it posts there never waits for the main thread.
+   */
+  openPort(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.post({ type: 'connect', port: port1 }, [port1]);
+    return port2;
   }
 
   /** Fades out (≈ `fadeMs`) and removes one source. */

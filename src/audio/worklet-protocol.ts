@@ -112,7 +112,9 @@ export type MixerCommand =
   | { type: 'flush'; bus: BusName }
   /** Ramps a bus gain (linear) over `rampMs`. */
   | { type: 'gain'; bus: BusName; gain: number; rampMs: number }
-  | { type: 'configure'; options: Partial<MixerOptions> };
+  | { type: 'configure'; options: Partial<MixerOptions> }
+  /** Takes commands from `port` too (a worker's: its audio skips the main thread). */
+  | { type: 'connect'; port: MessagePort };
 
 /** Why a source left the mixer. */
 export type SourceEndReason = 'done' | 'flushed' | 'stopped';
@@ -122,7 +124,8 @@ export type MixerEvent =
   | { type: 'started'; id: number; bus: BusName; frame: number }
   /** `rendered`: samples of this source that reached the output (after fades: what was heard). */
   | { type: 'ended'; id: number; bus: BusName; rendered: number; frame: number; reason: SourceEndReason }
-  | { type: 'underrun'; id: number; bus: BusName; frame: number }
+  /** `rendered`: samples of the source played before it ran dry (where in the utterance it starved). */
+  | { type: 'underrun'; id: number; bus: BusName; frame: number; rendered: number }
   | {
       type: 'status';
       frame: number;

@@ -1,3 +1,4 @@
+import type { MixerStream } from '../audio/mixer';
 import type { StreamingInputFactory } from '../session/streaming';
 
 /**
@@ -43,7 +44,9 @@ export type LLMChunk =
   | { type: 'text'; delta: string }
   /** A complete tool call (streamed fragments already joined). `arguments` is the raw JSON text. */
   | { type: 'tool_call'; callId: string; name: string; arguments: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number };
+  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  /** The model is done (OpenAI `finish_reason`, Anthropic `stop_reason`); usage and the stream's end may follow. */
+  | { type: 'finish' };
 
 /** A chat model that streams text and tool calls. */
 export interface LLM {
@@ -168,6 +171,13 @@ export interface TTS {
    * start before the text ends. Providers without it are driven per sentence by `synthesize`.
    */
   stream?(request: TTSStreamRequest): AsyncIterable<Float32Array>;
+  /**
+   * Optional: like `synthesize`, but the provider delivers the audio to `stream` itself, from
+   * a worker where it can, so a busy main thread cannot starve playback. Yields the same
+   * samples (already on their way) for accounting; `end()` on the result: no audio follows
+   * this request, so the stream ends as soon as its audio is delivered.
+   */
+  synthesizeTo?(request: TTSRequest, stream: MixerStream): AsyncIterable<Float32Array> & { end?(): void };
 }
 
 /** How a provider authenticates: a key, or a callback that fetches a short-lived token. */

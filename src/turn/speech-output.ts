@@ -129,6 +129,8 @@ export class Speech {
   end(): void {
     this.#ended = true;
     this.#wake?.();
+    // The request in flight is the last: its provider ends the stream once the audio is delivered.
+    if (!this.#jobs.length) this.#piped?.end?.();
   }
 
   /** Stops now: the voice bus fades out (≤ 5 ms) and `result` reports what was heard. */
@@ -193,18 +195,24 @@ export class Speech {
       const { firstByteMs, stallMs } = this.#options;
       const tts = this.#tts;
       const pieces = job.pieces && tts.stream ? grow(seg, job.pieces) : null;
+      // The provider delivers to the mixer itself (off the main thread): its chunks are for accounting.
+      const direct = !pieces && !!tts.synthesizeTo;
       // Streamed text: the first audio waits for the LLM's text too, which has its own limits
       // (and the provider times its first audio from the end of the text).
       const open = (signal: AbortSignal) => {
         const request = pieces ? { text: pieces, signal } : { text: seg.text, signal };
         this.#request = request;
-        return pieces ? tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal }) : tts.synthesize(request as { text: string; signal: AbortSignal });
+        if (pieces) return tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal });
+        if (!direct) return tts.synthesize(request as { text: string; signal: AbortSignal });
+        const piped = (this.#piped = tts.synthesizeTo!(request as { text: string; signal: AbortSignal }, this.#stream));
+        if (this.#ended && !this.#jobs.length) piped.end?.();
+        return piped;
       };
       const audio = withTimeouts(open, this.#signal, { provider: tts.label, what: 'audio', firstMs: pieces ? 0 : firstByteMs, stallMs });
       try {
         for await (const chunk of audio) {
           if (this.#stopped) break;
-          this.#push(chunk);
+          this.#push(chunk, undefined, direct);
           await this.#keepLead();
           if (this.#stopped) break;
         }
@@ -221,6 +229,7 @@ export class Speech {
   }
 
   #close(seg: Segment): void {
+    this.#piped = null;
     seg.end = this.#pushed;
     // When this segment's last sample will have played, resolve its promise.
     const endFrame = (seg.end * this.#contextRate) / this.#tts.sampleRate;
@@ -242,14 +251,17 @@ export class Speech {
   }
 
   #segment: Segment | null = null;
+  /** The request in flight, when its provider delivers to the mixer itself. */
+  #piped: { end?(): void } | null = null;
   /** The request being synthesized (to tell which member of a fallback chain served it). */
   #request: object | null = null;
 
   /**
-   * Sends samples at `rate` (default the TTS's) to the mixer, which resamples them. Positions
+   * Sends samples at `rate` (default the TTS's) to the mixer, which resamples them (unless the
+   * provider `delivered` them itself). Positions
    * (`#pushed`, segment bounds) count in TTS-rate samples, fractional for audio at another rate.
    */
-  #push(samples: Float32Array, rate = this.#tts.sampleRate): void {
+  #push(samples: Float32Array, rate = this.#tts.sampleRate, delivered = false): void {
     if (samples.length === 0 || this.#stopped) return;
     const seg = this.#segment;
     const scale = this.#tts.sampleRate / rate;
@@ -265,7 +277,7 @@ export class Speech {
       this.#onFirstAudio(servedBy(this.#tts, this.#request));
     }
     this.#pushed += samples.length * scale;
-    this.#stream.push(samples, rate);
+    if (!delivered) this.#stream.push(samples, rate);
   }
 
   #account(playback: PlaybackEnd): SpeechResult {

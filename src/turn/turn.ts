@@ -234,6 +234,12 @@ export class Turn {
           said.text += chunk.delta;
           speak(chunker.push(chunk.delta));
         } else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
+        // The last sentence goes to the TTS at the model's finish, not after usage and the stream's end;
+        // with no tool to run, nothing follows it, so the audio path may end the speech by itself.
+        else if (chunk.type === 'finish') {
+          speak(chunker.flush());
+          if (!calls.length) this.speech.end();
+        }
       }
     } catch (err) {
       broken = true;

@@ -230,7 +230,7 @@ describe('MixerCore underruns', () => {
     feed(2000);
     rig.render(20); // runs dry at 2000, inside block 15 (1920..2048)
     expect(rig.core.underruns).toBe(1);
-    expect(rig.of('underrun')).toEqual([{ type: 'underrun', id: 1, bus: 'voice', frame: 2000 }]);
+    expect(rig.of('underrun')).toEqual([{ type: 'underrun', id: 1, bus: 'voice', frame: 2000, rendered: 2000 }]);
     expectSamples(rig.out(0, 2000), all.slice(0, 2000));
     expectSilent(rig.out(2000, 20 * BLOCK), 'starved');
 
@@ -283,7 +283,7 @@ describe('MixerCore underruns', () => {
     rig.render(16);
     expect(rig.core.underruns).toBe(0);
     rig.render(3);
-    expect(rig.of('underrun')).toEqual([{ type: 'underrun', id: 1, bus: 'voice', frame: 16 * BLOCK }]);
+    expect(rig.of('underrun')).toEqual([{ type: 'underrun', id: 1, bus: 'voice', frame: 16 * BLOCK, rendered: 16 * BLOCK }]);
     expect(rig.core.underruns).toBe(1);
   });
 

@@ -197,6 +197,8 @@ export class MixerCore {
       case 'gain':
         this.#bus(cmd.bus).gain.to(cmd.gain, Math.round((cmd.rampMs / 1000) * this.sampleRate));
         return;
+      case 'connect':
+        return; // handled by the worklet
       case 'configure':
         this.#opts = { ...this.#opts, ...cmd.options };
         this.#duckGain = dbToGain(this.#opts.duckDb);
@@ -434,7 +436,7 @@ export class MixerCore {
       // again before resuming, so a slow stream plays in bursts rather than crackles.
       src.flowing = false;
       this.#underruns++;
-      this.#emitEvent({ type: 'underrun', id: src.id, bus: src.bus, frame: frame + i });
+      this.#emitEvent({ type: 'underrun', id: src.id, bus: src.bus, frame: frame + i, rendered: src.rendered });
     }
     return i - offset;
   }

@@ -59,7 +59,7 @@ describe('AnthropicLLM streaming', () => {
     const r = await ask();
     expect(r.error).toBeUndefined();
     expect(r.text).toBe('Just the answer.');
-    expect(r.chunks.map((c) => c.type)).toEqual(['text', 'text', 'text', 'text', 'usage']);
+    expect(r.chunks.map((c) => c.type)).toEqual(['text', 'text', 'text', 'text', 'finish', 'usage']);
   });
 
   it('joins tool input split at odd places; text first, then each tool_use as a tool_call', async () => {

@@ -138,6 +138,7 @@ export class AnthropicLLM implements LLM {
           // Cumulative counts; input may be restated here.
           if (typeof data.usage?.output_tokens === 'number') completionTokens = data.usage.output_tokens;
           if (typeof data.usage?.input_tokens === 'number') promptTokens = data.usage.input_tokens + (data.usage.cache_creation_input_tokens ?? 0) + (data.usage.cache_read_input_tokens ?? 0);
+          if (data.delta?.stop_reason) yield { type: 'finish' };
         } else if (type === 'message_stop') {
           finished = true;
           break;

@@ -47,6 +47,7 @@ describe('OpenAILLM streaming', () => {
     expect(r.text).toBe(text);
     expect(r.deltas).toBeGreaterThan(5);
     expect(r.chunks.at(-1)).toMatchObject({ type: 'usage', promptTokens: expect.any(Number), completionTokens: r.deltas });
+    expect(r.chunks.at(-2)).toEqual({ type: 'finish' }); // at finish_reason, before usage and [DONE]
   });
 
   it('keeps UTF-8 multibyte text intact when the server splits writes inside characters', async () => {

@@ -137,6 +137,7 @@ export class OpenAILLM implements LLM {
           if (choice.finish_reason) {
             finished = true;
             yield* flushCalls(); // complete now; the usage chunk may follow
+            yield { type: 'finish' }; // the turn speaks its last sentence now, not at the stream's end
           }
         }
         if (json.usage) yield { type: 'usage', promptTokens: json.usage.prompt_tokens ?? 0, completionTokens: json.usage.completion_tokens ?? 0 };

@@ -3,11 +3,11 @@
  * (spec/protocols.md §6.1): one text per request, headerless s16le mono, played as it streams.
  */
 
-import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
+import type { MixerStream } from '../../audio/mixer';
 import type { TTS, TTSRequest } from '../types';
 import type { ElevenLabsPcmRate, ElevenLabsVoiceSettings } from './elevenlabs';
-import { readPcmStream } from './pcm-stream';
+import { fetchPcm, type PcmRequest } from './pcm-fetch';
+import { pipePcm, type PipedAudio } from './tts-pipe';
 
 export interface ElevenLabsHTTPTTSOptions {
   voiceId: string;
@@ -47,35 +47,35 @@ export class ElevenLabsHTTPTTS implements TTS {
    *   audio breaks off. Aborts end quietly.
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
-    const { signal, text } = request;
-    if (text.trim() === '') return;
+    if (request.text.trim() === '') return;
+    yield* fetchPcm(this.#request(request.text), request.signal);
+  }
+
+  /**
+   * As {@link synthesize}, fetched and decoded in a worker that posts the audio straight to
+   * `stream`'s mixer worklet (a busy main thread cannot starve it); the main thread where no
+   * worker runs.
+   */
+  synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
+    return pipePcm(request.text.trim() ? this.#request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+  }
+
+  #request(text: string): PcmRequest {
     const o = this.#o;
     const base = (o.baseURL ?? 'https://api.elevenlabs.io').replace(/\/+$/, '');
-    const url = `${base}/v1/text-to-speech/${encodeURIComponent(o.voiceId)}/stream?output_format=pcm_${this.sampleRate}`;
     const body: Record<string, unknown> = { text, model_id: o.modelId ?? 'eleven_flash_v2_5' };
     if (o.voiceSettings) body.voice_settings = o.voiceSettings;
     if (o.languageCode) body.language_code = o.languageCode;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (o.apiKey !== undefined && !o.getToken) headers['xi-api-key'] = o.apiKey;
-    yield* readPcmStream({
+    return {
       provider: this.label,
-      signal,
-      open: () =>
-        fetchWithRetry({
-          provider: this.label,
-          url,
-          init: { method: 'POST', headers, body: JSON.stringify(body) },
-          signal,
-          // Only getToken goes as a bearer; a key travels as xi-api-key above.
-          auth: o.getToken ? { getToken: o.getToken } : {},
-          ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
-        }),
-      badAudio: (why) => this.#badAudio(why),
-    });
-  }
-
-  #badAudio(why: string): ProviderError {
-    return new ProviderError('provider-bad-audio', this.label, `expected raw PCM (s16le, ${this.sampleRate} Hz; output_format pcm_${this.sampleRate}), but ${why}`);
+      url: `${base}/v1/text-to-speech/${encodeURIComponent(o.voiceId)}/stream?output_format=pcm_${this.sampleRate}`,
+      init: { method: 'POST', headers, body: JSON.stringify(body) },
+      // Only getToken goes as a bearer; a key travels as xi-api-key above.
+      auth: o.getToken ? { getToken: o.getToken } : {},
+      ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+      expect: `s16le, ${this.sampleRate} Hz; output_format pcm_${this.sampleRate}`,
+    };
   }
 }
-

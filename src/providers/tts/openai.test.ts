@@ -129,3 +129,32 @@ describe('OpenAITTS', () => {
     }
   });
 });
+
+describe('OpenAITTS.synthesizeTo where no worker runs (Node): the main-thread path', () => {
+  /** A stand-in for a MixerStream: records what is pushed to it. */
+  const sink = () => {
+    const pushed: Float32Array[] = [];
+    return { pushed, stream: { id: 7, sourceRate: 24000, push: (s: Float32Array) => pushed.push(s.slice()) } as unknown as import('../../audio/mixer').MixerStream };
+  };
+
+  it.skipIf(!hasEspeak)('pushes every sample to the stream itself and yields the same for accounting', async () => {
+    const { pushed, stream } = sink();
+    const piped = tts().synthesizeTo({ text: 'Ten thirty.', signal: new AbortController().signal }, stream);
+    piped.end(); // a no-op here: the speech ends the stream
+    const r = await run(piped);
+    expect(r.error).toBeUndefined();
+    const expected = int16ToFloat32(await rawPcm('Ten thirty.'));
+    expect(r.samples.length).toBe(expected.length);
+    expect(pushed.reduce((n, c) => n + c.length, 0)).toBe(expected.length);
+    expect(r.samples).toEqual(expected);
+  });
+
+  it('maps errors as synthesize does, pushing nothing', async () => {
+    script({ fault: { kind: 'status', status: 401 } });
+    const { pushed, stream } = sink();
+    const r = await run(tts().synthesizeTo({ text: 'Hello.', signal: new AbortController().signal }, stream));
+    expect(r.error).toBeInstanceOf(ProviderError);
+    expect((r.error as ProviderError).code).toBe('provider-auth');
+    expect(pushed).toHaveLength(0);
+  });
+});

@@ -3,10 +3,10 @@
  * s16le mono 24 kHz, played as it streams in.
  */
 
-import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
-import { readPcmStream } from './pcm-stream';
+import type { MixerStream } from '../../audio/mixer';
 import type { ProviderAuth, TTS, TTSRequest } from '../types';
+import { fetchPcm, type PcmRequest } from './pcm-fetch';
+import { pipePcm, type PipedAudio } from './tts-pipe';
 
 export interface OpenAITTSOptions extends ProviderAuth {
   /** Default `gpt-4o-mini-tts`. */
@@ -46,32 +46,31 @@ export class OpenAITTS implements TTS {
    *   samples already yielded. Aborts end quietly.
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
-    const { signal, text } = request;
-    if (text.trim() === '') return;
+    if (request.text.trim() === '') return;
+    yield* fetchPcm(this.request(request.text), request.signal);
+  }
+
+  /**
+   * As {@link synthesize}, fetched and decoded in a worker that posts the audio straight to
+   * `stream`'s mixer worklet (a busy main thread cannot starve it); the main thread where no
+   * worker runs.
+   */
+  synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
+    return pipePcm(request.text.trim() ? this.request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+  }
+
+  private request(text: string): PcmRequest {
     const o = this.options;
     const body: Record<string, unknown> = { model: this.model, input: text, voice: o.voice ?? 'alloy', response_format: 'pcm' };
     if (o.speed !== undefined) body.speed = o.speed;
     if (o.instructions !== undefined) body.instructions = o.instructions;
-
-    yield* readPcmStream({
+    return {
       provider: this.label,
-      signal,
-      open: () =>
-        fetchWithRetry({
-          provider: this.label,
-          url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
-          init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
-          signal,
-          auth: o,
-          ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
-        }),
-      badAudio: (why, response) => this.badAudio(why, response),
-    });
-  }
-
-  private badAudio(why: string, response: Response): ProviderError {
-    const id = response.headers.get('x-request-id');
-    return new ProviderError('provider-bad-audio', this.label, `expected raw PCM (s16le, 24 kHz; response_format "pcm"), but ${why}`, id ? { requestId: id } : {});
+      url: `${(o.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/speech`,
+      init: { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify(body) },
+      auth: { ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}), ...(o.getToken ? { getToken: o.getToken } : {}) },
+      ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+      expect: 's16le, 24 kHz; response_format "pcm"',
+    };
   }
 }
-

@@ -1,0 +1,172 @@
+/**
+ * TTS audio off the main thread (issue 9): a PCM TTS request is fetched and decoded in a
+ * worker that posts the samples straight to the mixer worklet, the way capture frames go
+ * from the capture worklet to the VAD worker. The main thread only sends the request and
+ * reads back a copy for accounting, so a page blocked for 200 ms cannot starve playback.
+ * Where no worker can run (Node, a CSP without worker-src, a failed load) the provider's
+ * own main-thread path is used.
+ */
+import type { MixerStream } from '../../audio/mixer';
+import { ProviderError, type ProviderErrorCode } from '../errors';
+import type { PcmRequest } from './pcm-fetch';
+import type { PipeCommand, PipeEvent } from './pipe-protocol';
+import workerUrl from './tts-pipe.worker.ts?worker&url';
+
+/** What `TTS.synthesizeTo` returns: the samples, already on their way to the mixer, and `end()`. */
+export interface PipedAudio extends AsyncIterable<Float32Array> {
+  /** No audio follows this request: the mixer stream ends as soon as its audio is delivered. */
+  end(): void;
+}
+
+/**
+ * ms the worker stays loaded after its last request once no mixer it feeds is alive (a
+ * session's mixer keeps it warm between turns, so no turn waits for it to load).
+ */
+export const pipeKeepWarm = { ms: 4000 };
+
+type Listener = (e: PipeEvent | { type: 'broken' }) => void;
+
+let worker: Worker | null = null;
+/** The worker could not load here: later requests use the main thread. */
+let broken = false;
+let mixers = new WeakMap<object, number>();
+/** Mixers the worker has a port to: while one is alive the worker stays. */
+const served = new Set<MixerStream['mixer']>();
+const listeners = new Map<number, Listener>();
+let nextId = 1;
+let active = 0;
+let idle: ReturnType<typeof setTimeout> | undefined;
+
+function post(cmd: PipeCommand, transfer: Transferable[] = []): void {
+  worker?.postMessage(cmd, transfer);
+}
+
+function start(): Worker | null {
+  if (broken || typeof Worker !== 'function') return null;
+  if (worker) return worker;
+  try {
+    worker = new Worker(new URL(workerUrl, location.href), { type: 'module', name: 'earshot-tts' });
+  } catch {
+    broken = true;
+    return null;
+  }
+  mixers = new WeakMap();
+  worker.onmessage = (e: MessageEvent<PipeEvent>) => listeners.get(e.data.job)?.(e.data);
+  worker.onerror = () => {
+    broken = true;
+    stop();
+    for (const l of listeners.values()) l({ type: 'broken' });
+  };
+  return worker;
+}
+
+function stop(): void {
+  worker?.terminate();
+  worker = null;
+  served.clear();
+}
+
+/** A disposed mixer drops its port handler (Mixer.dispose); a closed context ends it too. */
+const alive = (m: MixerStream['mixer']) => m.node.port.onmessage !== null && m.node.context.state !== 'closed';
+
+function idleCheck(): void {
+  if (active > 0) return;
+  for (const m of served) if (!alive(m)) served.delete(m);
+  if (served.size) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
+  else stop();
+}
+
+/**
+ * Sends `request` through the worker to `stream` (null: nothing to say). `fallback` is the
+ * provider's main-thread path (its `synthesize`), whose chunks are pushed to `stream` here.
+ */
+export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal: AbortSignal, fallback: () => AsyncIterable<Float32Array>): PipedAudio {
+  let job = 0;
+  let ending = false;
+  async function* main(): AsyncGenerator<Float32Array, void, undefined> {
+    for await (const samples of fallback()) {
+      stream.push(samples);
+      yield samples;
+    }
+  }
+  async function* piped(): AsyncGenerator<Float32Array, void, undefined> {
+    const w = request && start();
+    if (!w || !request) return yield* main();
+    active++;
+    clearTimeout(idle);
+    const queue: (PipeEvent | { type: 'broken' })[] = [];
+    let wake: (() => void) | null = null;
+    const onAbort = () => wake?.();
+    let settled = false;
+    let yielded = false;
+    const id = nextId++;
+    try {
+      listeners.set(id, (e) => {
+        queue.push(e);
+        wake?.();
+      });
+      signal.addEventListener('abort', onAbort);
+      // A getToken function cannot cross to the worker: its token goes, called here.
+      const auth = request.auth.getToken ? { apiKey: await token(request, signal) } : request.auth;
+      let key = mixers.get(stream.mixer);
+      if (key === undefined) {
+        mixers.set(stream.mixer, (key = nextId++));
+        served.add(stream.mixer);
+        const port = stream.mixer.openPort();
+        post({ type: 'port', mixer: key, port }, [port]);
+      }
+      if (signal.aborted) return;
+      post({ type: 'job', job: id, mixer: key, stream: stream.id, rate: stream.sourceRate, request: { ...request, auth } });
+      job = id;
+      if (ending) post({ type: 'end', job });
+      for (;;) {
+        if (signal.aborted) return;
+        const e = queue.shift();
+        if (!e) {
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+          continue;
+        }
+        if (e.type === 'audio') {
+          yielded = true;
+          yield e.samples;
+        } else if (e.type === 'done') {
+          settled = true;
+          return;
+        } else if (e.type === 'error') {
+          settled = true;
+          const { code, message, ...rest } = e.error;
+          throw new ProviderError(code as ProviderErrorCode, request.provider, message, rest);
+        } else {
+          settled = true;
+          // The worker failed to load before any audio: the main thread does this request.
+          if (!yielded) return yield* main();
+          throw new ProviderError('provider-protocol', request.provider, 'the TTS audio worker failed');
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      listeners.delete(id);
+      if (!settled && job) post({ type: 'abort', job });
+      job = 0;
+      if (--active === 0) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
+    }
+  }
+  const it = piped();
+  return {
+    [Symbol.asyncIterator]: () => it,
+    end() {
+      ending = true;
+      if (job) post({ type: 'end', job });
+    },
+  };
+}
+
+async function token(request: PcmRequest, signal: AbortSignal): Promise<string> {
+  try {
+    return await request.auth.getToken!();
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    throw new ProviderError('provider-auth', request.provider, `getToken() failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,105 @@
+// Issue 9 in Node: a TTS that delivers its audio to the mixer itself (`synthesizeTo`, as the
+// worker path does) is played once and accounted for; the last sentence goes to the TTS at
+// the LLM's `finish`, not at the end of its stream.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MixerStream } from '../audio/mixer';
+import type { LLM, LLMChunk, LLMRequest, TTSRequest } from '../providers/types';
+import { ScriptedTTS } from '../testing/providers';
+import { kit } from './session-test-kit';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+/** A ScriptedTTS whose `synthesizeTo` pushes to the stream itself, like the worker pipe. */
+class DeliveringTTS extends ScriptedTTS {
+  direct = 0;
+  ends = 0;
+  synthesizeTo(request: TTSRequest, stream: MixerStream) {
+    this.direct++;
+    const it = this.synthesize(request);
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const s of it) {
+          stream.push(s);
+          yield s;
+        }
+      },
+      end: () => self.ends++,
+    };
+  }
+}
+
+/** Pushed samples per stream id, counted at the mixer's port. */
+function countPushes(k: ReturnType<typeof kit>): Map<number, number> {
+  const counts = new Map<number, number>();
+  const mixer = k.audio.mixer;
+  const post = mixer.post.bind(mixer);
+  mixer.post = (cmd, transfer) => {
+    if (cmd.type === 'push') counts.set(cmd.id, (counts.get(cmd.id) ?? 0) + cmd.samples.length);
+    post(cmd, transfer);
+  };
+  return counts;
+}
+
+describe('TTS.synthesizeTo: audio the provider delivers itself', () => {
+  it('is played once, counted for the history, and the last request is told to end the stream', async () => {
+    const tts = new DeliveringTTS({ msPerChar: 40 });
+    const k = kit({ tts, llm: [{ text: 'First sentence here. And the second one.' }] });
+    await k.session.start();
+    const pushes = countPushes(k);
+    void k.session.sendText('go');
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 2);
+    expect(tts.direct).toBe(2);
+    expect(tts.requests).toEqual(['First sentence here.', 'And the second one.']);
+    // Pushed once, not twice: the speech did not send the chunks it was given for accounting.
+    const expected = tts.voiceFor('First sentence here.').length + tts.voiceFor('And the second one.').length;
+    expect([...pushes.values()].reduce((a, b) => a + b, 0)).toBe(expected);
+    expect(tts.ends).toBeGreaterThanOrEqual(1); // the last request knew it was the last
+    expect(k.history()).toEqual(['user: go', 'assistant: First sentence here. And the second one.']);
+    await k.session.close();
+  });
+
+  it('an interruption mid-answer still stops it, and the history keeps only what was heard', async () => {
+    const tts = new DeliveringTTS({ msPerChar: 60, chunkMs: 40 });
+    const k = kit({ tts, llm: [{ text: 'This answer is long enough to be cut off in the middle of it.' }] });
+    await k.session.start();
+    void k.session.sendText('go');
+    await k.until(() => k.session.agentState === 'speaking');
+    await k.run(1000);
+    k.session.interrupt();
+    await k.until(() => k.session.agentState !== 'speaking');
+    await k.run(200);
+    const said = k.history().at(-1)!;
+    expect(said.startsWith('assistant: This answer')).toBe(true);
+    expect(said.length).toBeLessThan('assistant: This answer is long enough to be cut off in the middle of it.'.length);
+    await k.session.close();
+  });
+});
+
+describe('the last sentence at the LLM finish', () => {
+  it('reaches the TTS while the LLM stream is still open (usage and [DONE] late)', async () => {
+    let streamEnded = false;
+    const llm: LLM = {
+      label: 'slow-tail',
+      async *chat(request: LLMRequest): AsyncIterable<LLMChunk> {
+        yield { type: 'text', delta: 'Ten ' };
+        yield { type: 'text', delta: 'thirty.' };
+        yield { type: 'finish' };
+        // The usage chunk and the end of the stream come 2 s later.
+        await new Promise((r) => setTimeout(r, 2000));
+        streamEnded = true;
+        if (!request.signal.aborted) yield { type: 'usage', promptTokens: 1, completionTokens: 2 };
+      },
+    };
+    const k = kit({ llm });
+    await k.session.start();
+    void k.session.sendText('What time is it?');
+    await k.run(500);
+    expect(streamEnded).toBe(false);
+    expect(k.tts.requests).toEqual(['Ten thirty.']);
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 2, 10_000);
+    expect(k.tts.requests).toEqual(['Ten thirty.']); // spoken once, not again at the stream's end
+    await k.session.close();
+  });
+});
