@@ -23,6 +23,10 @@ test('a two-turn conversation with a tool call, from a fixture', async ({ baseUR
   });
   await open('two-turns', baseURL!);
   await startAgent(page, { tools: 'get_time' });
+  // The TTS audio worker is loaded at start (TTS.prepare), so the first answer does not wait for
+  // it: it is there well before the first TTS request (the fixture's question is still going on).
+  await expect.poll(() => page.workers().map((w) => w.url()).join(' '), { timeout: 1000 }).toContain('tts-pipe.worker');
+  expect(((await control(baseURL!, 'log')).requests as any[]).filter((r) => r.route === '/v1/audio/speech')).toEqual([]);
   await waitForEvents(page, 'agent_transcript', 2, 25_000);
   const history = await page.evaluate(() => (window as any).R.session.getContextHistory({ includeFunctionCalls: true }));
   expect(history.map((i: any) => (i.type === 'message' ? `${i.role}: ${i.content}` : i.type === 'function_call' ? `call ${i.name}(${i.arguments})` : `output ${i.output}`))).toEqual([

@@ -178,6 +178,11 @@ export interface TTS {
    * this request, so the stream ends as soon as its audio is delivered.
    */
   synthesizeTo?(request: TTSRequest, stream: MixerStream): AsyncIterable<Float32Array> & { end?(): void };
+  /**
+   * Optional: the session's mixer exists (called at start). A provider that delivers to the
+   * mixer itself gets ready now, e.g. loads its worker, so the first answer does not wait.
+   */
+  prepare?(mixer: MixerStream['mixer']): void;
 }
 
 /** How a provider authenticates: a key, or a callback that fetches a short-lived token. */

@@ -41,6 +41,7 @@ export class CascadeConversation implements Conversation {
   constructor(host: CascadeHost) {
     this.#host = host;
     const { pipeline, audio, states } = host;
+    pipeline.tts.prepare?.(audio.mixer);
     this.#turns = new TurnQueue({
       make: (handle, prefetch, clock) => (this.#closed ? null : new Turn(turnDeps(host, prefetch, clock), handle)),
       finished: (outcome) => host.hub.emit('agent_transcript', { text: outcome.speech.heardText, final: true, interrupted: outcome.interrupted }),

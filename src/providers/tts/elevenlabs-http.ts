@@ -7,7 +7,7 @@ import type { MixerStream } from '../../audio/mixer';
 import type { TTS, TTSRequest } from '../types';
 import type { ElevenLabsPcmRate, ElevenLabsVoiceSettings } from './elevenlabs';
 import { fetchPcm, type PcmRequest } from './pcm-fetch';
-import { pipePcm, type PipedAudio } from './tts-pipe';
+import { pipePcm, preparePipe, type PipedAudio } from './tts-pipe';
 
 export interface ElevenLabsHTTPTTSOptions {
   voiceId: string;
@@ -58,6 +58,11 @@ export class ElevenLabsHTTPTTS implements TTS {
    */
   synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
     return pipePcm(request.text.trim() ? this.#request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+  }
+
+  /** Loads the audio worker once the session's mixer exists, so the first answer does not wait for it. */
+  prepare(mixer: MixerStream['mixer']): void {
+    preparePipe(mixer);
   }
 
   #request(text: string): PcmRequest {

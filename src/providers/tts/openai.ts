@@ -6,7 +6,7 @@
 import type { MixerStream } from '../../audio/mixer';
 import type { ProviderAuth, TTS, TTSRequest } from '../types';
 import { fetchPcm, type PcmRequest } from './pcm-fetch';
-import { pipePcm, type PipedAudio } from './tts-pipe';
+import { pipePcm, preparePipe, type PipedAudio } from './tts-pipe';
 
 export interface OpenAITTSOptions extends ProviderAuth {
   /** Default `gpt-4o-mini-tts`. */
@@ -57,6 +57,11 @@ export class OpenAITTS implements TTS {
    */
   synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
     return pipePcm(request.text.trim() ? this.request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+  }
+
+  /** Loads the audio worker once the session's mixer exists, so the first answer does not wait for it. */
+  prepare(mixer: MixerStream['mixer']): void {
+    preparePipe(mixer);
   }
 
   private request(text: string): PcmRequest {

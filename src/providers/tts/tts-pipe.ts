@@ -76,6 +76,31 @@ function idleCheck(): void {
   else stop();
 }
 
+/** The worker's port to `mixer`, opened on first use: while the mixer is alive the worker stays. */
+function portTo(mixer: MixerStream['mixer']): number {
+  let key = mixers.get(mixer);
+  if (key === undefined) {
+    mixers.set(mixer, (key = nextId++));
+    served.add(mixer);
+    const port = mixer.openPort();
+    post({ type: 'port', mixer: key, port }, [port]);
+  }
+  return key;
+}
+
+/**
+ * Loads the worker and connects it to `mixer` ahead of the first request (`TTS.prepare`): a
+ * first answer otherwise waits for the worker's script. It stays while the mixer is alive.
+ */
+export function preparePipe(mixer: MixerStream['mixer']): void {
+  if (!start()) return;
+  portTo(mixer);
+  if (active === 0) {
+    clearTimeout(idle);
+    idle = setTimeout(idleCheck, pipeKeepWarm.ms);
+  }
+}
+
 /**
  * Sends `request` through the worker to `stream` (null: nothing to say). `fallback` is the
  * provider's main-thread path (its `synthesize`), whose chunks are pushed to `stream` here.
@@ -108,13 +133,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
       signal.addEventListener('abort', onAbort);
       // A getToken function cannot cross to the worker: its token goes, called here.
       const auth = request.auth.getToken ? { apiKey: await token(request, signal) } : request.auth;
-      let key = mixers.get(stream.mixer);
-      if (key === undefined) {
-        mixers.set(stream.mixer, (key = nextId++));
-        served.add(stream.mixer);
-        const port = stream.mixer.openPort();
-        post({ type: 'port', mixer: key, port }, [port]);
-      }
+      const key = portTo(stream.mixer);
       if (signal.aborted) return;
       post({ type: 'job', job: id, mixer: key, stream: stream.id, rate: stream.sourceRate, request: { ...request, auth } });
       job = id;
