@@ -55,7 +55,8 @@ async function workerFetches(page: Page): Promise<string[]> {
 
 /** Waits until the Cache API holds the ORT wasm and IndexedDB the model (both written in the background). */
 async function cachesFilled(page: Page): Promise<void> {
-  await page.waitForFunction(async () => {
+  // Polled from here: the check is async (Cache API, IndexedDB), and a promise is no flag.
+  await expect.poll(() => page.evaluate(async () => {
     const names = (await caches.keys()).filter((n) => n.startsWith('earshot-ort-'));
     let wasm = false;
     for (const n of names) wasm ||= (await (await caches.open(n)).keys()).length > 0;
@@ -71,7 +72,7 @@ async function cachesFilled(page: Page): Promise<void> {
       };
     });
     return wasm && model;
-  }, null, { timeout: 30_000 });
+  }), { timeout: 30_000 }).toBe(true);
 }
 
 test('SileroVADs of a page share one worker; ORT and the model are fetched once', async ({ baseURL }) => {

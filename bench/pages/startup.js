@@ -27,6 +27,14 @@ const gum = MediaDevices.prototype.getUserMedia;
 MediaDevices.prototype.getUserMedia = function (c) {
   return span('getUserMedia', gum.call(this, c));
 };
+const play = HTMLMediaElement.prototype.play;
+HTMLMediaElement.prototype.play = function () {
+  return span('audio element play()', play.call(this));
+};
+const resume = AudioContext.prototype.resume;
+AudioContext.prototype.resume = function () {
+  return span('AudioContext resume()', resume.call(this));
+};
 const NativeWorker = window.Worker;
 window.Worker = class extends NativeWorker {
   constructor(url, o) {
@@ -69,8 +77,18 @@ window.startOnce = async ({ preload = false } = {}) => {
   await session.start();
   const resolvedMs = performance.now() - t0;
   const listeningMs = listeningAt - t0;
+  // The first frame the VAD decides after start(): its session.run (ORT's first runs in a new
+  // worker compile kernels) and when its decision reached the page.
+  const first = await new Promise((resolve) => {
+    const timer = setTimeout(() => (off(), resolve(null)), 5000);
+    const off = session.pipeline.vad.on('vad_frame', (f) => {
+      clearTimeout(timer);
+      off();
+      resolve({ runMs: Number(f.runMs.toFixed(2)), inferenceMs: Number(f.inferenceMs.toFixed(2)), at: f.at, receivedMs: Math.round(performance.now() - t0) });
+    });
+  });
   window.S = session;
-  return { listeningMs, resolvedMs, vadLoadMs, cachedAssets: [...cached], startEpochMs: performance.timeOrigin + t0, page: marks.slice() };
+  return { listeningMs, resolvedMs, vadLoadMs, cachedAssets: [...cached], startEpochMs: performance.timeOrigin + t0, page: marks.slice(), firstFrame: first };
 };
 
 window.closeIt = () => window.S.close();

@@ -43,7 +43,13 @@ scope.onmessage = (event) => {
   const cmd = event.data;
   switch (cmd.type) {
     case 'load':
-      session ??= load(cmd);
+      if (!session) {
+        const loading = (session = load(cmd));
+        // The first runs of a new session compile ORT's kernels (hundreds of ms, V8 compiles
+        // wasm functions lazily). They go first in the chain, after 'loaded': start() is not
+        // delayed, and after preload() the user's first frames find the model warm.
+        chain = chain.then(() => loading).then(warmUp).catch(() => undefined); // a failure shows on the first frame
+      }
       session.catch((err: unknown) => post(toError(err)));
       break;
     case 'open':
@@ -114,6 +120,17 @@ async function createSession(url: string, bytes: ArrayBuffer): Promise<ort.Infer
   } catch (cause) {
     throw new AssetLoadError(url, `Could not start the VAD model: ${String(cause)}`, { cause });
   }
+}
+
+/** Runs the model on silence with a state of its own (no stream's state is touched). */
+async function warmUp(s: ort.InferenceSession): Promise<void> {
+  let state: ort.Tensor = new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]);
+  const sr = new ort.Tensor('int64', [BigInt(VAD_SAMPLE_RATE)]);
+  for (let i = 0; i < 3; i++) {
+    const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(VAD_FRAME_SAMPLES + 64), [1, VAD_FRAME_SAMPLES + 64]), state, sr });
+    state = out['stateN'] as ort.Tensor;
+  }
+  performance.mark('earshot-vad:warmedUp');
 }
 
 /** ORT imports its glue itself; a wrong file would only show as "no available backend". */
