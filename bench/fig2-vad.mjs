@@ -10,14 +10,44 @@ export async function runVadCost({ quick, log }) {
   try {
     const page = await openPage(browser, '/bench/pages/micvad.html', log);
     const r = await page.evaluate((seconds) => window.runVadPair({ seconds }), seconds);
+    // Why a live frame costs more than a run back to back: the same model, paced as live
+    // frames are (asleep between runs) and paced with the thread spinning (never idle).
+    const paced = quick ? 150 : 300;
+    const pacing = await page.evaluate((paced) => window.runPacing({ paced }), paced);
+    // The same, fed the live frames ours just processed, with the audio graph running (mic,
+    // capture and mixer worklets on the real-time audio thread), as during a session.
+    const pacingLive = await page.evaluate((paced) => window.runPacing({ paced, live: true, withAudio: true }), paced);
+    const pacingOurs = await page.evaluate((paced) => window.runPacing({ paced, precompiled: true }), paced);
     // Frames queued while the models loaded are processed in a burst; skip the first 30.
     const ours = summary(r.ours.slice(30), 2);
     const oursRun = summary(r.oursRun.slice(30), 2);
     const hot = summary(r.hot, 2);
     const run = summary(r.theirs.run.slice(30), 2);
     const frame = summary(r.theirs.frame.slice(30), 2);
+    const aloneOurs = summary(r.alone.ours.slice(30), 2);
+    const aloneRun = summary(r.alone.run.slice(30), 2);
     return {
       audioSec: seconds,
+      // Ours with MicVAD not running (the same page, before MicVAD starts).
+      oursAloneMsPerFrame: aloneOurs,
+      oursAloneRunMsPerFrame: aloneRun,
+      pacing: {
+        where: 'a plain worker, the same ORT build and model as ours, 200 warm-up runs first',
+        backToBackMs: summary(pacing.backToBack, 2),
+        every32msAsleepMs: summary(pacing.asleep, 2),
+        every32msSpinningMs: summary(pacing.spinning, 2),
+        feedsMs: summary(pacing.feedsMs, 3),
+        precompiledAsOurs: {
+          backToBackMs: summary(pacingOurs.backToBack, 2),
+          every32msAsleepMs: summary(pacingOurs.asleep, 2),
+          every32msSpinningMs: summary(pacingOurs.spinning, 2),
+        },
+        liveFramesAudioRunning: {
+          backToBackMs: summary(pacingLive.backToBack, 2),
+          every32msAsleepMs: summary(pacingLive.asleep, 2),
+          every32msSpinningMs: summary(pacingLive.spinning, 2),
+        },
+      },
       oursMsPerFrame: ours,
       // session.run alone, per live frame, in the worker (the rest of oursMsPerFrame is the segmenter).
       oursRunMsPerFrame: oursRun,

@@ -12,9 +12,17 @@ async function startOnce(page, options = {}) {
   const r = await page.evaluate((o) => window.startOnce(o), options);
   const worker = page.workers().find((w) => /vad\.worker/.test(w.url()));
   if (worker) {
-    const w = await worker.evaluate(() => ({ origin: performance.timeOrigin, now: performance.now(), res: performance.getEntriesByType('resource').map((e) => ({ name: e.name.split('/').pop(), start: e.startTime, end: e.responseEnd })) }));
+    const w = await worker.evaluate(() => ({
+      origin: performance.timeOrigin,
+      res: performance.getEntriesByType('resource').map((e) => ({ name: e.name.split('/').pop(), start: e.startTime, end: e.responseEnd })),
+      marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('earshot-vad:')).map((m) => ({ name: m.name.slice(12), at: m.startTime })),
+    }));
     const rel = (t) => Math.round(w.origin + t - r.startEpochMs);
-    r.worker = { startedAt: rel(0), fetches: w.res.map((e) => ({ file: e.name, from: rel(e.start), to: rel(e.end) })) };
+    r.worker = {
+      startedAt: rel(0),
+      fetches: w.res.map((e) => ({ file: e.name, from: rel(e.start), to: rel(e.end) })),
+      marks: Object.fromEntries(w.marks.map((m) => [m.name, rel(m.at)])),
+    };
   }
   await page.evaluate(() => window.closeIt());
   return r;

@@ -7,7 +7,7 @@ import { MicVAD } from '@ricky0123/vad-web/dist/real-time-vad.js';
 
 window.E = E;
 
-window.runVadPair = async ({ seconds }) => {
+window.runVadPair = async ({ seconds, aloneSeconds = seconds }) => {
   const engine = new E.AudioEngine();
   await engine.start();
   const vad = new E.SileroVAD();
@@ -59,17 +59,32 @@ window.runVadPair = async ({ seconds }) => {
       theirs.frame.push(performance.now() - s);
     }
   };
-  await Promise.all([vad.start(engine), mic.start()]);
-  const from = performance.now();
-  const startAt = lastAt;
-  await new Promise((resolve) => {
-    const off = vad.on('vad_frame', (f) => {
-      if (f.at - startAt >= seconds) {
-        off();
-        resolve();
-      }
+  const framesFor = (s) => {
+    const startAt = lastAt;
+    return new Promise((resolve) => {
+      const off = vad.on('vad_frame', (f) => {
+        if (f.at - startAt >= s) {
+          off();
+          resolve();
+        }
+      });
     });
-  });
+  };
+  // Ours alone first (MicVAD loaded, not started): the live per-frame cost without a second
+  // model competing for the 2 cores.
+  await vad.start(engine);
+  // The live frames themselves, for the pacing probe (the same audio, replayed).
+  const live = [];
+  const offTap = vad.on('vad_audio', (a) => live.push(a.samples));
+  vad.tapAudio(true);
+  await framesFor(aloneSeconds);
+  vad.tapAudio(false);
+  offTap();
+  window.liveFrames = live;
+  const alone = { ours: ours.splice(0), run: oursRun.splice(0) };
+  await mic.start();
+  const from = performance.now();
+  await framesFor(seconds);
   const to = performance.now();
   await mic.destroy();
   vad.close();
@@ -77,7 +92,7 @@ window.runVadPair = async ({ seconds }) => {
   const hot = await backToBack(ortRef, `${base}silero_vad_v5.onnx`, 1000);
   const during = window.P.longtasks.filter((l) => l.start >= from && l.start < to);
   const atLoad = window.P.longtasks.filter((l) => l.start >= t0 && l.start < from);
-  return { ours, oursRun, hot, theirs, micVadLoadMs: loadMs, longTasksWhileRunning: during, longTasksAtMicVadLoad: atLoad, windowMs: to - from };
+  return { ours, oursRun, alone, hot, theirs, micVadLoadMs: loadMs, longTasksWhileRunning: during, longTasksAtMicVadLoad: atLoad, windowMs: to - from };
 };
 
 /**
@@ -100,5 +115,26 @@ async function backToBack(ort, modelUrl, runs) {
   await session.release();
   return times;
 }
+
+/**
+ * Silero run back to back, paced asleep and paced spinning, in a plain worker
+ * (vad-pace.worker.js). `live`: fed the live frames recorded by runVadPair; `withAudio`: with
+ * an AudioEngine running meanwhile (mic, capture and mixer worklets), as during a session.
+ */
+window.runPacing = async ({ live = false, withAudio = false, ...rest }) => {
+  const engine = withAudio ? new E.AudioEngine() : null;
+  await engine?.start();
+  try {
+    return await new Promise((resolve, reject) => {
+      const w = new Worker('/bench/pages/vad-pace.worker.js', { type: 'module' });
+      w.onmessage = (e) => (resolve(e.data), w.terminate());
+      w.onerror = (e) => (reject(new Error(e.message)), w.terminate());
+      const base = `${location.origin}/runtime/`;
+      w.postMessage({ modelUrl: `${base}silero_vad_v5.onnx`, wasmBase: base, frames: live ? window.liveFrames : null, ...rest });
+    });
+  } finally {
+    engine?.close();
+  }
+};
 
 window.benchReady = true;

@@ -1,4 +1,4 @@
-import { get as idbGet, set as idbSet } from 'idb-keyval';
+import { del as idbDel, get as idbGet, set as idbSet } from 'idb-keyval';
 import { AssetLoadError } from '../errors';
 import { checkHead, checkResponse, type RuntimeAssetKind } from './asset-check';
 
@@ -54,6 +54,11 @@ export async function fetchAsset(
   });
   if (cacheKey) await idbSet(cacheKey, bytes).catch(() => undefined);
   return bytes;
+}
+
+/** Drops a cached asset (bytes that turned out unusable); never throws. */
+export async function forgetAsset(cacheKey: string): Promise<void> {
+  await idbDel(cacheKey).catch(() => undefined);
 }
 
 /**

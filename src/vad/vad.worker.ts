@@ -6,7 +6,7 @@ import { Silero } from '@ricky0123/vad-web/dist/models/silero.js';
 import * as ort from 'onnxruntime-web/wasm';
 import { AssetLoadError } from '../errors';
 import { checkHead } from './asset-check';
-import { fetchAsset, fetchChecked } from './fetch-asset';
+import { fetchAsset, fetchChecked, forgetAsset, type FetchProgress } from './fetch-asset';
 import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadOptions } from './options';
 import { compileOrtWasm, usePrecompiledWasm } from './ort-wasm';
 import { workerError, type VadErrorEvent, type VadWorkerCommand, type VadWorkerEvent } from './protocol';
@@ -31,6 +31,7 @@ interface Stream {
 }
 
 const scope = self as unknown as WorkerScope;
+performance.mark('earshot-vad:evaluated'); // the worker's script and ORT's JS are loaded and run
 const post = (event: VadWorkerEvent, transfer: Transferable[] = []) => scope.postMessage(event, transfer);
 
 let session: Promise<ort.InferenceSession> | null = null;
@@ -42,7 +43,13 @@ scope.onmessage = (event) => {
   const cmd = event.data;
   switch (cmd.type) {
     case 'load':
-      session ??= load(cmd);
+      if (!session) {
+        const loading = (session = load(cmd));
+        // The first runs of a new session compile ORT's kernels (hundreds of ms, V8 compiles
+        // wasm functions lazily). They go first in the chain, after 'loaded': start() is not
+        // delayed, and after preload() the user's first frames find the model warm.
+        chain = chain.then(() => loading).then(warmUp).catch(() => undefined); // a failure shows on the first frame
+      }
       session.catch((err: unknown) => post(toError(err)));
       break;
     case 'open':
@@ -72,28 +79,58 @@ scope.onmessage = (event) => {
 
 async function load(cmd: Extract<VadWorkerCommand, { type: 'load' }>): Promise<ort.InferenceSession> {
   const phases: Record<string, number> = {};
-  const mark = (name: string) => (phases[name] = Math.round(performance.now()));
+  // Marks in the worker's timeline too: the start-up benchmark reads them (figure 5).
+  const mark = (name: string) => (phases[name] = Math.round(performance.mark(`earshot-vad:${name}`).startTime));
+  mark('loadReceived');
   ort.env.logLevel = 'error';
   // One thread: threads need cross-origin isolation, which a library cannot impose on
   // its host page, and they make Silero slower anyway (toolchain §5, P9).
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = { mjs: cmd.ortGlueUrl };
   // The three files load side by side; each is checked before ORT sees it.
+  const modelKey = cmd.cacheModel ? `earshot:model:${cmd.modelUrl}` : undefined;
+  let modelCached = false;
+  const getModel = () =>
+    fetchAsset('model', cmd.modelUrl, (p: FetchProgress) => ((modelCached = p.cached), post({ type: 'progress', asset: 'model', ...p })), modelKey);
   const [module, modelBytes] = await Promise.all([
     compileOrtWasm(cmd.ortWasmUrl, ort.env.versions.web ?? 'unknown', (p) => post({ type: 'progress', asset: 'wasm', ...p })).then((m) => (mark('wasmCompiled'), m)),
-    fetchAsset('model', cmd.modelUrl, (p) => post({ type: 'progress', asset: 'model', ...p }), cmd.cacheModel ? `earshot:model:${cmd.modelUrl}` : undefined).then((b) => (mark('modelFetched'), b)),
+    getModel().then((b) => (mark('modelFetched'), b)),
     checkGlue(cmd.ortGlueUrl).then(() => mark('glueChecked')),
   ]);
   usePrecompiledWasm(ort.env.wasm, module);
+  mark('createStart');
   let created: ort.InferenceSession;
   try {
-    created = await ort.InferenceSession.create(modelBytes);
-  } catch (cause) {
-    throw new AssetLoadError(cmd.modelUrl, `Could not start the VAD model: ${String(cause)}`, { cause });
+    created = await createSession(cmd.modelUrl, modelBytes);
+  } catch (err) {
+    if (!modelCached || !modelKey) throw err;
+    // Damaged bytes in IndexedDB (a cut write, another app's data under our key): drop
+    // them and load the model from the network once, as on a first visit.
+    await forgetAsset(modelKey);
+    created = await createSession(cmd.modelUrl, await getModel());
   }
   mark('sessionCreated');
   post({ type: 'loaded', loadMs: performance.now(), phases });
   return created;
+}
+
+async function createSession(url: string, bytes: ArrayBuffer): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes);
+  } catch (cause) {
+    throw new AssetLoadError(url, `Could not start the VAD model: ${String(cause)}`, { cause });
+  }
+}
+
+/** Runs the model on silence with a state of its own (no stream's state is touched). */
+async function warmUp(s: ort.InferenceSession): Promise<void> {
+  let state: ort.Tensor = new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]);
+  const sr = new ort.Tensor('int64', [BigInt(VAD_SAMPLE_RATE)]);
+  for (let i = 0; i < 3; i++) {
+    const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(VAD_FRAME_SAMPLES + 64), [1, VAD_FRAME_SAMPLES + 64]), state, sr });
+    state = out['stateN'] as ort.Tensor;
+  }
+  performance.mark('earshot-vad:warmedUp');
 }
 
 /** ORT imports its glue itself; a wrong file would only show as "no available backend". */
