@@ -24,7 +24,7 @@ function tools() {
 
 const byName = (spans: ReceivedSpan[], name: string) => spans.filter((s) => s.name === name);
 
-describe('SessionTracer → OTLP/HTTP JSON receiver', () => {
+describe('SessionTracer → OTLP/HTTP JSON receiver', { timeout: 20_000 }, () => {
   it('exports session → turn → eou/stt/llm/tts/tool spans with the right parents and attributes', async () => {
     const k = kit({
       stt: [{ text: 'Where is my order?' }],
