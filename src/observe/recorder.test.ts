@@ -48,6 +48,7 @@ describe('SessionRecorder (WAV)', { timeout: 20_000 }, () => {
     expect(rec.sampleRate).toBe(48_000);
     expect(left.length).toBe(right.length);
     expect(rec.durationSec).toBeCloseTo(left.length / 48_000, 6);
+    expect(rec.startFrame).toBe(origin);
     const played = k.audio.played();
     expect(mismatch(right, played.subarray(origin, origin + right.length))).toBe(-1);
     expect(voicedSec(right)).toBeGreaterThan(0.5); // the answer is in it

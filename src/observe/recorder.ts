@@ -35,6 +35,8 @@ export interface Recording {
   audio: Blob;
   mimeType: string;
   sampleRate: number;
+  /** AudioContext frame of the recording's first sample (where its time 0 is on the context clock). */
+  startFrame: number;
   durationSec: number;
   transcript: TranscriptEntry[];
   /** WAV only: the two channels as recorded (mic, agent), sample-aligned on the context clock. */
@@ -214,7 +216,7 @@ class Run {
     const transcript = [...this.#entries, ...pending]
       .sort((a, b) => a.start - b.start)
       .map((e) => ({ role: e.role, text: e.text, start: sec(e.start), end: sec(Math.max(e.start, e.end)), ...(e.interrupted ? { interrupted: true } : {}) }));
-    return { ...result, sampleRate: this.#rate, durationSec: frames / this.#rate, transcript };
+    return { ...result, sampleRate: this.#rate, startFrame: origin, durationSec: frames / this.#rate, transcript };
   }
 }
 
