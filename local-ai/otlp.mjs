@@ -58,7 +58,8 @@ function attributes(list, where) {
 /**
  * The receiver's state and its handler for POST /v1/traces. `spans`: everything received, in
  * order; `requests`: one entry per POST (status, error); `failNext(status)`: the next export
- * gets that status (a collector that is down or overloaded).
+ * gets that status (a collector that is down or overloaded), or with `'hang'` no answer at all
+ * (held until the client gives up).
  */
 export function createOtlpReceiver() {
   const state = { spans: [], requests: [], faults: [] };
@@ -80,6 +81,11 @@ export function createOtlpReceiver() {
             resolve(undefined);
           };
           const fault = state.faults.shift();
+          if (fault === 'hang') {
+            state.requests.push({ status: 0, error: 'held (scripted hang)', contentType: req.headers['content-type'] ?? null });
+            req.socket.once('close', () => resolve(undefined));
+            return;
+          }
           if (fault) return answer(fault, { code: 14, message: 'unavailable (scripted)' });
           if (req.method !== 'POST') return answer(405, { code: 3, message: 'POST only' });
           if (!/^application\/json\b/.test(String(req.headers['content-type']))) return answer(415, { code: 3, message: 'content-type must be application/json' });

@@ -311,8 +311,8 @@ export interface ReceivedSpan {
 export interface OtlpReceiver {
   readonly spans: ReceivedSpan[];
   readonly requests: { status: number; error: string | null; contentType: string | null }[];
-  /** The next export is answered with `status`. */
-  failNext(status: number): void;
+  /** The next export is answered with `status`, or (`'hang'`) not at all. */
+  failNext(status: number | 'hang'): void;
   reset(): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }

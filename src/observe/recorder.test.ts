@@ -93,6 +93,23 @@ describe('SessionRecorder (WAV)', { timeout: 20_000 }, () => {
     await k.session.close();
   });
 
+  it('the session closing while recording: stop() still returns what was taped until then', async () => {
+    const k = kit({ llm: [{ text: 'Hello there, nice to meet you.' }] });
+    await k.session.start();
+    const recorder = new SessionRecorder(k.session);
+    await recorder.start();
+    void k.vad.speak(1);
+    await k.until(() => k.session.agentState === 'speaking');
+    await k.run(300);
+    const closing = k.session.close();
+    await k.until(() => k.audio.state === 'closed', 10_000, 'the close');
+    await closing;
+    const rec = await recorder.stop();
+    expect(rec.durationSec).toBeGreaterThan(1);
+    expect(voicedSec(rec.channels![1])).toBeGreaterThan(0.1);
+    expect(rec.transcript.map((e) => e.role)).toEqual(['user', 'assistant']);
+  });
+
   it('bad use gets typed errors: before start, twice, stop without start, bad options', async () => {
     const k = kit();
     const r = new SessionRecorder(k.session);

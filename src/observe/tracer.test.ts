@@ -99,6 +99,21 @@ describe('SessionTracer → OTLP/HTTP JSON receiver', { timeout: 20_000 }, () =>
     expect(server.handler.otlp.requests.map((r) => r.status)).toEqual([503, 200, 200]);
   });
 
+  it('a collector that never answers: the export gives up after timeoutMs with provider-timeout, and close is not held', async () => {
+    vi.useRealTimers();
+    const k = kit({ realTime: true });
+    const errors: ProviderError[] = [];
+    const tracer = new SessionTracer(k.session, { url: `${server.url}/v1/traces`, timeoutMs: 300, onError: (e) => errors.push(e) });
+    server.handler.otlp.failNext('hang');
+    await k.session.start();
+    await k.session.close();
+    await tracer.flush();
+    expect(errors).toMatchObject([{ code: 'provider-timeout', provider: 'otlp', retryable: true }]);
+    expect(server.handler.otlp.requests.map((r) => r.status)).toEqual([0]);
+    await tracer.flush(); // the session span, retried
+    expect(byName(server.handler.otlp.spans, 'session')).toHaveLength(1);
+  });
+
   it('an unusable url or timeout is a ConfigError at construction', () => {
     const k = kit();
     expect(() => new SessionTracer(k.session, { url: 'http://[bad' })).toThrow(ConfigError);
