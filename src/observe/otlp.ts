@@ -1,7 +1,7 @@
 // A small OTLP/HTTP JSON trace exporter (opentelemetry-proto's JSON mapping: ids as hex,
-// 64-bit integers as decimal strings). Ours rather than @opentelemetry/*: the SDK, its
-// context manager and the OTLP exporter weigh far more than the whole core, for the few
-// span fields a session has.
+// 64-bit integers as decimal strings). Ours rather than @opentelemetry/*: a session's spans
+// need few fields, and no tracer provider, context manager or batch processor is needed to
+// send them (not size-compared: the OTel packages are not installed here).
 import { ProviderError, isAbortError } from '../providers/errors';
 
 export type AttributeValue = string | number | boolean;
