@@ -4,6 +4,7 @@ import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicropho
 import { MCPServerHTTP } from '../src/mcp/index';
 import { renderSettings, stagesFrom } from './settings';
 import { ambientPad, typingLoop } from './sounds';
+import { observe } from './observe';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -14,10 +15,12 @@ const ui = {
   transcript: $('transcript'), form: $<HTMLFormElement>('text-form'), text: $<HTMLInputElement>('text'), send: $<HTMLButtonElement>('send'),
   latency: $('latency'), tools: $('tools'), bg: $<HTMLInputElement>('bg'), thinking: $<HTMLInputElement>('thinking'),
   interrupt: $<HTMLButtonElement>('interrupt'), settings: $('stage-settings'),
+  record: $<HTMLButtonElement>('record'), downloads: $('downloads'), waterfall: $('waterfall'),
 };
 renderSettings(ui.settings);
 
 let session: AgentSession | null = null;
+let unobserve: (() => void) | null = null;
 const probs: number[] = [];
 const live = [ui.stop, ui.mic, ui.mute, ui.text, ui.send, ui.bg, ui.interrupt];
 const say = (text: string) => (ui.status.textContent = text);
@@ -61,6 +64,7 @@ ui.start.onclick = async () => {
     await s.start();
     ui.progress.hidden = true;
     live.forEach((c) => (c.disabled = false));
+    unobserve = observe(s, ui);
     say(`Listening (${s.audio.context.sampleRate} Hz). Speak, or type below.`);
     await fillMicList(s.audio.microphone.deviceId);
   } catch (err) {
@@ -74,6 +78,8 @@ ui.stop.onclick = () => void stop();
 async function stop(): Promise<void> {
   const s = session;
   session = null;
+  unobserve?.();
+  unobserve = null;
   await s?.close();
   live.forEach((c) => (c.disabled = true));
   ui.bg.checked = false;

@@ -34,6 +34,8 @@ async function openDemo(baseURL: string, providers: Record<string, string> = {})
 
 test('the offline demo: greeting, a spoken turn answered honestly, a typed question answered with the time tool', async ({ baseURL }) => {
   const page = await openDemo(baseURL!);
+  await page.click('#record');
+  await expect(page.locator('#record')).toHaveText('Stop recording');
   // The greeting from onEnter, then the user's line, which the offline STT reports honestly.
   await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 10_000 });
   await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: 15_000 });
@@ -50,6 +52,22 @@ test('the offline demo: greeting, a spoken turn answered honestly, a typed quest
   await expect(page.locator('#transcript li.agent').last()).toContainText('Order A-1001 is', { timeout: 15_000 });
   await expect(page.locator('#latency .bar')).not.toHaveCount(0);
   expect(await page.locator('#out-level').evaluate((m: HTMLMeterElement) => m.value)).toBeGreaterThanOrEqual(0);
+  // The last turns as a waterfall (the spoken one with its stages, the typed ones with their tools);
+  // the recording offered as a stereo WAV and the transcript as JSON.
+  await expect(page.locator('#waterfall .turn')).not.toHaveCount(0);
+  await expect(page.locator('#waterfall .turn .tool').first()).toBeAttached();
+  await page.click('#record');
+  await expect(page.locator('#downloads a')).toHaveCount(2, { timeout: 5_000 });
+  const files = await page.locator('#downloads a').evaluateAll((links) =>
+    Promise.all((links as HTMLAnchorElement[]).map(async (a) => {
+      const bytes = new Uint8Array(await (await fetch(a.href)).arrayBuffer());
+      return { name: a.download, head: String.fromCharCode(...bytes.subarray(0, 4)), channels: bytes[22], size: bytes.length, text: a.download.endsWith('.json') ? new TextDecoder().decode(bytes) : '' };
+    })));
+  expect(files[0]).toMatchObject({ name: expect.stringMatching(/\.wav$/), head: 'RIFF', channels: 2 });
+  expect(files[0]!.size).toBeGreaterThan(44_100 * 4 * 3); // seconds of 16-bit stereo
+  const transcript = JSON.parse(files[1]!.text).transcript as { role: string; text: string }[];
+  expect(transcript.some((e) => e.role === 'user' && e.text === 'Where is order A-1001?')).toBe(true);
+  expect(transcript.some((e) => e.role === 'assistant' && e.text.includes('Order A-1001 is'))).toBe(true);
   await page.click('#stop');
   await expect(page.locator('#start')).toBeEnabled({ timeout: 5_000 });
   expect(errors).toEqual([]);

@@ -246,6 +246,8 @@ export interface ProviderHandler {
   log(): { requests: LogEntry[] };
   /** The MCP server at `/mcp` (local-ai/mcp.mjs); `reset()` above resets it too. */
   mcp: McpHandler;
+  /** The OTLP/HTTP JSON trace receiver at `/v1/traces` (local-ai/otlp.mjs); `GET /__control/traces` lists its spans. */
+  otlp: OtlpReceiver;
 }
 /** One tool call the MCP server received. */
 export interface McpCall {
@@ -291,3 +293,26 @@ export function parseWav(buf: Buffer): {
   durationSec: number;
   data: Buffer;
 };
+
+/** A span as the OTLP receiver decoded it (attributes flattened, times in ns). */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: number;
+  start: bigint;
+  end: bigint;
+  attributes: Record<string, string | number | boolean>;
+  status: { code?: number; message?: string };
+  resource: Record<string, string | number | boolean>;
+  scope: string;
+}
+export interface OtlpReceiver {
+  readonly spans: ReceivedSpan[];
+  readonly requests: { status: number; error: string | null; contentType: string | null }[];
+  /** The next export is answered with `status`, or (`'hang'`) not at all. */
+  failNext(status: number | 'hang'): void;
+  reset(): void;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}

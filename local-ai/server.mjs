@@ -12,6 +12,7 @@
 //                                  Cartesia TTS over WebSocket (tts-ws.mjs)
 //   POST /v1/realtime/client_secrets, GET /v1/realtime   OpenAI Realtime (GA) over WebSocket;
 //                                  POST /token mints an ek_ for a page (realtime.mjs)
+//   POST /v1/traces                an OTLP/HTTP JSON trace receiver, strict about the shapes (otlp.mjs)
 //   GET|POST|DELETE /mcp           an MCP server (the SDK's own, streamable HTTP) with demo tools (mcp.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
 // Modules: routes/ (one per endpoint), faults.mjs, http.mjs, espeak.mjs, brain.mjs, control.mjs,
@@ -33,6 +34,7 @@ import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
 import { createRealtimeUpgradeHandler, mintSecret } from './realtime.mjs';
 import { createMcpHandler } from './mcp.mjs';
+import { createOtlpReceiver } from './otlp.mjs';
 
 export { maskSecret } from './http.mjs';
 export { demoBrain } from './brain.mjs';
@@ -126,9 +128,10 @@ export function createProviderHandler(options = {}) {
   });
   let state = fresh();
   const mcp = createMcpHandler();
+  const otlp = createOtlpReceiver();
   const env = {
     state: () => state,
-    reset: () => { state = fresh(); void mcp.reset(); },
+    reset: () => { state = fresh(); void mcp.reset(); otlp.reset(); },
     espeak: createEspeak(options.espeakCommand),
     chunkBytes: options.ttsChunkBytes ?? 4801,
     authorized,
@@ -162,6 +165,8 @@ export function createProviderHandler(options = {}) {
     if (optIn) for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
     res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
     if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
+    if (path === '/v1/traces') { void otlp.handle(req, res); return; }
+    if (path === '/__control/traces') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(otlp.spans, (_k, v) => (typeof v === 'bigint' ? String(v) : v))); return; }
     if (path.startsWith('/__control/')) { void controlRoute(req, res, path); return; }
     const elevenHttp = /^\/v1\/text-to-speech\/([^/]+)\/stream$/.exec(path);
     const ctx = begin(req, res, elevenHttp ? '/v1/text-to-speech/stream' : path, state.log);
@@ -189,7 +194,7 @@ export function createProviderHandler(options = {}) {
   const realtime = createRealtimeUpgradeHandler(env);
   const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head) || realtime.upgrade(req, socket, head);
   const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); void mcp.close(); };
-  return Object.assign(handler, control, { upgrade, closeSockets: closeAll, mcp });
+  return Object.assign(handler, control, { upgrade, closeSockets: closeAll, mcp, otlp });
 }
 
 /** The JSON body of a request ({} when empty or not JSON). */

@@ -250,7 +250,19 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
    * Records the mixer's output, block by block, exactly as rendered (for recording,
    * visualisation or tests). Returns a function that stops the tap.
    */
-  async tapOutput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+  tapOutput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+    return this.#tap(this.mixer.node, onBlock, blockSize);
+  }
+
+  /**
+   * Records the mic input at the context rate (what the VAD's capture hears, before its
+   * resampling), on the same frame clock as {@link tapOutput}.
+   */
+  tapInput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+    return this.#tap(this.inputNode, onBlock, blockSize);
+  }
+
+  async #tap(source: AudioNode, onBlock: (block: TappedBlock) => void, blockSize: number): Promise<() => void> {
     const ctx = this.context;
     const tap = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
       numberOfInputs: 1,
@@ -258,13 +270,13 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
       processorOptions: { targetRate: ctx.sampleRate, frameSize: blockSize, levelIntervalMs: 0 } satisfies CaptureOptions,
     });
     const { startFrame } = listenToCapture(tap, blockSize, { onFrame: onBlock });
-    this.mixer.node.connect(tap);
+    source.connect(tap);
     this.#taps.add(tap);
     await startFrame;
     return () => {
       if (!this.#taps.delete(tap)) return;
       tap.port.postMessage({ type: 'stop' });
-      this.#mixer?.node.disconnect(tap);
+      source.disconnect(tap);
     };
   }
 

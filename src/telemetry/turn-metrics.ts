@@ -21,6 +21,11 @@ export interface TurnMetrics {
   llm: string;
   /** Label of the TTS that gave the first audio (with `FallbackTTS`, the member that answered). */
   tts: string;
+  /** When the user's last speech ended, ms on the `performance.now()` clock: the stages' origin. */
+  at: number;
+  /** The LLM request and the first TTS request, ms after `at` (where the stage spans start). */
+  llmAtMs: number;
+  ttsAtMs: number;
 }
 
 /** Collects marks (performance.now ms) for one turn and derives {@link TurnMetrics}. */
@@ -55,6 +60,6 @@ export class TurnClock {
     const llmTtftMs = d(this.llmStart, this.llmFirstToken);
     const ttsTtfbMs = d(this.ttsStart, this.ttsFirstAudio);
     const voiceToVoiceMs = d(this.speechEnd, this.audible);
-    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive, llm: this.llm, tts: this.tts };
+    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive, llm: this.llm, tts: this.tts, at: this.speechEnd, llmAtMs: d(this.speechEnd, this.llmStart), ttsAtMs: d(this.speechEnd, this.ttsStart) };
   }
 }

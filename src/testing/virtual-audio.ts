@@ -2,7 +2,7 @@ import type { AudioEngineEvents } from '../audio/engine';
 import { CaptureCore } from '../audio/dsp/capture-core';
 import { MixerCore } from '../audio/dsp/mixer-core';
 import { StreamResampler } from '../audio/dsp/resampler';
-import { emitDetection } from '../audio/capture';
+import { emitDetection, type TappedBlock } from '../audio/capture';
 import { Mixer } from '../audio/mixer';
 import type { CaptureDetector, DetectedBeep, DetectedDigit, MixerCommand, MixerEvent, MixerOptions } from '../audio/worklet-protocol';
 import { EarshotError } from '../errors';
@@ -52,6 +52,7 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
   #micAt = 0;
   readonly #micQuantum = new Float32Array(128);
   #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #taps = { input: new Set<Tap>(), output: new Set<Tap>() };
   readonly #port: { onmessage: ((e: { data: MixerEvent }) => void) | null; postMessage(cmd: MixerCommand | { type: 'dispose' }): void };
 
   constructor(options: VirtualAudioOptions = {}) {
@@ -119,6 +120,22 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
     this.#mic.push(out.subarray(0, r.processInto(samples, out)));
   }
 
+  /** Records what is rendered, in blocks of `blockSize` with their context frame, as `AudioEngine.tapOutput`. */
+  tapOutput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+    return Promise.resolve(this.#tap('output', onBlock, blockSize));
+  }
+
+  /** Records the mic input (what {@link playIntoMicrophone} plays, silence else), as `AudioEngine.tapInput`. */
+  tapInput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
+    return Promise.resolve(this.#tap('input', onBlock, blockSize));
+  }
+
+  #tap(side: 'input' | 'output', onBlock: (block: TappedBlock) => void, blockSize: number): () => void {
+    const tap = new Tap(onBlock, blockSize);
+    this.#taps[side].add(tap);
+    return () => void this.#taps[side].delete(tap);
+  }
+
   /** The mic ends (unplugged): the session reopens the default device. */
   endMicrophone(): void {
     this.emit('microphone_ended', { deviceId: this.microphone.deviceId, label: 'virtual mic' });
@@ -136,6 +153,7 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
       this.#core.render(this.#quantum, this.#frame);
       this.#frame += 128;
       this.#played.push(this.#quantum.slice());
+      for (const tap of this.#taps.output) tap.push(this.#quantum, this.#frame - 128);
       this.#captureQuantum();
       this.#core.flushEvents((data) => this.#port.onmessage?.({ data: structuredClone(data) }));
     }
@@ -145,7 +163,7 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
 
   /** One quantum of the queued mic audio (silence when none) through the capture core. */
   #captureQuantum(): void {
-    if (!this.#capture) return;
+    if (!this.#capture && !this.#taps.input.size) return;
     const q = this.#micQuantum;
     for (let i = 0; i < 128; i++) {
       const head = this.#mic[0];
@@ -155,7 +173,32 @@ export class VirtualAudio extends EventHub<AudioEngineEvents> implements Session
         this.#micAt = 0;
       }
     }
-    this.#capture.process([q], (frame) => this.#capture?.recycle(frame), () => undefined, this.#onDetect);
+    for (const tap of this.#taps.input) tap.push(q, this.#frame - 128);
+    this.#capture?.process([q], (frame) => this.#capture?.recycle(frame), () => undefined, this.#onDetect);
+  }
+}
+
+/** Cuts quanta into blocks of `size` samples, each with the context frame of its first sample. */
+class Tap {
+  readonly #buf: Float32Array;
+  #fill = 0;
+  #frame = 0;
+  constructor(
+    readonly onBlock: (block: TappedBlock) => void,
+    size: number,
+  ) {
+    this.#buf = new Float32Array(size);
+  }
+
+  push(quantum: Float32Array, frame: number): void {
+    for (let i = 0; i < quantum.length; i++) {
+      if (this.#fill === 0) this.#frame = frame + i;
+      this.#buf[this.#fill++] = quantum[i]!;
+      if (this.#fill === this.#buf.length) {
+        this.#fill = 0;
+        this.onBlock({ frame: this.#frame, samples: this.#buf.slice() });
+      }
+    }
   }
 }
 
