@@ -30,11 +30,25 @@ async function runEarshot(Earshot) {
       vad.on('error', (e) => reject(e.error));
       vad.start(engine).then(() => setTimeout(() => reject(new Error('no speech_ended within 15 s of the VAD starting')), 15000), reject);
     });
-    return out;
   } finally {
     vad.close();
     engine.close();
   }
+  // A handover after start: its module is not in the core bundle either (loaded on the first
+  // one; the IIFE imports the ES build's handover.js from beside itself).
+  const quiet = { label: 'quiet', sampleRate: 24000, async *synthesize() {}, async transcribe() { return ''; }, async *chat() {} };
+  const session = new Earshot.AgentSession(new Earshot.Agent({ name: 'front', instructions: 'Front desk.' }), new Earshot.Pipeline({ stt: quiet, llm: quiet, tts: quiet }));
+  const changes = [];
+  session.on('agent_changed', (e) => changes.push(`${e.previous.name}->${e.agent.name}:${e.context}`));
+  session.on('error', (e) => changes.push(`error ${e.error.code}`));
+  try {
+    await session.start();
+    await session.updateAgent(new Earshot.Agent({ name: 'billing', instructions: 'Billing.' }), { context: 'none' });
+    out.handover = { agent: session.agent.name, changes };
+  } finally {
+    await session.close();
+  }
+  return out;
 }
 
 // The test calls run(): with the global of the <script> build, or the ES module's exports.

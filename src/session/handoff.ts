@@ -3,15 +3,14 @@
 import type { Agent } from '../agent/agent';
 import type { HandoffContext, MCPServer } from '../agent/mcp-server';
 import { ConfigError, EarshotError } from '../errors';
-import type { ChatItem, LLM } from '../providers/types';
+import type { LLM } from '../providers/types';
 import type { FunctionTool } from '../tools/function-tool';
 import type { AgentSession } from './agent-session';
 import { within, type Lifecycle } from './lifecycle';
+import { SCRIPT_URL } from '../assets';
 
 /** How long closing an agent's servers may hold a handover or close(), ms. */
 const SERVER_CLOSE_MS = 3000;
-/** Messages kept when a summary cannot be made. */
-const FALLBACK_MESSAGES = 6;
 
 /** The agent's function tools, then its servers' tools; a later tool with a taken name is left out. */
 export function agentTools(agent: Agent): FunctionTool<any>[] {
@@ -96,17 +95,15 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
     if (from === to) return;
     const generation = released;
     target = to;
-    await Promise.resolve().then(() => from.onExit()).catch(report);
-    flush?.();
-    await closeServers(from.mcpServers.filter((s) => !to.mcpServers.includes(s)));
-    await connectServers(to).catch(report);
-    target = null;
-    // The session closed meanwhile: what was connected closes again, and nobody takes over.
-    if (generation !== released) return closeServers(to.mcpServers);
-    await carryContext(from, to, context, host.llm(), host.signal());
-    swap(to);
-    host.emit(from, to, context);
-    await Promise.resolve().then(() => to.onEnter()).catch(report);
+    try {
+      const { handOver: run } = await loadHandover();
+      await run({ from, to, context, flush, llm: host.llm(), signal: host.signal(), report, closeServers, connectServers, released: () => generation !== released, swap, emit: host.emit });
+    } catch (cause) {
+      // Only the module's load can throw here (handOver reports hook errors itself).
+      report(new EarshotError('asset-load-failed', 'Could not load the handover module', { cause }));
+    } finally {
+      target = null;
+    }
   };
   const run = (to: Agent, context: HandoffContext, flush?: () => void) => (chain = chain.then(() => handOver(to, context, flush)));
   swap(first);
@@ -123,21 +120,13 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
   };
 }
 
+/** Defined by every build (scripts/build-lib.mjs, vite.config.ts, vitest.config.ts). */
+declare const __EARSHOT_IIFE__: boolean;
+
 /**
- * Adds to `to`'s history what it keeps of `from`'s (after what it already has, its own
- * instructions first): every item (`full`), a developer message with a summary the LLM
- * writes (`summary`; the last few messages when that fails or is aborted), or nothing.
+ * The handover's module, on the first handover: a chunk of the ES build; the script-tag build
+ * cannot split, so it imports the ES build's standalone `handover.js` from beside itself.
  */
-export async function carryContext(from: Agent, to: Agent, context: HandoffContext, llm: LLM, signal: AbortSignal): Promise<void> {
-  const items = from.chatContext.copy({ includeSystemMessages: false });
-  if (context === 'none' || items.length === 0) return;
-  if (context === 'full') {
-    to.chatContext.append(items);
-    return;
-  }
-  const messages = items.filter((i): i is Extract<ChatItem, { type: 'message' }> => i.type === 'message' && (i.role === 'user' || i.role === 'assistant'));
-  // Loaded on demand (its own chunk): only a `summary` handover needs it.
-  const summary = await import('./handoff-summary').then((m) => m.summarize(messages, llm, signal)).catch(() => null);
-  if (summary) to.chatContext.addMessage('developer', `Summary of the conversation so far, before you took over: ${summary}`);
-  else to.chatContext.append(messages.slice(-FALLBACK_MESSAGES));
+function loadHandover(): Promise<typeof import('./handover')> {
+  return __EARSHOT_IIFE__ ? import(/* @vite-ignore */ new URL('handover.js', SCRIPT_URL ?? location.href).href) : import('./handover');
 }
