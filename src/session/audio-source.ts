@@ -18,17 +18,17 @@ export type AudioSource =
   | { pcm: PcmBytes | Iterable<PcmBytes> | AsyncIterable<PcmBytes>; sampleRate: number };
 
 /** Decoded mono samples of an {@link AudioSource} (files are fetched and decoded). */
-export async function resolveAudioSource(source: AudioSource, context: Pick<BaseAudioContext, 'decodeAudioData'>, signal?: AbortSignal): Promise<{ samples: Float32Array; sampleRate: number }> {
+export async function resolveAudioSource(source: AudioSource, context: Pick<BaseAudioContext, 'decodeAudioData'>): Promise<{ samples: Float32Array; sampleRate: number }> {
   // Strings and URLs have neither field.
-  const { samples, pcm, sampleRate = 0 } = source as { samples?: Float32Array; pcm?: Extract<AudioSource, { pcm: unknown }>['pcm']; sampleRate?: number };
-  if (samples) return { samples, sampleRate };
+  const { samples, pcm, sampleRate } = source as { samples?: Float32Array; pcm?: Extract<AudioSource, { pcm: unknown }>['pcm']; sampleRate: number };
+  if (samples) return source as { samples: Float32Array; sampleRate: number };
   if (pcm) {
     const parts: PcmBytes[] = [];
     // A lone buffer (or view) is one chunk; anything else is a sequence of chunks.
-    for await (const chunk of 'byteLength' in pcm ? [pcm] : pcm) parts.push(chunk);
+    for await (const chunk of (pcm as ArrayBuffer).byteLength >= 0 ? [pcm as PcmBytes] : (pcm as AsyncIterable<PcmBytes>)) parts.push(chunk);
     const bytes = await new Blob(parts as BlobPart[]).arrayBuffer();
     return { samples: Float32Array.from(new Int16Array(bytes, 0, bytes.byteLength >> 1), (v) => v / 32768), sampleRate };
   }
-  const decoded = await loadAudioFile(source as string | URL, context, signal);
+  const decoded = await loadAudioFile(source as string | URL, context);
   return { samples: downmixToMono(decoded.channels), sampleRate: decoded.sampleRate };
 }
