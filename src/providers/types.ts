@@ -179,6 +179,8 @@ export interface TTS {
   readonly label: string;
   /** Hz of the yielded samples (24000 for OpenAI `pcm`). */
   readonly sampleRate: number;
+  /** The voice it speaks with (e.g. `alloy`, an ElevenLabs voice id), where it has one: part of `TTSAudioCache`'s key. */
+  readonly voice?: string;
   synthesize(request: TTSRequest): AsyncIterable<Float32Array>;
   /**
    * Optional: one utterance whose text streams in as it is generated (a socket provider's
