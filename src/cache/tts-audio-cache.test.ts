@@ -139,3 +139,13 @@ describe('TTSAudioCache', () => {
     await k.session.close();
   });
 });
+
+describe('TTSAudioCache without IndexedDB (Node)', () => {
+  it('the default store fails quietly: phrases are synthesized every time', async () => {
+    const inner = new ScriptedTTS();
+    const cache = new TTSAudioCache(inner);
+    await collect(cache, 'Hello.');
+    await collect(cache, 'Hello.');
+    expect(inner.requests).toEqual(['Hello.', 'Hello.']);
+  });
+});

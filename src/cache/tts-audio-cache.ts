@@ -80,6 +80,8 @@ export class TTSAudioCache implements TTS {
     this.#memoryBytes = memoryBytes;
     this.#variant = options.variant ?? '';
     this.#store = options.store ?? idbStore(options.name ?? 'earshot-tts-cache');
+    // Open the store and read the index now, not on the first phrase.
+    void this.#index_();
   }
 
   /** The cache key of `text` for this TTS. */
@@ -118,7 +120,9 @@ export class TTSAudioCache implements TTS {
 
   /**
    * Synthesizes each text not cached yet (one at a time), and loads the cached ones into
-   * memory, so they play at once. Rejects with the first failure after trying them all.
+   * memory, so they play at once (a hit read from IndexedDB instead takes a few ms more). Call
+   * it on start, also after a reload: cached phrases cost no request. Rejects with the first
+   * failure after trying them all.
    */
   async preload(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     const signal = options.signal ?? new AbortController().signal;
@@ -145,7 +149,8 @@ export class TTSAudioCache implements TTS {
   }
 
   #index_(): Promise<Map<string, IndexRow>> {
-    this.#index ??= this.#store.get(INDEX_KEY).then(
+    // Through then(): a store that throws synchronously (no IndexedDB) fails like one that rejects.
+    this.#index ??= Promise.resolve(INDEX_KEY).then((k) => this.#store.get(k)).then(
       (rows) => new Map(Array.isArray(rows) ? (rows as IndexRow[]).map((r) => [r[0], r]) : []),
       () => new Map(),
     );
@@ -158,7 +163,7 @@ export class TTSAudioCache implements TTS {
     if (!row) return null;
     let entry = this.#memory.get(key) ?? null;
     if (!entry) {
-      const stored = (await this.#store.get(entryKey(key)).catch(() => undefined)) as Entry | undefined;
+      const stored = (await Promise.resolve(entryKey(key)).then((k) => this.#store.get(k)).catch(() => undefined)) as Entry | undefined;
       if (!stored || !(stored.pcm instanceof ArrayBuffer)) {
         index.delete(key); // listed but gone (cleared elsewhere): a miss
         return null;
