@@ -144,3 +144,25 @@ test('frames from a <canvas>, a <video> and an ImageBitmap reach the LLM request
   // The server read three pictures; the history keeps the answer, never the frames.
   expect(r.history).toEqual(['assistant: I see 3 pictures: a 64 by 48 pixel JPEG picture, a 64 by 48 pixel JPEG picture, a 64 by 48 pixel JPEG picture. I\'m only a rule-based demo brain, so that is all I can tell.']);
 });
+
+test("the demo shares the (fake) camera and asks 'what do you see?': a frame reaches the LLM", async ({ baseURL }, testInfo) => {
+  const silence = testInfo.outputPath('silence.wav');
+  writeWav16(silence, new Float32Array(48_000 * 30), 48_000);
+  await control(baseURL!, 'reset', {});
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: [...chromiumArgs({}), `--use-file-for-fake-audio-capture=${silence}`] });
+  page = await browser.newPage();
+  await page.goto(new URL('/', baseURL).href);
+  await page.click('#start');
+  await expect(page.locator('#status')).toContainText('Listening', { timeout: 45_000 });
+  await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 15_000 });
+  await page.click('#camera-toggle');
+  await expect(page.locator('#see')).toBeEnabled({ timeout: 10_000 });
+  await page.click('#see');
+  // Chromium's fake camera is 640×480 by default: one frame of it, as a JPEG.
+  await expect(page.locator('#transcript li.agent').last()).toContainText('I see a 640 by 480 pixel JPEG picture', { timeout: 20_000 });
+  const chats = (await control(baseURL!, 'log')).requests.filter((r: any) => r.route.includes('chat/completions'));
+  const parts = chats.at(-1).body.messages.at(-1).content;
+  expect(parts).toHaveLength(1);
+  expect(parts[0].image_url.url).toMatch(/^data:image\/jpeg;base64,\/9j\//);
+  await page.click('#stop');
+});
