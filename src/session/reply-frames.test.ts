@@ -2,6 +2,7 @@
 // never the history), and an LLM that takes no images makes reply() throw before any request.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LLM, LLMChunk, LLMRequest, VisionFrame } from '../providers/types';
+import { functionTool } from '../tools/function-tool';
 import { kit } from './session-test-kit';
 
 beforeEach(() => vi.useFakeTimers());
@@ -35,6 +36,28 @@ describe('reply({ frames })', () => {
     const next = k.session.reply('Again.');
     await k.until(() => next.done);
     expect(frames[1]).toBeUndefined();
+    await k.session.close();
+  });
+
+  it('a tool round in the reply sends the same frames again (the model answers after the tool)', async () => {
+    const seen: (readonly VisionFrame[] | undefined)[] = [];
+    const llm: LLM = {
+      label: 'test:eyes',
+      vision: true,
+      async *chat(request: LLMRequest): AsyncIterable<LLMChunk> {
+        seen.push(request.frames);
+        if (seen.length === 1) yield { type: 'tool_call', callId: 'c1', name: 'zoom', arguments: '{}' };
+        else yield { type: 'text', delta: 'A cat.' };
+      },
+    };
+    const zoom = functionTool({ name: 'zoom', description: '', parameters: { type: 'object', properties: {} }, execute: () => 'zoomed' });
+    const k = kit({ llm, agent: { tools: [zoom] } });
+    await k.session.start();
+    const frames = ['https://example.com/cat.jpg'];
+    const handle = k.session.reply('Say what you see.', { frames });
+    await k.until(() => handle.done);
+    expect(seen).toEqual([frames, frames]);
+    expect(seen[1]).toBe(seen[0]);
     await k.session.close();
   });
 
