@@ -16,6 +16,7 @@ const ui = {
   latency: $('latency'), tools: $('tools'), bg: $<HTMLInputElement>('bg'), thinking: $<HTMLInputElement>('thinking'),
   interrupt: $<HTMLButtonElement>('interrupt'), settings: $('stage-settings'),
   record: $<HTMLButtonElement>('record'), downloads: $('downloads'), waterfall: $('waterfall'),
+  camera: $<HTMLVideoElement>('camera'), cameraToggle: $<HTMLButtonElement>('camera-toggle'), see: $<HTMLButtonElement>('see'),
 };
 renderSettings(ui.settings);
 
@@ -177,3 +178,34 @@ function drawTrace(): void {
   probs.forEach((p, i) => (i === 0 ? c.moveTo((i / 312) * w, h - p * h) : c.lineTo((i / 312) * w, h - p * h)));
   c.stroke();
 }
+
+// Vision: the camera's current frame goes with the question to a vision-capable LLM.
+ui.cameraToggle.onclick = async () => {
+  const stream = ui.camera.srcObject as MediaStream | null;
+  if (stream) {
+    stream.getTracks().forEach((t) => t.stop());
+    ui.camera.srcObject = null;
+    ui.camera.hidden = true;
+    ui.cameraToggle.textContent = 'Share camera';
+    ui.see.disabled = true;
+    return;
+  }
+  try {
+    ui.camera.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    await ui.camera.play();
+    ui.camera.hidden = false;
+    ui.cameraToggle.textContent = 'Stop camera';
+    ui.see.disabled = false;
+  } catch (err) {
+    say(`Camera: ${errorText(err)}`);
+  }
+};
+ui.see.onclick = () => {
+  if (!session) return say('Start the conversation first.');
+  line('user', 'What do you see? (one camera frame)');
+  try {
+    session.reply('The user shows you their camera and asks: what do you see? Describe the picture in one or two short sentences.', { frames: [ui.camera] });
+  } catch (err) {
+    line('error', errorText(err));
+  }
+};

@@ -2,6 +2,7 @@
 // the request checks the real API applies (so a client that maps chat items wrongly gets the
 // same 400 it would get from Anthropic), and the translation that lets the demo brain answer.
 import { rand } from './http.mjs';
+import { checkImageBlock } from './vision.mjs';
 
 /** `{type:"error", error:{type, message}, request_id}`, as Anthropic sends it; `requestId` null: none (an `event: error`). */
 export function anthropicError(type, message, requestId = `req_${rand(24)}`, details) {
@@ -77,6 +78,10 @@ export function checkMessagesRequest(body) {
       if (b?.type === 'text') {
         if (typeof b.text !== 'string' || b.text === '') return `messages.${i}.content.${j}.text: text content blocks must be non-empty`;
         textSeen = true;
+      } else if (b?.type === 'image') {
+        const problem = checkImageBlock(b, m.role, `messages.${i}.content.${j}`);
+        if (problem) return problem;
+        textSeen = true; // tool_result blocks lead the turn, before images too
       } else if (b?.type === 'tool_use') {
         if (m.role !== 'assistant') return `messages.${i}.content.${j}: tool_use blocks may only appear in assistant messages`;
         if (typeof b.id !== 'string' || typeof b.name !== 'string' || typeof b.input !== 'object' || b.input === null || Array.isArray(b.input)) {
@@ -114,7 +119,9 @@ export function asChatBody(body) {
     }
     const text = blocks.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
     const calls = blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } }));
-    if (text || calls.length) messages.push({ role: m.role, content: text, ...(calls.length ? { tool_calls: calls } : {}) });
+    const images = blocks.filter((b) => b.type === 'image').map((b) => ({ type: 'image_url', image_url: { url: b.source.type === 'url' ? b.source.url : `data:${b.source.media_type};base64,${b.source.data}` } }));
+    const content = images.length ? [...(text ? [{ type: 'text', text }] : []), ...images] : text;
+    if (text || calls.length || images.length) messages.push({ role: m.role, content, ...(calls.length ? { tool_calls: calls } : {}) });
   }
   return { messages, tools: (body.tools ?? []).map((t) => ({ type: 'function', function: { name: t.name } })) };
 }

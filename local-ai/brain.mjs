@@ -1,4 +1,5 @@
 // Text helpers of the fake chat endpoint, and the offline demo's rule-based "brain".
+import { describeImage } from './vision.mjs';
 
 /** Splits text into word-ish deltas (leading space kept, long words cut at 6 chars), like tokens. */
 export function textPieces(text) {
@@ -49,6 +50,9 @@ export function demoBrain(body) {
   const orderId = /\border\b\D*([a-z])[\s-]*(\d{3,})/i.exec(said);
   const hasLookup = Array.isArray(body?.tools) && body.tools.some((t) => t?.function?.name === 'lookup_order');
   if (last?.role === 'user' && orderId && hasLookup) return { text: 'Let me check.', toolCalls: [{ name: 'lookup_order', arguments: { orderId: `${orderId[1].toUpperCase()}-${orderId[2]}` } }] };
+  // reply({ frames }): the pictures come as the last user message.
+  const pictures = last?.role === 'user' && Array.isArray(last.content) ? last.content.filter((p) => p?.type === 'image_url').map((p) => describeImage(p.image_url?.url)) : [];
+  if (pictures.length) return { text: `I see ${pictures.length === 1 ? pictures[0] : `${pictures.length} pictures: ${pictures.join(', ')}`}. I'm only a rule-based demo brain, so that is all I can tell.`, toolCalls: [] };
   if (!lastUser || /^\W*(hello|hi|hey)\b/i.test(said)) {
     return { text: "Hello! I'm the offline demo brain of Earshot. Ask me what time it is, or where order A-1001 is.", toolCalls: [] };
   }

@@ -33,7 +33,7 @@ export type { RealtimeModel, RealtimeHost, RealtimeConductor } from './session/r
 export type { AgentSessionEvents, AgentState, UserState, StateChange } from './session/session-events';
 export type { StateInput } from './session/states';
 export type { BackgroundAudioConfig } from './session/ambience';
-export type { AudioSource } from './session/audio-source';
+export type { AudioSource, PcmBytes } from './session/audio-source';
 export { DEFAULT_INTERRUPT_CONFIG, type InterruptConfig } from './turn/barge-in';
 export type { TurnMetrics } from './telemetry/turn-metrics';
 export { functionTool, type FunctionTool, type FunctionToolDef, type ToolContext, type ZodSchemaLike, type ParseResult } from './tools/function-tool';
@@ -42,7 +42,7 @@ export type { ToolResult } from './tools/tool-runner';
 // Provider contract and errors. The providers themselves have their own entry points
 // (`earshot/openai`, …) so the core stays small.
 export { ProviderError, type ProviderErrorCode } from './providers/errors';
-export type { LLM, STT, TTS, TTSRequest, TTSStreamRequest, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
+export type { LLM, STT, TTS, TTSRequest, TTSStreamRequest, VisionFrame, ChatItem, ToolSpec, LLMChunk, STTChunk, ProviderAuth } from './providers/types';
 export type { StreamingSTT, STTStream, STTStreamEvent, STTStreamRequest, STTWord } from './providers/types';
 
 // End of turn: the detector contract and the wait policy (`EOUConfig`). The text heuristic

@@ -2,3 +2,5 @@
 declare const button: HTMLButtonElement;
 declare const micFrames: AsyncIterable<Float32Array>;
 declare const caption: HTMLElement;
+declare const greetingBytes: ArrayBuffer;
+declare const cameraVideo: HTMLVideoElement;

@@ -2,6 +2,7 @@
 import { argPieces, demoBrain, textPieces } from '../brain.mjs';
 import { defaultErrorBody, hang, openAiError, sendStatusFault } from '../faults.mjs';
 import { parseJson, rand, readBody, sleep, startSse, writeEvent } from '../http.mjs';
+import { checkChatContent } from '../vision.mjs';
 
 /** @param {{ state(): any, authorized(ctx: any): boolean }} env */
 export async function chatCompletions(ctx, env) {
@@ -12,6 +13,9 @@ export async function chatCompletions(ctx, env) {
   if (!env.authorized(ctx)) return;
   if (typeof body?.model !== 'string' || !body.model) return ctx.json(400, openAiError('you must provide a model parameter', 'invalid_request_error', null, 'model'));
   if (!Array.isArray(body.messages)) return ctx.json(400, openAiError("Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter', 'messages'));
+  // Content parts (text, image_url) checked as the API does, before the script is used.
+  const contentProblem = checkChatContent(body.messages);
+  if (contentProblem) return ctx.json(400, openAiError(contentProblem, 'invalid_request_error', 'invalid_value', 'messages'));
   const script = state.llm.shift();
   if (script?.delayMs) await sleep(script.delayMs, ctx.signal);
   if (ctx.signal.aborted) return;

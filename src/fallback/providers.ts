@@ -22,11 +22,14 @@ const joined = (kind: string, ps: readonly { label: string }[]) => `${kind}(${ps
 export class FallbackLLM implements LLM {
   /** `fallback(<label>,<label>…)`. */
   readonly label: string;
+  /** Every member takes `frames`: whichever answers gets them. */
+  readonly vision: boolean;
   readonly #chain: FallbackChain<LLM, LLMRequest>;
 
   constructor(llms: readonly LLM[], options: FallbackOptions<LLMRequest> = {}) {
     this.#chain = new FallbackChain('FallbackLLM', llms, options);
     this.label = joined('fallback', llms);
+    this.vision = llms.every((l) => l.vision === true);
   }
 
   /** Which LLM served the latest request (undefined before the first). */

@@ -5,3 +5,6 @@
 export { OpenAILLM, type OpenAILLMOptions } from '../providers/llm/openai';
 export { OpenAISTT, type OpenAISTTOptions } from '../providers/stt/openai';
 export { OpenAITTS, type OpenAITTSOptions } from '../providers/tts/openai';
+// Frames → image URLs, for an LLM of your own that takes `reply({ frames })` (set its `vision`).
+export { frameUrls, FRAME_MAX_SIDE, FRAME_QUALITY } from '../providers/llm/frames';
+export type { OpenAIContentPart, OpenAIMessage } from '../providers/llm/openai';

@@ -32,8 +32,21 @@ export interface ToolSpec {
   parameters: JsonSchema;
 }
 
+/**
+ * A picture for a vision-capable LLM (`reply(instructions, { frames })`): an image file
+ * (`Blob`: JPEG, PNG, GIF or WebP, sent as it is), something to draw one frame from
+ * (`ImageBitmap`, `VideoFrame`, a `<video>` with a frame, a `<canvas>`, an `OffscreenCanvas`:
+ * grabbed when the request is made), or a `data:image/…;base64,` or https URL.
+ */
+export type VisionFrame = Blob | ImageBitmap | VideoFrame | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | string;
+
 export interface LLMRequest {
   items: readonly ChatItem[];
+  /**
+   * Pictures for this request only (never stored in the history), shown to the model after
+   * the items as the user's. Only given to an LLM whose `vision` is true.
+   */
+  frames?: readonly VisionFrame[];
   tools: readonly ToolSpec[];
   signal: AbortSignal;
   /** Default 'auto' when tools are given. */
@@ -52,6 +65,11 @@ export type LLMChunk =
 export interface LLM {
   /** For metrics and logs, e.g. `openai:gpt-4o-mini`. */
   readonly label: string;
+  /**
+   * Takes pictures (`LLMRequest.frames`). Without it `reply({ frames })` throws a ConfigError
+   * before any request: frames are never dropped silently.
+   */
+  readonly vision?: boolean;
   chat(request: LLMRequest): AsyncIterable<LLMChunk>;
 }
 
@@ -164,6 +182,8 @@ export interface TTS {
   readonly label: string;
   /** Hz of the yielded samples (24000 for OpenAI `pcm`). */
   readonly sampleRate: number;
+  /** The voice it speaks with (e.g. `alloy`, an ElevenLabs voice id), where it has one: part of `TTSAudioCache`'s key. */
+  readonly voice?: string;
   synthesize(request: TTSRequest): AsyncIterable<Float32Array>;
   /**
    * Optional: one utterance whose text streams in as it is generated (a socket provider's

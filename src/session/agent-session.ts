@@ -3,7 +3,7 @@ import { UtteranceHandle } from '../agent/utterance-handle';
 import { AudioEngine } from '../audio/engine';
 import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
-import type { ChatItem } from '../providers/types';
+import type { ChatItem, VisionFrame } from '../providers/types';
 import { Ambience, type BackgroundAudioConfig } from './ambience';
 import type { AudioSource } from './audio-source';
 import { CascadeConversation, type CascadeHost } from './cascade';
@@ -187,14 +187,17 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * Generates an answer, steered by `instructions` (sent for this reply only, never stored
    * as a user message). A reply requested while one runs returns that one's handle; from a
    * tool it is scheduled after the current turn. With `waitForPlayback` (default) user
-   * speech does not interrupt it: utterances are held and handled after it.
+   * speech does not interrupt it: utterances are held and handled after it. `frames`:
+   * pictures for this reply only (not stored in the history), for an LLM with `vision`
+   * (else a ConfigError is thrown; a realtime model takes none yet).
    */
-  reply(instructions: string, options: { waitForPlayback?: boolean; frames?: unknown[]; interruptible?: boolean } = {}): UtteranceHandle {
+  reply(instructions: string, options: { waitForPlayback?: boolean; frames?: readonly VisionFrame[]; interruptible?: boolean } = {}): UtteranceHandle {
+    if (options.frames?.length && !this.pipeline.llm.vision) throw new ConfigError(`${this.pipeline.llm.label} has no vision`);
     if (this.#reply && !this.#reply.done) return this.#reply;
     const handle = new UtteranceHandle({ interruptible: options.interruptible ?? true });
     if (this.#life.closing || !instructions.trim()) return done(handle);
     this.#reply = handle;
-    return this.#route(handle, (c) => c.reply(handle, instructions, options.waitForPlayback ?? true));
+    return this.#route(handle, (c) => c.reply(handle, instructions, options.waitForPlayback ?? true, options.frames));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { TurnClock } from '../telemetry/turn-metrics';
 import { BargeInDetector } from '../turn/barge-in';
 import { Turn, type TurnOutcome } from '../turn/turn';
 import { resolveAudioSource } from './audio-source';
+import type { VisionFrame } from '../providers/types';
 import type { Conversation, ConversationHost, SayOptions } from './conversation';
 import { within } from './lifecycle';
 import type { Pipeline } from './pipeline';
@@ -87,10 +88,10 @@ export class CascadeConversation implements Conversation {
     this.#turns.schedule(handle, async (turn) => turn.say(message, await speech));
   }
 
-  reply(handle: UtteranceHandle, instructions: string, hold = true): void {
+  reply(handle: UtteranceHandle, instructions: string, hold = true, frames?: readonly VisionFrame[]): void {
     this.#turns.schedule(handle, async (turn) => {
       if (hold) this.#input.hold(handle);
-      return turn.generate(instructions);
+      return turn.generate(instructions, frames);
     });
   }
 

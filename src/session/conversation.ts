@@ -9,6 +9,7 @@ import type { EventHub } from '../events';
 import type { AgentSession } from './agent-session';
 import type { Ambience } from './ambience';
 import type { AudioSource } from './audio-source';
+import type { VisionFrame } from '../providers/types';
 import type { SessionAudio } from './session-audio';
 import type { AgentSessionEvents } from './session-events';
 import type { SessionStates } from './states';
@@ -51,8 +52,11 @@ export interface Conversation {
   readonly current: UtteranceHandle | null;
   /** Speaks `text`; `deferred`: asked for before start, so it follows what plays rather than replacing it. */
   say(handle: UtteranceHandle, text: string, options?: SayOptions, deferred?: boolean): void;
-  /** Generates an answer steered by `instructions` (this reply only); `hold`: user speech waits until it has played. */
-  reply(handle: UtteranceHandle, instructions: string, hold?: boolean): void;
+  /**
+   * Generates an answer steered by `instructions` (this reply only); `hold`: user speech waits
+   * until it has played; `frames`: pictures for this reply (the session checked the LLM's vision).
+   */
+  reply(handle: UtteranceHandle, instructions: string, hold?: boolean, frames?: readonly VisionFrame[]): void;
   /** Typed user text, answered like speech; `early`: sent before start, so it interrupts nothing. */
   sendText(handle: UtteranceHandle, text: string, early?: boolean): void;
   /**

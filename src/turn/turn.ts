@@ -4,7 +4,7 @@ import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
-import type { ChatItem, LLM, LLMChunk, LLMRequest, TTS } from '../providers/types';
+import type { ChatItem, LLM, LLMChunk, LLMRequest, TTS, VisionFrame } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
 import type { Timeouts } from '../session/pipeline';
 import type { TurnClock } from '../telemetry/turn-metrics';
@@ -144,7 +144,7 @@ export class Turn {
    * Runs LLM rounds on the history (plus transient `instructions`, never stored) until
    * an answer without tool calls, then waits for playout.
    */
-  async generate(instructions?: string): Promise<TurnOutcome> {
+  async generate(instructions?: string, frames?: readonly VisionFrame[]): Promise<TurnOutcome> {
     const { llm, hooks, maxToolSteps, timeouts } = this.#deps;
     const deps = this.#deps;
     const signal = this.handle.signal;
@@ -155,7 +155,7 @@ export class Turn {
       for (let step = 0; !signal.aborted; step++) {
         const tools = deps.tools;
         const allowTools = tools.size > 0 && step < maxToolSteps;
-        const calls = await this.#round(llm, instructions, allowTools);
+        const calls = await this.#round(llm, instructions, allowTools, frames);
         if (calls.length === 0 || signal.aborted) break;
         const chat = deps.chat;
         for (const c of calls) chat.addFunctionCall(c.callId, c.name, c.arguments);
@@ -195,7 +195,7 @@ export class Turn {
     this.speech.stop();
   }
 
-  async #round(llm: LLM, instructions: string | undefined, allowTools: boolean): Promise<ToolCall[]> {
+  async #round(llm: LLM, instructions: string | undefined, allowTools: boolean, frames?: readonly VisionFrame[]): Promise<ToolCall[]> {
     const { chat, tools, hooks } = this.#deps;
     const signal = this.handle.signal;
     const items: ChatItem[] = [...chat.items];
@@ -222,7 +222,7 @@ export class Turn {
     try {
       let request: LLMRequest | null = null;
       const open = (s: AbortSignal): AsyncIterable<LLMChunk> =>
-        llm.chat((request = { items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal: s, ...(allowTools ? {} : { toolChoice: 'none' as const }) }));
+        llm.chat((request = { items, tools: allowTools ? [...tools.values()].map((t) => t.spec) : [], signal: s, frames, ...(allowTools ? {} : { toolChoice: 'none' as const }) }));
       const stream = withTimeouts(open, signal, { provider: llm.label, what: 'first token', firstMs: llmFirstTokenMs, stallMs: llmStallMs });
       for await (const chunk of stream) {
         if (signal.aborted) break;

@@ -3,12 +3,14 @@
  */
 
 import type { ChatItem, LLMRequest, ToolSpec } from '../types';
+import { splitDataUrl } from './frames';
 
 /** A content block as Earshot sends it. */
 export type AnthropicBlock =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean }
+  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } };
 
 /** One Messages API turn. */
 export interface AnthropicMessage {
@@ -31,9 +33,10 @@ export const CONVERSATION_START = '(The conversation starts.)';
  * - empty messages (an interruption nobody heard) are left out; the final assistant text
  *   loses trailing whitespace (the API rejects it);
  * - with `withTools` false (a request without tools), calls and results are written as
- *   text: the API rejects tool blocks in a request that defines no tools.
+ *   text: the API rejects tool blocks in a request that defines no tools;
+ * - `images` (URLs, see `frameUrls`) are `image` blocks (base64 or url source) of a last user turn.
  */
-export function toAnthropicMessages(items: readonly ChatItem[], withTools = true): { system: string; messages: AnthropicMessage[] } {
+export function toAnthropicMessages(items: readonly ChatItem[], withTools = true, images: readonly string[] = []): { system: string; messages: AnthropicMessage[] } {
   const system: string[] = [];
   const messages: AnthropicMessage[] = [];
   const add = (role: AnthropicMessage['role'], block: AnthropicBlock): void => {
@@ -59,6 +62,10 @@ export function toAnthropicMessages(items: readonly ChatItem[], withTools = true
     } else {
       add('user', { type: 'text', text: `[${item.name} ${item.isError ? 'failed' : 'returned'}: ${item.output}]` });
     }
+  }
+  for (const url of images) {
+    const data = splitDataUrl(url);
+    add('user', { type: 'image', source: data ? { type: 'base64', media_type: data.mediaType, data: data.data } : { type: 'url', url } });
   }
   if (messages[0]?.role !== 'user') messages.unshift({ role: 'user', content: [{ type: 'text', text: CONVERSATION_START }] });
   const last = messages.at(-1)!;

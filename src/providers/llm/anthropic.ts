@@ -10,6 +10,7 @@ import { fetchWithRetry } from '../http';
 import { readServerSentEvents } from '../sse';
 import type { LLM, LLMChunk, LLMRequest, ProviderAuth } from '../types';
 import { toAnthropicMessages, toAnthropicToolChoice, toAnthropicTools } from './anthropic-format';
+import { frameUrls } from './frames';
 
 export interface AnthropicLLMOptions extends ProviderAuth {
   /** Sent as is, e.g. `claude-sonnet-4-5`, `claude-haiku-4-5`. */
@@ -30,6 +31,8 @@ export interface AnthropicLLMOptions extends ProviderAuth {
   betas?: readonly string[];
   /** Retries of a failed request before the stream starts (429, 529 overloaded, 5xx, network). Default 2. */
   maxRetries?: number;
+  /** The model takes images (`reply({ frames })`, sent as `image` blocks). Default true (every Claude 3+ model). */
+  vision?: boolean;
   /** Merged last into the request body; a key set to `undefined` removes a default. */
   extraBody?: Record<string, unknown>;
 }
@@ -57,11 +60,14 @@ const ERROR_TYPES: Record<string, [ProviderErrorCode, boolean]> = {
  */
 export class AnthropicLLM implements LLM {
   readonly label: string;
+  /** Takes `frames` (option `vision`, default true). */
+  readonly vision: boolean;
   private readonly options: AnthropicLLMOptions;
 
   constructor(options: AnthropicLLMOptions) {
     this.options = options;
     this.label = `anthropic:${options.model}`;
+    this.vision = options.vision ?? true;
   }
 
   /**
@@ -75,7 +81,9 @@ export class AnthropicLLM implements LLM {
     const { signal } = request;
     const o = this.options;
     const withTools = request.tools.length > 0;
-    const { system, messages } = toAnthropicMessages(request.items, withTools);
+    const images = await frameUrls(request.frames, this.label);
+    if (signal.aborted) return;
+    const { system, messages } = toAnthropicMessages(request.items, withTools, images);
     const body: Record<string, unknown> = { model: o.model, max_tokens: o.maxTokens ?? 1024, messages, stream: true };
     if (system) body.system = system;
     if (withTools) {

@@ -6,6 +6,7 @@
 import { ProviderError } from '../errors';
 import { fetchWithRetry } from '../http';
 import { readServerSentEvents } from '../sse';
+import { frameUrls } from './frames';
 import type { ChatItem, LLM, LLMChunk, LLMRequest, ProviderAuth, ToolSpec } from '../types';
 
 export interface OpenAILLMOptions extends ProviderAuth {
@@ -20,11 +21,22 @@ export interface OpenAILLMOptions extends ProviderAuth {
   maxRetries?: number;
   /** Merged last into the request body; a key set to `undefined` removes a default (e.g. `stream_options`). */
   extraBody?: Record<string, unknown>;
+  /**
+   * The model takes images (`reply({ frames })`, sent as `image_url` parts). Default true (GPT-4o
+   * and later); set false for a text-only model so frames fail before the request.
+   */
+  vision?: boolean;
+  /** `image_url.detail` of every frame: `low` is 85 tokens a picture. Default: not sent (the server's `auto`). */
+  imageDetail?: 'auto' | 'low' | 'high';
 }
+
+/** One part of a user message's content. */
+export type OpenAIContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
 /** Chat Completions message, as far as Earshot uses it. */
 export type OpenAIMessage =
-  | { role: 'system' | 'developer' | 'user'; content: string }
+  | { role: 'system' | 'developer'; content: string }
+  | { role: 'user'; content: string | OpenAIContentPart[] }
   | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] }
   | { role: 'tool'; tool_call_id: string; content: string };
 
@@ -38,8 +50,9 @@ interface OpenAIToolCall {
  * Earshot items → Chat Completions messages. Consecutive `function_call` items become ONE
  * assistant message with `tool_calls` (joined to the assistant text just before them, which
  * came from the same response), as the API requires before the matching `tool` messages.
+ * `images` (URLs, see `frameUrls`) end the list as one user message of `image_url` parts.
  */
-export function toOpenAIMessages(items: readonly ChatItem[]): OpenAIMessage[] {
+export function toOpenAIMessages(items: readonly ChatItem[], images: readonly string[] = [], detail?: OpenAILLMOptions['imageDetail']): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
   for (const item of items) {
     if (item.type === 'message') {
@@ -53,6 +66,7 @@ export function toOpenAIMessages(items: readonly ChatItem[]): OpenAIMessage[] {
       out.push({ role: 'tool', tool_call_id: item.callId, content: item.output });
     }
   }
+  if (images.length) out.push({ role: 'user', content: images.map((url) => ({ type: 'image_url', image_url: detail ? { url, detail } : { url } })) });
   return out;
 }
 
@@ -64,24 +78,30 @@ export function toOpenAITools(tools: readonly ToolSpec[]): unknown[] {
 /** Streams a chat completion: `text` deltas as they arrive, complete `tool_call`s, `usage`. */
 export class OpenAILLM implements LLM {
   readonly label: string;
+  /** Takes `frames` (option `vision`, default true). */
+  readonly vision: boolean;
   private readonly options: OpenAILLMOptions;
 
   constructor(options: OpenAILLMOptions) {
     this.options = options;
     this.label = `openai:${options.model}`;
+    this.vision = options.vision ?? true;
   }
 
   /**
    * @throws ProviderError: HTTP failures as mapped by fetchWithRetry; `provider-server` for an
    *   error event in the stream; `provider-protocol` when the stream ends early (after the
-   *   partial text was yielded) or carries invalid JSON. An abort ends the iteration quietly.
+   *   partial text was yielded) or carries invalid JSON; ConfigError (before any request) for
+   *   frames that are not pictures (see `frameUrls`). An abort ends the iteration quietly.
    */
   async *chat(request: LLMRequest): AsyncGenerator<LLMChunk, void, undefined> {
     const { signal } = request;
     const o = this.options;
+    const images = await frameUrls(request.frames, this.label);
+    if (signal.aborted) return;
     const body: Record<string, unknown> = {
       model: o.model,
-      messages: toOpenAIMessages(request.items),
+      messages: toOpenAIMessages(request.items, images, o.imageDetail),
       stream: true,
       stream_options: { include_usage: true },
     };

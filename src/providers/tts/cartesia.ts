@@ -117,6 +117,8 @@ class CartesiaWire implements TTSWire {
  */
 export class CartesiaTTS extends SocketTTS {
   readonly label: string;
+  /** Option `voiceId`. */
+  readonly voice: string;
   /** Hz of the yielded samples: `sampleRate` option, default 24000. */
   readonly sampleRate: number;
   protected readonly encoding: 's16' | 'f32';
@@ -129,6 +131,7 @@ export class CartesiaTTS extends SocketTTS {
     this.sampleRate = options.sampleRate ?? 24000;
     this.encoding = options.encoding === 'pcm_f32le' ? 'f32' : 's16';
     this.label = `cartesia:${options.modelId ?? 'sonic-3'}`;
+    this.voice = options.voiceId;
     this.wire = new CartesiaWire(options, this.label, this.sampleRate);
   }
 }

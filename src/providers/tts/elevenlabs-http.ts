@@ -30,6 +30,8 @@ export interface ElevenLabsHTTPTTSOptions {
 /** ElevenLabs' HTTP streaming TTS: Float32 chunks at `sampleRate`, decoded as the bytes arrive. */
 export class ElevenLabsHTTPTTS implements TTS {
   readonly label: string;
+  /** Option `voiceId`. */
+  readonly voice: string;
   /** Hz of the yielded samples: `sampleRate` option, default 24000. */
   readonly sampleRate: number;
   readonly #o: ElevenLabsHTTPTTSOptions;
@@ -38,6 +40,7 @@ export class ElevenLabsHTTPTTS implements TTS {
     this.#o = options;
     this.sampleRate = options.sampleRate ?? 24000;
     this.label = `elevenlabs:${options.modelId ?? 'eleven_flash_v2_5'}`;
+    this.voice = options.voiceId;
   }
 
   /**

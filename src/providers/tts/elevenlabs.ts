@@ -153,6 +153,8 @@ class ElevenLabsWire implements TTSWire {
  */
 export class ElevenLabsTTS extends SocketTTS {
   readonly label: string;
+  /** Option `voiceId`. */
+  readonly voice: string;
   /** Hz of the yielded samples: `sampleRate` option, default 24000. */
   readonly sampleRate: number;
   protected readonly encoding = 's16';
@@ -164,6 +166,7 @@ export class ElevenLabsTTS extends SocketTTS {
     this.options = options;
     this.sampleRate = options.sampleRate ?? 24000;
     this.label = `elevenlabs:${options.modelId ?? 'eleven_flash_v2_5'}`;
+    this.voice = options.voiceId;
     this.wire = new ElevenLabsWire(options, this.label, this.sampleRate);
   }
 }

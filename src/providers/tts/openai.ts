@@ -28,6 +28,8 @@ export class OpenAITTS implements TTS {
   readonly label: string;
   /** Hz: OpenAI's `pcm` is fixed at 24 kHz. */
   readonly sampleRate = 24000;
+  /** Option `voice` (default `alloy`). */
+  readonly voice: string;
   private readonly options: OpenAITTSOptions;
   private readonly model: string;
 
@@ -35,6 +37,7 @@ export class OpenAITTS implements TTS {
     this.options = options;
     this.model = options.model ?? 'gpt-4o-mini-tts';
     this.label = `openai:${this.model}`;
+    this.voice = options.voice ?? 'alloy';
   }
 
   /**
