@@ -19,12 +19,14 @@ for (const name of utterances) {
     try {
       const page = await openHarness(browser, baseURL!);
       const run = await runVad(page, speech.endSec + 1.2);
-      // One utterance, onset within ±100 ms of the truth, end at truth + redemption ± 64 ms,
-      // the end measured from the onset. Where the file's first sample lands on the capture
-      // clock varies by tens of ms with load (the fake device starts reading the file on its
-      // own thread; the capture fills render quanta the audio thread missed with silence), and
-      // shifts onset and end alike: CI saw onset +56 ms and end +94 ms together while a second
-      // browser ran. What the VAD decides is the speech's length, which that shift leaves alone.
+      // One utterance, onset within ±100 ms of the truth, end at truth + redemption ± 96 ms
+      // (three frames), the end measured from the onset. Where the file's first sample lands on
+      // the capture clock varies by tens of ms with load (the fake device starts reading the
+      // file on its own thread), which shifts onset and end alike: CI saw onset +56 ms and end
+      // +94 ms together while a second browser ran. Render quanta the audio thread missed are
+      // filled with silence, which can also stretch the speech itself: CI saw +84 ms from the
+      // onset once, under the same load. The endpoint's precision is measured in the bench
+      // (figure 4); this checks the VAD finds one utterance with the right bounds.
       expect(run.started).toHaveLength(1);
       expect(run.ended).toHaveLength(1);
       const onsetErrMs = (run.started[0]!.at - speech.startSec) * 1000;
@@ -32,7 +34,7 @@ for (const name of utterances) {
       const lastErrMs = (run.ended[0]!.lastSpeechAt - speech.endSec) * 1000;
       console.log(`${name}: onset ${onsetErrMs.toFixed(0)} ms, end ${endErrMs.toFixed(0)} ms (speech end estimate ${lastErrMs.toFixed(0)} ms), ${run.frames} frames`);
       expect(Math.abs(onsetErrMs)).toBeLessThanOrEqual(100);
-      expect(Math.abs(endErrMs - onsetErrMs)).toBeLessThanOrEqual(64);
+      expect(Math.abs(endErrMs - onsetErrMs)).toBeLessThanOrEqual(96);
       // The utterance's audio spans the speech (plus pad and redemption silence).
       expect(run.ended[0]!.audioSec).toBeGreaterThan(speech.endSec - speech.startSec);
     } finally {

@@ -195,7 +195,8 @@ export interface TTS {
    * Optional: like `synthesize`, but the provider delivers the audio to `stream` itself, from
    * a worker where it can, so a busy main thread cannot starve playback. Yields the same
    * samples (already on their way) for accounting; `end()` on the result: no audio follows
-   * this request, so the stream ends as soon as its audio is delivered.
+   * this request, so the stream ends as soon as its audio is delivered (also when called after
+   * the request is done: the session ends such a stream this way, never on its own port).
    */
   synthesizeTo?(request: TTSRequest, stream: MixerStream): AsyncIterable<Float32Array> & { end?(): void };
   /**

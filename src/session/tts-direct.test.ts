@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixerStream } from '../audio/mixer';
 import type { LLM, LLMChunk, LLMRequest, TTSRequest } from '../providers/types';
 import { ScriptedTTS } from '../testing/providers';
-import { kit } from './session-test-kit';
+import { kit, voicedSec } from './session-test-kit';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -18,14 +18,24 @@ class DeliveringTTS extends ScriptedTTS {
     this.direct++;
     const it = this.synthesize(request);
     const self = this;
+    // As the interface asks: after end(), the stream ends once this request's audio is delivered.
+    let delivered!: () => void;
+    const done = new Promise<void>((r) => (delivered = r));
     return {
       async *[Symbol.asyncIterator]() {
-        for await (const s of it) {
-          stream.push(s);
-          yield s;
+        try {
+          for await (const s of it) {
+            stream.push(s);
+            yield s;
+          }
+        } finally {
+          delivered();
         }
       },
-      end: () => self.ends++,
+      end: () => {
+        self.ends++;
+        void done.then(() => stream.end());
+      },
     };
   }
 }
@@ -57,6 +67,26 @@ describe('TTS.synthesizeTo: audio the provider delivers itself', () => {
     expect([...pushes.values()].reduce((a, b) => a + b, 0)).toBe(expected);
     expect(tts.ends).toBeGreaterThanOrEqual(1); // the last request knew it was the last
     expect(k.history()).toEqual(['user: go', 'assistant: First sentence here. And the second one.']);
+    await k.session.close();
+  });
+
+  it("audio that reaches the mixer late (the worker's own port) is not cut off by the end of the stream", async () => {
+    // The worker's port and the main thread's are not ordered with each other: model the
+    // worker's pushes arriving 80 ms late. The end must follow them, not overtake them.
+    class LateTTS extends DeliveringTTS {
+      override synthesizeTo(request: TTSRequest, stream: MixerStream) {
+        const late = { push: (s: Float32Array) => void setTimeout(() => stream.push(s), 80), end: () => void setTimeout(() => stream.end(), 80) } as MixerStream;
+        return super.synthesizeTo(request, late);
+      }
+    }
+    const tts = new LateTTS({ msPerChar: 40 });
+    const k = kit({ tts, llm: [{ text: 'Okay.' }] });
+    await k.session.start();
+    void k.session.sendText('go');
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 2);
+    await k.run(300);
+    const voice = tts.voiceFor('Okay.').length / tts.sampleRate;
+    expect(voicedSec(k.audio.played())).toBeGreaterThan(voice * 0.9);
     await k.session.close();
   });
 

@@ -174,7 +174,9 @@ export class Speech {
       if (!isAbortError(err) && !this.#signal.aborted) this.#onError(err);
       this.#stream.stop();
     } finally {
-      this.#stream.end();
+      // Audio a provider delivered itself (from its worker) ends the same way, after it.
+      if (this.#delivered?.end) this.#delivered.end();
+      else this.#stream.end();
     }
     const playback = await this.#stream.ended;
     return this.#account(playback);
@@ -204,7 +206,7 @@ export class Speech {
         this.#request = request;
         if (pieces) return tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal });
         if (!direct) return tts.synthesize(request as { text: string; signal: AbortSignal });
-        const piped = (this.#piped = tts.synthesizeTo!(request as { text: string; signal: AbortSignal }, this.#stream));
+        const piped = (this.#piped = this.#delivered = tts.synthesizeTo!(request as { text: string; signal: AbortSignal }, this.#stream));
         if (this.#ended && !this.#jobs.length) piped.end?.();
         return piped;
       };
@@ -253,6 +255,8 @@ export class Speech {
   #segment: Segment | null = null;
   /** The request in flight, when its provider delivers to the mixer itself. */
   #piped: { end?(): void } | null = null;
+  /** The last such request: the stream's end goes its way. */
+  #delivered: { end?(): void } | null = null;
   /** The request being synthesized (to tell which member of a fallback chain served it). */
   #request: object | null = null;
 

@@ -22,7 +22,12 @@ export type PipeCommand =
   | { type: 'job'; job: number; mixer: number; stream: number; rate: number; request: PcmRequest }
   | { type: 'abort'; job: number }
   /** No audio follows this job: end the mixer stream once its audio is posted. */
-  | { type: 'end'; job: number };
+  | { type: 'end'; job: number }
+  /**
+   * End stream `stream` of mixer `mixer` (its jobs are done): sent through the worker so the
+   * end reaches the worklet after the audio the worker posted (two ports are not ordered).
+   */
+  | { type: 'end-stream'; mixer: number; stream: number };
 
 /** Worker → main. `audio`: the samples also posted to the mixer, for accounting. */
 export type PipeEvent =

@@ -171,12 +171,26 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
       if (--active === 0) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
     }
   }
-  const it = piped();
+  let finished = false;
+  async function* tracked(): AsyncGenerator<Float32Array, void, undefined> {
+    try {
+      yield* piped();
+    } finally {
+      finished = true;
+    }
+  }
+  const it = tracked();
   return {
     [Symbol.asyncIterator]: () => it,
     end() {
       ending = true;
-      if (job) post({ type: 'end', job });
+      if (job) return post({ type: 'end', job });
+      if (!finished) return; // the job, once sent, carries the end
+      // Done: the end goes the way the audio went. Through the worker it follows the audio it
+      // posted; the main thread's own port to the worklet is not ordered with the worker's.
+      const key = worker && mixers.get(stream.mixer);
+      if (key) post({ type: 'end-stream', mixer: key, stream: stream.id });
+      else stream.end();
     },
   };
 }

@@ -49,6 +49,7 @@ scope.onmessage = (e) => {
   const cmd = e.data;
   if (cmd.type === 'port') ports.set(cmd.mixer, cmd.port);
   else if (cmd.type === 'job') void run(cmd);
+  else if (cmd.type === 'end-stream') toMixer(ports.get(cmd.mixer), { type: 'end', id: cmd.stream });
   else {
     const state = jobs.get(cmd.job);
     if (!state) return;
