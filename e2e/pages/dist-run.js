@@ -30,12 +30,17 @@ async function runEarshot(Earshot) {
       vad.on('error', (e) => reject(e.error));
       vad.start(engine).then(() => setTimeout(() => reject(new Error('no speech_ended within 15 s of the VAD starting')), 15000), reject);
     });
+    return out;
   } finally {
     vad.close();
     engine.close();
   }
-  // A handover after start: its module is not in the core bundle either (loaded on the first
-  // one; the IIFE imports the ES build's handover.js from beside itself).
+}
+
+// A handover after start (Playwright's dist.spec; the engines runner counts mic opens and
+// calls run() only): its module is not in the core bundle either (loaded on the first one;
+// the IIFE imports the ES build's handover.js from beside itself).
+async function handoverAfterStart(Earshot) {
   const quiet = { label: 'quiet', sampleRate: 24000, async *synthesize() {}, async transcribe() { return ''; }, async *chat() {} };
   const session = new Earshot.AgentSession(new Earshot.Agent({ name: 'front', instructions: 'Front desk.' }), new Earshot.Pipeline({ stt: quiet, llm: quiet, tts: quiet }));
   const changes = [];
@@ -44,12 +49,12 @@ async function runEarshot(Earshot) {
   try {
     await session.start();
     await session.updateAgent(new Earshot.Agent({ name: 'billing', instructions: 'Billing.' }), { context: 'none' });
-    out.handover = { agent: session.agent.name, changes };
+    return { agent: session.agent.name, changes };
   } finally {
     await session.close();
   }
-  return out;
 }
 
 // The test calls run(): with the global of the <script> build, or the ES module's exports.
 window.run = () => runEarshot(window.EarshotESM ?? window.Earshot);
+window.runHandover = () => handoverAfterStart(window.EarshotESM ?? window.Earshot);
