@@ -133,19 +133,20 @@ describe('OpenAITTS', () => {
 describe('OpenAITTS.synthesizeTo where no worker runs (Node): the main-thread path', () => {
   /** A stand-in for a MixerStream: records what is pushed to it. */
   const sink = () => {
-    const pushed: Float32Array[] = [];
-    return { pushed, stream: { id: 7, sourceRate: 24000, push: (s: Float32Array) => pushed.push(s.slice()) } as unknown as import('../../audio/mixer').MixerStream };
+    const pushed: (Float32Array | 'end')[] = [];
+    return { pushed, stream: { id: 7, sourceRate: 24000, push: (s: Float32Array) => pushed.push(s.slice()), end: () => pushed.push('end') } as unknown as import('../../audio/mixer').MixerStream };
   };
 
   it.skipIf(!hasEspeak)('pushes every sample to the stream itself and yields the same for accounting', async () => {
     const { pushed, stream } = sink();
     const piped = tts().synthesizeTo({ text: 'Ten thirty.', signal: new AbortController().signal }, stream);
-    piped.end(); // a no-op here: the speech ends the stream
+    piped.end(); // no audio follows: the stream ends once this request's audio is pushed
     const r = await run(piped);
     expect(r.error).toBeUndefined();
     const expected = int16ToFloat32(await rawPcm('Ten thirty.'));
     expect(r.samples.length).toBe(expected.length);
-    expect(pushed.reduce((n, c) => n + c.length, 0)).toBe(expected.length);
+    expect(pushed.at(-1)).toBe('end');
+    expect(pushed.slice(0, -1).reduce((n, c) => n + (c as Float32Array).length, 0)).toBe(expected.length);
     expect(r.samples).toEqual(expected);
   });
 

@@ -172,11 +172,21 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
     }
   }
   let finished = false;
+  // The end goes the way the audio went: through the worker it follows the audio the worker
+  // posted (the main thread's own port to the worklet is not ordered with the worker's).
+  // Ending twice is harmless, so it is sent again once the request is over, whatever became
+  // of it (an aborted or failed job does not end the stream in the worker).
+  const endNow = () => {
+    const key = worker && mixers.get(stream.mixer);
+    if (key) post({ type: 'end-stream', mixer: key, stream: stream.id });
+    else stream.end();
+  };
   async function* tracked(): AsyncGenerator<Float32Array, void, undefined> {
     try {
       yield* piped();
     } finally {
       finished = true;
+      if (ending) endNow();
     }
   }
   const it = tracked();
@@ -184,13 +194,8 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
     [Symbol.asyncIterator]: () => it,
     end() {
       ending = true;
-      if (job) return post({ type: 'end', job });
-      if (!finished) return; // the job, once sent, carries the end
-      // Done: the end goes the way the audio went. Through the worker it follows the audio it
-      // posted; the main thread's own port to the worklet is not ordered with the worker's.
-      const key = worker && mixers.get(stream.mixer);
-      if (key) post({ type: 'end-stream', mixer: key, stream: stream.id });
-      else stream.end();
+      if (job) post({ type: 'end', job }); // the worker ends the stream after this job's audio
+      else if (finished) endNow(); // else: not sent yet (the job carries the end) or winding down (as it finishes)
     },
   };
 }
