@@ -6,11 +6,8 @@ import { ConfigError, EarshotError } from '../errors';
 import type { LLM } from '../providers/types';
 import type { FunctionTool } from '../tools/function-tool';
 import type { AgentSession } from './agent-session';
-import { within, type Lifecycle } from './lifecycle';
+import type { Lifecycle } from './lifecycle';
 import { SCRIPT_URL } from '../assets';
-
-/** How long closing an agent's servers may hold a handover or close(), ms. */
-const SERVER_CLOSE_MS = 3000;
 
 /** The agent's function tools, then its servers' tools; a later tool with a taken name is left out. */
 export function agentTools(agent: Agent): FunctionTool<any>[] {
@@ -26,30 +23,22 @@ export function agentTools(agent: Agent): FunctionTool<any>[] {
   return tools;
 }
 
+const duplicate = (name: string) => new ConfigError(`Duplicate tool name: ${name} (offered by an MCP server and by another tool)`);
+const loadFailed = (cause: unknown) => new EarshotError('asset-load-failed', 'Could not load the handover module', { cause });
+
 /**
- * Connects the agent's servers in parallel. Rejects with the first failure (and closes
- * them all), or with a `ConfigError` when a server offers a name already taken: the LLM
- * could not tell the two tools apart.
+ * Connects the agent's MCP servers (the code loads with the handover module, only for an
+ * agent that has servers). Rejects with the first failure, or a `ConfigError` for a tool
+ * name offered twice.
  */
-export async function connectServers(agent: Agent): Promise<void> {
-  const servers = agent.mcpServers;
-  if (servers.length === 0) return;
-  try {
-    const lists = await Promise.all(servers.map((s) => s.connect()));
-    const names = new Set(agent.tools.map((t) => t.name));
-    for (const tool of lists.flat()) {
-      if (names.has(tool.name)) throw new ConfigError(`Duplicate tool name: ${tool.name} (offered by an MCP server and by another tool)`);
-      names.add(tool.name);
-    }
-  } catch (err) {
-    await closeServers(agent.mcpServers);
-    throw err;
-  }
+export function connectServers(agent: Agent): Promise<void> {
+  return agent.mcpServers.length ? loadHandover().then((m) => m.connectServers(agent, duplicate), (cause) => Promise.reject(loadFailed(cause))) : Promise.resolve();
 }
 
-/** Closes servers in parallel, within {@link SERVER_CLOSE_MS}. Never rejects. */
-export function closeServers(servers: readonly MCPServer[]): Promise<void> {
-  return within(Promise.allSettled(servers.map((s) => s.close())), SERVER_CLOSE_MS);
+/** Closes servers in parallel, bounded in time. Never rejects. */
+function closeServers(servers: readonly MCPServer[]): Promise<void> {
+  // Servers were connected by the loaded module, so a load failure here means none is open.
+  return servers.length ? loadHandover().then((m) => m.closeServers(servers), () => {}) : Promise.resolve();
 }
 
 /** What a handover needs from the session. */
@@ -97,10 +86,10 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
     target = to;
     try {
       const { handOver: run } = await loadHandover();
-      await run({ from, to, context, flush, llm: host.llm(), signal: host.signal(), report, closeServers, connectServers, released: () => generation !== released, swap, emit: host.emit });
+      await run({ from, to, context, flush, llm: host.llm(), signal: host.signal(), report, duplicate, released: () => generation !== released, swap, emit: host.emit });
     } catch (cause) {
       // Only the module's load can throw here (handOver reports hook errors itself).
-      report(new EarshotError('asset-load-failed', 'Could not load the handover module', { cause }));
+      report(loadFailed(cause));
     } finally {
       target = null;
     }

@@ -6,6 +6,8 @@ import type { Agent } from '../agent/agent';
 import type { HandoffContext, MCPServer } from '../agent/mcp-server';
 import type { ChatItem, LLM } from '../providers/types';
 
+/** How long closing an agent's servers may hold a handover or close(), ms. */
+const SERVER_CLOSE_MS = 3000;
 /** Messages kept when a summary cannot be made. */
 const FALLBACK_MESSAGES = 6;
 /** How long the summary may take, ms; past it the last messages are carried instead. */
@@ -22,8 +24,8 @@ export interface HandoverStep {
   /** The running turn's signal: a barge-in cuts a summary short. */
   signal: AbortSignal;
   report(error: unknown): void;
-  closeServers(servers: readonly MCPServer[]): Promise<void>;
-  connectServers(agent: Agent): Promise<void>;
+  /** The error for a tool name offered twice (errors are the core's classes: no value imports here). */
+  duplicate(name: string): Error;
   /** The session was released meanwhile: nobody takes over. */
   released(): boolean;
   swap(agent: Agent): void;
@@ -40,14 +42,41 @@ export async function handOver(s: HandoverStep): Promise<void> {
   const { from, to, report } = s;
   await Promise.resolve().then(() => from.onExit()).catch(report);
   s.flush?.();
-  await s.closeServers(from.mcpServers.filter((server) => !to.mcpServers.includes(server)));
-  await s.connectServers(to).catch(report);
+  await closeServers(from.mcpServers.filter((server) => !to.mcpServers.includes(server)));
+  await connectServers(to, s.duplicate).catch(report);
   // The session closed meanwhile: what was connected closes again.
-  if (s.released()) return s.closeServers(to.mcpServers);
+  if (s.released()) return closeServers(to.mcpServers);
   await carryContext(from, to, s.context, s.llm, s.signal);
   s.swap(to);
   s.emit(from, to, s.context);
   await Promise.resolve().then(() => to.onEnter()).catch(report);
+}
+
+/**
+ * Connects the agent's servers in parallel. Rejects with the first failure (and closes
+ * them all), or with `duplicate(name)` when a server offers a name already taken: the LLM
+ * could not tell the two tools apart.
+ */
+export async function connectServers(agent: Agent, duplicate: (name: string) => Error): Promise<void> {
+  const servers = agent.mcpServers;
+  try {
+    const lists = await Promise.all(servers.map((s) => s.connect()));
+    const names = new Set(agent.tools.map((t) => t.name));
+    for (const tool of lists.flat()) {
+      if (names.has(tool.name)) throw duplicate(tool.name);
+      names.add(tool.name);
+    }
+  } catch (err) {
+    await closeServers(servers);
+    throw err;
+  }
+}
+
+/** Closes servers in parallel, within {@link SERVER_CLOSE_MS}. Never rejects. */
+export function closeServers(servers: readonly MCPServer[]): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, SERVER_CLOSE_MS)));
+  return Promise.race([Promise.allSettled(servers.map((s) => s.close())).then(() => {}), late]).finally(() => clearTimeout(timer));
 }
 
 /**
