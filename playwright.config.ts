@@ -21,6 +21,7 @@ export default defineConfig({
   // fixtures of 10–15 s.
   timeout: 120_000,
   workers,
+  globalTeardown: './e2e/support/teardown.ts',
   // Files are spread over the workers; the tests of one file run in order in one worker.
   fullyParallel: false,
   retries: 0,

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch, openHarness } from './support/browser';
+import { launchWarm, openHarness } from './support/browser';
 import { control, events, startAgent, waitForEvents } from './support/agent-run';
 import { endOfSound, firstSound, ttsSamples } from './support/tts-audio';
 
@@ -49,7 +49,7 @@ async function scriptStory(baseURL: string, extra: { llm?: object[]; stt?: objec
 
 test('barge-in stops the agent; history keeps what was heard; LLM and TTS requests are aborted', async ({ baseURL }) => {
   await scriptStory(baseURL!, { stt: [{ text: 'Wait, stop. I have a question.' }], llm: [{ text: 'Sure, go ahead.' }] });
-  browser = await launch({ wav: 'story-then-stop' });
+  browser = await launchWarm({ wav: 'story-then-stop' });
   page = await openHarness(browser, baseURL!);
   await startAgent(page);
   await waitForEvents(page, 'turn_interrupted', 1, 20_000);
@@ -109,7 +109,7 @@ const SHORT = STORY.slice(0, 3);
 
 test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost', async ({ baseURL }) => {
   await scriptStory(baseURL!, {}, SHORT);
-  browser = await launch({ wav: 'story-then-cough' });
+  browser = await launchWarm({ wav: 'story-then-cough' });
   page = await openHarness(browser, baseURL!);
   await startAgent(page);
   await waitForEvents(page, 'agent_transcript', 1, 30_000);
@@ -134,7 +134,7 @@ test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost
 for (const gate of [true, false]) {
   test(`the agent's own voice fed back into the mic ${gate ? 'does not interrupt it (echo gate)' : 'does interrupt it without the echo gate (control)'}`, async ({ baseURL }) => {
     await scriptStory(baseURL!, { stt: [{ text: '(echo)' }], llm: [{ text: 'Hm?' }] }, SHORT);
-    browser = await launch({ wav: 'story-then-silence' });
+    browser = await launchWarm({ wav: 'story-then-silence' });
     page = await openHarness(browser, baseURL!);
     await startAgent(page, gate ? {} : { interrupt: { echoRatio: 0 } });
     // The echo path: output → 80 ms delay → −14 dB → the capture input, beside the mic.

@@ -5,7 +5,7 @@
 // beep.test.ts); here the path through a real browser's capture (its audio processing off,
 // since Chrome's noise suppression fades steady tones) and the session's events.
 import { expect, test, type Browser, type Page } from './support/test';
-import { FIXTURES, launch, openHarness } from './support/browser';
+import { FIXTURES, launchWarm, openHarness } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents } from './support/agent-run';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,7 +26,7 @@ test('DTMF: the 16 keys pressed over speech arrive once each, in order; keys sen
   expect(info.keys).toHaveLength(16);
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { stt: [{ text: 'The quick brown fox.' }], llm: [{ text: 'Okay.' }] });
-  browser = await launch({ wav: 'dtmf-over-speech' });
+  browser = await launchWarm({ wav: 'dtmf-over-speech' });
   page = await openHarness(browser, baseURL!);
   const source = (E: any) => {
     const R = (window as any).R;
@@ -70,7 +70,7 @@ test('voicemail: the greeting is classified once, the agent goes quiet, and the 
     stt: [{ text: 'Hi, you have reached the office of Doctor Smith. Please leave a message after the tone.' }],
     llm: [{ text: 'Hello, this is the clinic calling about your appointment tomorrow.' }],
   });
-  browser = await launch({ wav: 'voicemail-greeting-beep' });
+  browser = await launchWarm({ wav: 'voicemail-greeting-beep' });
   page = await openHarness(browser, baseURL!);
   const source = (E: any) => {
     const R = (window as any).R;
@@ -177,7 +177,7 @@ test('a WebRTC call, narrowband: the caller\'s line is the input, the agent answ
     llm: [{ toolCalls: [{ name: 'get_time', arguments: {} }] }, { text: 'Ten thirty.' }, { text: 'Goodbye!' }],
   });
   // The fake mic is given nothing: the session must not listen to it.
-  browser = await launch({ wav: 'click' });
+  browser = await launchWarm({ wav: 'click' });
   page = await openHarness(browser, baseURL!);
   await setUpCall(page, 'two-turns');
   const pipeline = (E: any) => {

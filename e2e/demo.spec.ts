@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch } from './support/browser';
+import { launchWarm } from './support/browser';
 import { control } from './support/agent-run';
 
 let browser: Browser | null = null;
@@ -17,7 +17,7 @@ test.afterEach(async () => {
  */
 async function openDemo(baseURL: string, providers: Record<string, string> = {}): Promise<Page> {
   await control(baseURL, 'reset', {});
-  browser = await launch({ wav: 'late-hello' });
+  browser = await launchWarm({ wav: 'late-hello' });
   const page = await browser.newPage();
   errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

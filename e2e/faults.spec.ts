@@ -3,7 +3,7 @@
 // and then shows the session still works. Time bounds here only guard against hanging:
 // they are an order of magnitude above the expected value.
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch } from './support/browser';
+import { launchWarm } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 
 // Generous: a loaded 2-core machine takes tens of seconds to start a session (VAD wasm);
@@ -19,7 +19,7 @@ test.afterEach(async ({ baseURL }, info) => {
 });
 
 async function openPage(baseURL: string, wav: string): Promise<void> {
-  browser = await launch({ wav });
+  browser = await launchWarm({ wav });
   page = await browser.newPage();
   page.on('pageerror', (err) => console.error('[pageerror]', err));
   await page.routeWebSocket(() => true, () => undefined); // no HMR reload under a test

@@ -5,7 +5,7 @@
 // the agent is driven with `reply()` / `say()`; user speech, when needed, comes from a
 // fixture or is played into the mic path at a chosen moment (`speakIntoMic`).
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch } from './support/browser';
+import { launchWarm } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 
 let browser: Browser;
@@ -82,7 +82,7 @@ async function open(baseURL: string, wav: string, script: object, o: StartAgentO
   await control(baseURL, 'reset', {});
   if (o.ttsBytesPerSecond) await control(baseURL, 'config', { ttsBytesPerSecond: o.ttsBytesPerSecond });
   await control(baseURL, 'script', script);
-  browser = await launch({ wav });
+  browser = await launchWarm({ wav });
   page = await openHarness(browser, baseURL);
   await startAgent(page, { ...o, toolsSource: pageTools.toString() });
 }
@@ -382,7 +382,7 @@ test('8. the wake-up timer fires once per silence, not again after its own promp
 
 test('9. close() twice is safe and releases the mic, the AudioContext and the VAD worker', async ({ baseURL }) => {
   await control(baseURL!, 'reset', {});
-  browser = await launch({ wav: 'click' });
+  browser = await launchWarm({ wav: 'click' });
   page = await openHarness(browser, baseURL!);
   const vadWorker = page.waitForEvent('worker', { predicate: (w) => /vad/i.test(w.url()), timeout: 20_000 });
   await startAgent(page);

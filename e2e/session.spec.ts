@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch, openHarness } from './support/browser';
+import { launchWarm, openHarness } from './support/browser';
 import { control, events, startAgent, waitForEvents } from './support/agent-run';
 
 let browser: Browser;
@@ -11,7 +11,7 @@ test.afterEach(async () => {
 });
 
 async function open(wav: string, baseURL: string): Promise<void> {
-  browser = await launch({ wav });
+  browser = await launchWarm({ wav });
   page = await openHarness(browser, baseURL);
 }
 

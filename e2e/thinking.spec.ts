@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch, openHarness } from './support/browser';
+import { launchWarm, openHarness } from './support/browser';
 import { control, waitForEvents } from './support/agent-run';
 
 let browser: Browser;
@@ -16,7 +16,7 @@ test.afterEach(async () => {
 async function run(baseURL: string, llmDelayMs: number) {
   await control(baseURL, 'reset', {});
   await control(baseURL, 'script', { stt: [{ text: 'Tell me a story.' }], llm: [{ text: 'Okay.', delayMs: llmDelayMs }] });
-  browser = await launch({ wav: 'story-then-silence' });
+  browser = await launchWarm({ wav: 'story-then-silence' });
   page = await openHarness(browser, baseURL);
   await page.evaluate(async () => {
     const E = (window as any).E;

@@ -1,6 +1,6 @@
 import { expect, test } from './support/test';
 import { readdirSync } from 'node:fs';
-import { FIXTURES, fixture, launch, openHarness } from './support/browser';
+import { FIXTURES, fixture, launch, launchWarm, openHarness } from './support/browser';
 import { runVad } from './support/vad-run';
 
 const utterances = readdirSync(FIXTURES)
@@ -15,7 +15,7 @@ for (const name of utterances) {
   test(`VAD timing on ${name}`, async ({ baseURL }) => {
     const info = fixture(name);
     const speech = info.speech[0]!;
-    const browser = await launch({ wav: name });
+    const browser = await launchWarm({ wav: name });
     try {
       const page = await openHarness(browser, baseURL!);
       const run = await runVad(page, speech.endSec + 1.2);
@@ -46,7 +46,7 @@ for (const name of utterances) {
 test('a 40 ms click does not start speech', async ({ baseURL }) => {
   const info = fixture('click');
   expect(info.clicks).toHaveLength(1);
-  const browser = await launch({ wav: 'click' });
+  const browser = await launchWarm({ wav: 'click' });
   try {
     const page = await openHarness(browser, baseURL!);
     const run = await runVad(page, info.clicks[0]!.endSec + 1.5);
@@ -59,6 +59,7 @@ test('a 40 ms click does not start speech', async ({ baseURL }) => {
 });
 
 test('VAD inference runs in the worker, never in the page realm', async ({ baseURL }) => {
+  // A cold profile: the assets must be fetched by the worker for its resource list to show them.
   const browser = await launch({ wav: 'utt-en-us' });
   try {
     const page = await openHarness(browser, baseURL!);

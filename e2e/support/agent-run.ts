@@ -1,5 +1,5 @@
-import { test, type Browser, type Page } from '@playwright/test';
-import { launch, openHarness } from './browser';
+import { test, type BrowserContext, type Page } from '@playwright/test';
+import { launchWarm, openHarness } from './browser';
 
 /** Talks to the local provider server's control API (mounted by Vite under /local-ai). */
 export async function control(baseURL: string, path: string, body?: unknown): Promise<any> {
@@ -114,7 +114,7 @@ export async function logFailure(page: Page, baseURL: string): Promise<void> {
  * log printed when the test failed). Call at the top of a spec file.
  */
 export function sessionPages(): { open(wav: string, baseURL: string): Promise<Page>; readonly page: Page } {
-  let browser: Browser | undefined;
+  let browser: BrowserContext | undefined;
   let page: Page | undefined;
   test.afterEach(async ({ baseURL }, info) => {
     if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
@@ -124,7 +124,7 @@ export function sessionPages(): { open(wav: string, baseURL: string): Promise<Pa
   });
   return {
     async open(wav, baseURL) {
-      browser = await launch({ wav });
+      browser = await launchWarm({ wav });
       page = await openHarness(browser, baseURL);
       return page;
     },
