@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamResampler } from './resampler';
+import { mulberry32 } from '../../../scripts/wav.mjs';
 
 function sine(freq: number, rate: number, n: number, amp = 1): Float32Array {
   const out = new Float32Array(n);
@@ -13,20 +14,8 @@ function rmsOf(x: Float32Array): number {
   return Math.sqrt(s / x.length);
 }
 
-/** Deterministic PRNG (mulberry32) so failures are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function noise(n: number, seed: number): Float32Array {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = r() * 2 - 1;
   return out;
@@ -34,7 +23,7 @@ function noise(n: number, seed: number): Float32Array {
 
 /** Feeds `input` in random-length chunks (including empty ones) and concatenates the outputs. */
 function runChunked(rs: StreamResampler, input: Float32Array, seed: number, maxChunk: number): Float32Array {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const parts: Float32Array[] = [];
   let total = 0;
   for (let i = 0; i < input.length; ) {

@@ -5,19 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../../scripts/wav.mjs';
+import { concatFloat32 } from './pcm';
 import { StreamResampler } from './resampler';
 
-/** A seeded PRNG (mulberry32): the same numbers on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, the fixtures' own): the same numbers on every run. */
+export const prng: (seed: number) => () => number = mulberry32;
 
 /** Gaussian white noise of RMS `rms`. */
 export function noise(n: number, rms: number, random: () => number): Float32Array {
@@ -35,15 +28,7 @@ export function rms(x: Float32Array, from = 0, to = x.length): number {
   return Math.sqrt(s / Math.max(1, to - from));
 }
 
-export function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = (...parts: Float32Array[]): Float32Array => concatFloat32(parts);
 
 /** `a + b` (b from `offset`), in place on a copy of `a`. */
 export function mix(a: Float32Array, b: Float32Array, offset = 0, gain = 1): Float32Array {
