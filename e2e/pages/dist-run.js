@@ -39,7 +39,7 @@ async function runEarshot(Earshot) {
 
 // A handover after start (Playwright's dist.spec; the engines runner counts mic opens and
 // calls run() only): its module is not in the core bundle either (loaded on the first one;
-// the IIFE imports the ES build's handover.js from beside itself).
+// the IIFE imports the ES build's extras.js from beside itself).
 async function handoverAfterStart(Earshot) {
   const quiet = { label: 'quiet', sampleRate: 24000, async *synthesize() {}, async transcribe() { return ''; }, async *chat() {} };
   const session = new Earshot.AgentSession(new Earshot.Agent({ name: 'front', instructions: 'Front desk.' }), new Earshot.Pipeline({ stt: quiet, llm: quiet, tts: quiet }));

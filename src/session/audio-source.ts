@@ -1,5 +1,4 @@
-import { downmixToMono } from '../audio/dsp/pcm';
-import { loadAudioFile } from '../audio/load-audio-file';
+import { assetError, extras } from '../lazy';
 
 /** Bytes of 16-bit little-endian mono PCM (odd chunk lengths are fine: chunks are joined first). */
 export type PcmBytes = ArrayBuffer | ArrayBufferView;
@@ -17,18 +16,7 @@ export type AudioSource =
   | { samples: Float32Array; sampleRate: number }
   | { pcm: PcmBytes | Iterable<PcmBytes> | AsyncIterable<PcmBytes>; sampleRate: number };
 
-/** Decoded mono samples of an {@link AudioSource} (files are fetched and decoded). */
+/** Decoded mono samples of an {@link AudioSource} (files are fetched and decoded; the code loads on first use). */
 export async function resolveAudioSource(source: AudioSource, context: Pick<BaseAudioContext, 'decodeAudioData'>): Promise<{ samples: Float32Array; sampleRate: number }> {
-  // Strings and URLs have neither field.
-  const { samples, pcm, sampleRate } = source as { samples?: Float32Array; pcm?: Extract<AudioSource, { pcm: unknown }>['pcm']; sampleRate: number };
-  if (samples) return source as { samples: Float32Array; sampleRate: number };
-  if (pcm) {
-    const parts: PcmBytes[] = [];
-    // A lone buffer (or view) is one chunk; anything else is a sequence of chunks.
-    for await (const chunk of (pcm as ArrayBuffer).byteLength >= 0 ? [pcm as PcmBytes] : (pcm as AsyncIterable<PcmBytes>)) parts.push(chunk);
-    const bytes = await new Blob(parts as BlobPart[]).arrayBuffer();
-    return { samples: Float32Array.from(new Int16Array(bytes, 0, bytes.byteLength >> 1), (v) => v / 32768), sampleRate };
-  }
-  const decoded = await loadAudioFile(source as string | URL, context);
-  return { samples: downmixToMono(decoded.channels), sampleRate: decoded.sampleRate };
+  return (await extras()).resolveAudioSource(source, context, assetError);
 }

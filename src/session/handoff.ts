@@ -7,7 +7,7 @@ import type { LLM } from '../providers/types';
 import type { FunctionTool } from '../tools/function-tool';
 import type { AgentSession } from './agent-session';
 import type { Lifecycle } from './lifecycle';
-import { SCRIPT_URL } from '../assets';
+import { extras } from '../lazy';
 
 /** The agent's function tools, then its servers' tools; a later tool with a taken name is left out. */
 export function agentTools(agent: Agent): FunctionTool<any>[] {
@@ -24,21 +24,20 @@ export function agentTools(agent: Agent): FunctionTool<any>[] {
 }
 
 const duplicate = (name: string) => new ConfigError(`Duplicate tool name: ${name} (offered by an MCP server and by another tool)`);
-const loadFailed = (cause: unknown) => new EarshotError('asset-load-failed', 'Could not load the handover module', { cause });
 
 /**
- * Connects the agent's MCP servers (the code loads with the handover module, only for an
+ * Connects the agent's MCP servers (the code loads with the core's extras, only for an
  * agent that has servers). Rejects with the first failure, or a `ConfigError` for a tool
  * name offered twice.
  */
 export function connectServers(agent: Agent): Promise<void> {
-  return agent.mcpServers.length ? loadHandover().then((m) => m.connectServers(agent, duplicate), (cause) => Promise.reject(loadFailed(cause))) : Promise.resolve();
+  return agent.mcpServers.length ? extras().then((m) => m.connectServers(agent, duplicate)) : Promise.resolve();
 }
 
 /** Closes servers in parallel, bounded in time. Never rejects. */
 function closeServers(servers: readonly MCPServer[]): Promise<void> {
   // Servers were connected by the loaded module, so a load failure here means none is open.
-  return servers.length ? loadHandover().then((m) => m.closeServers(servers), () => {}) : Promise.resolve();
+  return servers.length ? extras().then((m) => m.closeServers(servers), () => {}) : Promise.resolve();
 }
 
 /** What a handover needs from the session. */
@@ -85,11 +84,11 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
     const generation = released;
     target = to;
     try {
-      const { handOver: run } = await loadHandover();
+      const { handOver: run } = await extras();
       await run({ from, to, context, flush, llm: host.llm(), signal: host.signal(), report, duplicate, released: () => generation !== released, swap, emit: host.emit });
     } catch (cause) {
       // Only the module's load can throw here (handOver reports hook errors itself).
-      report(loadFailed(cause));
+      report(cause);
     } finally {
       target = null;
     }
@@ -107,15 +106,4 @@ export function sessionAgents(first: Agent, host: HandoverHost): Agents {
         ? Promise.resolve(swap(to))
         : new Promise((resolve, reject) => life.whenReady(() => void run(to, context ?? to.handoffContext).then(resolve), () => reject(new EarshotError('closed', 'updateAgent() after close()')))),
   };
-}
-
-/** Defined by every build (scripts/build-lib.mjs, vite.config.ts, vitest.config.ts). */
-declare const __EARSHOT_IIFE__: boolean;
-
-/**
- * The handover's module, on the first handover: a chunk of the ES build; the script-tag build
- * cannot split, so it imports the ES build's standalone `handover.js` from beside itself.
- */
-function loadHandover(): Promise<typeof import('./handover')> {
-  return __EARSHOT_IIFE__ ? import(/* @vite-ignore */ new URL('handover.js', SCRIPT_URL ?? location.href).href) : import('./handover');
 }

@@ -1,7 +1,6 @@
-// The handover itself: loaded on the first one (a chunk of the ES build; the script-tag build,
-// which cannot split, imports the ES build's `handover.js` from beside itself, as it does
-// json-schema.js). It imports no values, so that file stands alone: what it needs of the
-// session comes in `HandoverStep`.
+// The handover itself, and the MCP servers' connect and close: loaded on first use with the
+// core's other extras (src/extras.ts, src/lazy.ts). It imports no values, so that file stands
+// alone: what it needs of the session comes in `HandoverStep`.
 import type { Agent } from '../agent/agent';
 import type { HandoffContext, MCPServer } from '../agent/mcp-server';
 import type { ChatItem, LLM } from '../providers/types';
