@@ -175,12 +175,27 @@ function details(r) {
   return out.join('\n');
 }
 
+/**
+ * Where each figure comes from: the runner writes each figure as it completes and keeps the
+ * figures of earlier runs it did not measure again, so one block can mix runs.
+ */
+function provenance(r) {
+  const lines = Object.entries(r.figures).map(([name, f]) => {
+    const run = f.run ?? {};
+    const load = run.loadAvgStart == null ? '' : `, load average ${run.loadAvgStart}${run.loadAvgEnd == null ? '' : ` → ${run.loadAvgEnd}`}`;
+    return `- \`${name}\`: \`${run.command ?? r.command}\`${run.quick ? ' (quick)' : ''}, ${run.date ?? r.date}${load}${f.wallSec == null ? '' : `, ${f0(f.wallSec)} s`}${f.error ? ' (**failed**)' : ''}`;
+  });
+  return ['Figures (each written as it completed; a figure from an earlier run keeps that run\'s command, date and load average):', '', ...lines].join('\n');
+}
+
 export function renderBlock(r, rows) {
   const m = r.machine;
   return [
     `Command: \`${r.command}\`${r.quick ? ' (**quick run**: fewer turns, trials and a 30 s soak)' : ''} · ${r.date} · wall time ${f0(r.wallSec)} s`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}, Chromium ${m.chromium} (headless, fake mic). Load average at start: ${m.loadAvg1m} (a shared machine: other jobs ran during the run).`,
+    '',
+    provenance(r),
     '',
     md(rows),
     '',
