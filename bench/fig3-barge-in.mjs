@@ -3,7 +3,7 @@
 // interjections ("Wait, stop.") and full sentences. From the user's true onset (fixture,
 // aligned to the frame clock) to (a) the voice bus at −12 dB and (b) the voice stopped,
 // both read from the rendered output against the samples the SDK pushed to the mixer.
-import { alignFixture, loadFixture } from './lib/fixture.mjs';
+import { alignFixture, alignStretch, loadFixture } from './lib/fixture.mjs';
 import { control, launch, openPage, warmTts } from './lib/env.mjs';
 import { summary } from './lib/stats.mjs';
 
@@ -51,8 +51,10 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
     const ends = data.mixer.filter((m) => m.type === 'ended' && m.bus === 'voice');
     const trials = [];
     for (const [i, u] of onsets.entries()) {
-      const onset = A + u.startSec * sr;
-      const nextOnset = i + 1 < onsets.length ? A + onsets[i + 1].startSec * sr : Infinity;
+      // Each onset on its own stretch of the file (the fake mic can slip under load).
+      const Ak = alignStretch(fixture, data.env, sr, A, u.startSec - 0.4, u.endSec);
+      const onset = Ak + u.startSec * sr;
+      const nextOnset = i + 1 < onsets.length ? Ak + onsets[i + 1].startSec * sr : Infinity;
       const kind = u.text === 'Wait, stop.' ? 'interjection' : 'sentence';
       const playing = starts.filter((s) => s.frame < onset).at(-1);
       const end = playing && ends.find((e) => e.id === playing.id);
@@ -79,6 +81,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         trial: i + 1,
         kind,
         text: u.text,
+        fixtureSlipMs: Number(ms(Ak - A).toFixed(1)),
         alignmentLag: g.lag,
         alignmentCorr: Number(g.corr.toFixed(4)),
         gainBeforeOnset: before.length ? Number((before.reduce((a, b) => a + b, 0) / before.length).toFixed(4)) : null,
