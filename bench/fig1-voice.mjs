@@ -15,7 +15,8 @@ export async function runVoice({ quick, log }) {
   const turns = quick ? 6 : fixture.speech.length;
   await warmTts([ANSWER]); // before scripting: a request now would consume a scripted entry
   await control('reset', {});
-  await control('config', { ttsBytesPerSecond: 96000 }); // TTS streams at 2x real time
+  // TTS streams at 2x real time; the stand-in's own pauses in SSE streams off: they are not glue.
+  await control('config', { ttsBytesPerSecond: 96000, streamPauses: false });
   await control('script', {
     stt: fixture.speech.map((s) => ({ text: s.text, delayMs: DELAYS.sttMs })),
     llm: fixture.speech.map(() => ({ text: ANSWER, delayMs: DELAYS.llmMs })),
