@@ -116,7 +116,8 @@ function details(r) {
     };
     out.push(`### 1. Voice-to-voice split (${v.turnsMeasured} turns, fixture \`${v.fixture}\`)`, '',
       '| stage | median | p95 |', '| --- | --- | --- |',
-      ...Object.entries(v.split).map(([k, s]) => `| ${names[k] ?? k} | ${f1(s.median)} | ${f1(s.p95)} |`),
+      ...Object.entries(v.split).flatMap(([k, s]) => [`| ${names[k] ?? k} | ${f1(s.median)} | ${f1(s.p95)} |`,
+        ...(k === 'toSttRequestMs' && v.sttRequestParts ? [`| … of which committed → the SDK's \`fetch()\` call | ${f1(v.sttRequestParts.toFetchCallMs.median)} | ${f1(v.sttRequestParts.toFetchCallMs.p95)} |`, `| … of which \`fetch()\` call → request started (Resource Timing) | ${f1(v.sttRequestParts.fetchCallToRequestMs.median)} | ${f1(v.sttRequestParts.fetchCallToRequestMs.p95)} |`] : [])]),
       `| **total: true speech end → first sample leaving the mixer** (audio clock) | ${f1(v.voiceToVoiceMs.median)} | ${f1(v.voiceToVoiceMs.p95)} |`,
       `| **SDK glue** = total − endpoint − configured delays (audio clock) | ${f1(v.glueMs.median)} | ${f1(v.glueMs.p95)} |`,
       `| … of which in the page (worker→main, request building, parsing, mixer hand-off) | ${f1(v.glueInPageMs.median)} | ${f1(v.glueInPageMs.p95)} |`,
