@@ -110,6 +110,8 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
       duckedMs: summary(ok.map((t) => t.duckedMs ?? NaN)),
       duckStartMs: summary(ok.map((t) => t.duckStartMs ?? NaN)),
       ducked: `${ok.filter((t) => t.duckedMs != null).length}/${ok.length}`,
+      // The gain can only be read while the agent's voice sounds: the trials where it sounded at the onset.
+      duckedWhileSoundingMs: summary(ok.filter((t) => t.voiceSilentUntilMs != null && t.voiceSilentUntilMs <= 10).map((t) => t.duckedMs ?? NaN)),
       stoppedMs: summary(ok.map((t) => t.stoppedMs ?? NaN)),
       stopped: `${ok.filter((t) => t.stoppedMs != null).length}/${ok.length}`,
       stoppedSentences: `${sentences.filter((t) => t.stoppedMs != null).length}/${sentences.length}`,

@@ -38,6 +38,7 @@ export function tableRows(r) {
     if (b.error) rows.push({ figure: '3. Barge-in', value: err('bargeIn'), target: '–', met: '–' });
     else {
       rows.push({ figure: `3. Barge-in: user onset → voice −12 dB (median / p95, ${b.ducked} ducked)`, value: mp(b.duckedMs), target: '≤ 100 ms', met: yes(b.duckedMs.p95 <= 100 && b.ducked.split('/')[0] === b.ducked.split('/')[1]) });
+      if (b.duckedWhileSoundingMs) rows.push({ figure: `3. … the same, trials where the agent's voice sounded at the onset (${b.duckedWhileSoundingMs.n}; in the others the duck shows only when it resumes)`, value: mp(b.duckedWhileSoundingMs), target: '≤ 100 ms', met: '–' });
       const limit = b.minInterruptionMs + 32;
       rows.push({ figure: `3. Barge-in: user onset → voice stopped (median / p95 of ${b.stopped} stopped; interjections ${b.stoppedInterjections}, sentences ${b.stoppedSentences})`, value: mp(b.stoppedMs), target: `≤ ${limit} ms (minInterruptionMs + 32)`, met: yes(b.stoppedMs.p95 <= limit && b.stopped.split('/')[0] === b.stopped.split('/')[1]) });
     }
