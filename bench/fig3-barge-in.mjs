@@ -3,7 +3,7 @@
 // interjections ("Wait, stop.") and full sentences. From the user's true onset (fixture,
 // aligned to the frame clock) to (a) the voice bus at −12 dB and (b) the voice stopped,
 // both read from the rendered output against the samples the SDK pushed to the mixer.
-import { alignFixture, alignStretch, loadFixture } from './lib/fixture.mjs';
+import { alignFixture, alignStretch, clockMap, loadFixture } from './lib/fixture.mjs';
 import { control, launch, openPage, warmTts } from './lib/env.mjs';
 import { summary } from './lib/stats.mjs';
 
@@ -47,6 +47,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
     const sr = data.sampleRate;
     const A = alignFixture(fixture, data.env, sr, data.captureStartFrame);
     const ms = (frames) => (frames / sr) * 1000;
+    const clock = clockMap(data.clock, sr);
     const starts = data.mixer.filter((m) => m.type === 'started' && m.bus === 'voice');
     const ends = data.mixer.filter((m) => m.type === 'ended' && m.bus === 'voice');
     const trials = [];
@@ -92,6 +93,8 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         lastAudibleMs: lastSound == null ? null : ms(lastSound - onset),
         vadSpeechFrameMs: speechFrame ? ms(data.captureStartFrame + speechFrame[0] * sr - onset) : null,
         duckDecisionMs: suspected ? ms(data.captureStartFrame + suspected.at * sr - onset) : null,
+        // The duck frame's end → its decision on the main thread (VAD, worker → main, the echo gate's hold), audio clock ±10 ms.
+        duckDeliveryMs: suspected ? ms(clock.toFrame(suspected.t) - (data.captureStartFrame + suspected.at * sr)) : null,
         cancelledSuspicions: cancelled,
       });
     }
@@ -119,6 +122,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
       lastAudibleMs: summary(ok.map((t) => t.lastAudibleMs ?? NaN)),
       vadSpeechFrameMs: summary(ok.map((t) => t.vadSpeechFrameMs ?? NaN)),
       duckDecisionMs: summary(ok.map((t) => t.duckDecisionMs ?? NaN)),
+      duckDeliveryMs: summary(ok.map((t) => t.duckDeliveryMs ?? NaN)),
       underruns: data.underruns,
       errors: data.events.filter((e) => e.name === 'error').map((e) => `${e.source}: ${e.message}`),
       perTrial: trials,
