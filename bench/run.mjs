@@ -67,12 +67,22 @@ const load1 = () => Number(loadavg()[0].toFixed(2));
 /** Writes results.json (and the BENCHMARKS.md block) as they stand: called after every figure. */
 function save() {
   results.wallSec = Number(((Date.now() - t0) / 1000).toFixed(1));
-  const rows = tableRows(results);
-  results.table = rows;
+  let rows = [];
+  try {
+    rows = tableRows(results);
+    results.table = rows;
+  } catch (err) {
+    // A figure kept from an older run may not fit today's report: its data is still written.
+    console.error(`bench: the table could not be built (${err.message}); results.json written without it`);
+  }
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  if (writeMd) {
+  if (writeMd && rows.length) {
     const template = readFileSync(join(ROOT, 'bench/BENCHMARKS.template.md'), 'utf8');
-    writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderBlock(results, rows), template);
+    try {
+      writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderBlock(results, rows), template);
+    } catch (err) {
+      console.error(`bench: BENCHMARKS.md not written (${err.message}); run with --fresh`);
+    }
   }
   return rows;
 }
