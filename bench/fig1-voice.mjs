@@ -15,7 +15,8 @@ export async function runVoice({ quick, log }) {
   const turns = quick ? 6 : fixture.speech.length;
   await warmTts([ANSWER]); // before scripting: a request now would consume a scripted entry
   await control('reset', {});
-  await control('config', { ttsBytesPerSecond: 96000 }); // TTS streams at 2x real time
+  // TTS streams at 2x real time; the stand-in's own pauses in SSE streams off: they are not glue.
+  await control('config', { ttsBytesPerSecond: 96000, streamPauses: false });
   await control('script', {
     stt: fixture.speech.map((s) => ({ text: s.text, delayMs: DELAYS.sttMs })),
     llm: fixture.speech.map(() => ({ text: ANSWER, delayMs: DELAYS.llmMs })),
@@ -111,6 +112,10 @@ function analyse({ fixture, turns, info, data, resources, longtasks, voiceStarts
       ttsFirstByteMs: ttsR.responseStart - ttsR.start,
       toMixerMs: startT - ttsR.responseStart,
     };
+    // committed → STT request, in two: to the SDK's fetch() call (the page's wrapper) and
+    // from it to the request's Resource Timing start (the browser's own part).
+    const sttCall = data.fetches.find((f) => f.url.includes('/audio/transcriptions') && f.t >= commit - 0.001 && f.t <= sttR.start + 0.001);
+    const sttParts = sttCall ? { toFetchCallMs: sttCall.t - commit, fetchCallToRequestMs: sttR.start - sttCall.t } : null;
     const configured = DELAYS.sttMs + DELAYS.llmMs + DELAYS.ttsMs;
     if (split.sttMs < DELAYS.sttMs - 1 || split.llmFirstByteMs < DELAYS.llmMs - 1 || split.ttsFirstByteMs < DELAYS.ttsMs - 1) {
       log(`  turn ${k + 1}: a request ran without its scripted delay (script out of step): excluded`);
@@ -124,6 +129,7 @@ function analyse({ fixture, turns, info, data, resources, longtasks, voiceStarts
       commitLagMs: ms(clock.toFrame(commit) - truthEnd),
       decisionLagMs: endpointMs,
       split,
+      sttParts,
       inPageMs: split.toMainMs + split.toSttRequestMs + split.sttReadMs + split.toLlmRequestMs + split.toTtsRequestMs + split.toMixerMs,
       networkMs: split.sttMs - DELAYS.sttMs + split.llmFirstByteMs - DELAYS.llmMs + split.llmStreamMs + split.ttsFirstByteMs - DELAYS.ttsMs,
       leadSilenceMs: sound == null ? null : ms(sound - start),
@@ -157,6 +163,7 @@ function analyse({ fixture, turns, info, data, resources, longtasks, voiceStarts
     glueInPageMs: summary(col((r) => r.inPageMs)),
     glueNetworkAndServerMs: summary(col((r) => r.networkMs)),
     split: Object.fromEntries(splitKeys.map((k) => [k, summary(col((r) => r.split[k]))])),
+    sttRequestParts: { toFetchCallMs: summary(col((r) => r.sttParts?.toFetchCallMs ?? NaN)), fetchCallToRequestMs: summary(col((r) => r.sttParts?.fetchCallToRequestMs ?? NaN)) },
     ttsLeadSilenceMs: summary(col((r) => r.leadSilenceMs)),
     sdkReported: {
       voiceToVoiceMs: summary(col((r) => r.sdk?.voiceToVoiceMs)),

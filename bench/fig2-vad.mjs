@@ -4,20 +4,21 @@
 import { launch, openPage } from './lib/env.mjs';
 import { summary } from './lib/stats.mjs';
 
-export async function runVadCost({ quick, log }) {
+export async function runVadCost({ quick, log, explain = false }) {
   const seconds = quick ? 8 : 15;
   const browser = await launch('bench-questions');
   try {
     const page = await openPage(browser, '/bench/pages/micvad.html', log);
     const r = await page.evaluate((seconds) => window.runVadPair({ seconds }), seconds);
-    // Why a live frame costs more than a run back to back: the same model, paced as live
-    // frames are (asleep between runs) and paced with the thread spinning (never idle).
+    // Why a live frame costs more than a run back to back (`--explain`, ~70 s: not in a
+    // default run): the same model, paced as live frames are (asleep between runs) and paced
+    // with the thread spinning (never idle); fed the live frames ours just processed, with the
+    // audio graph running (mic, capture and mixer worklets on the real-time audio thread);
+    // and with the wasm precompiled as ours does.
     const paced = quick ? 150 : 300;
-    const pacing = await page.evaluate((paced) => window.runPacing({ paced }), paced);
-    // The same, fed the live frames ours just processed, with the audio graph running (mic,
-    // capture and mixer worklets on the real-time audio thread), as during a session.
-    const pacingLive = await page.evaluate((paced) => window.runPacing({ paced, live: true, withAudio: true }), paced);
-    const pacingOurs = await page.evaluate((paced) => window.runPacing({ paced, precompiled: true }), paced);
+    const pacing = explain ? await page.evaluate((paced) => window.runPacing({ paced }), paced) : null;
+    const pacingLive = explain ? await page.evaluate((paced) => window.runPacing({ paced, live: true, withAudio: true }), paced) : null;
+    const pacingOurs = explain ? await page.evaluate((paced) => window.runPacing({ paced, precompiled: true }), paced) : null;
     // Frames queued while the models loaded are processed in a burst; skip the first 30.
     const ours = summary(r.ours.slice(30), 2);
     const oursRun = summary(r.oursRun.slice(30), 2);
@@ -31,7 +32,7 @@ export async function runVadCost({ quick, log }) {
       // Ours with MicVAD not running (the same page, before MicVAD starts).
       oursAloneMsPerFrame: aloneOurs,
       oursAloneRunMsPerFrame: aloneRun,
-      pacing: {
+      pacing: pacing && {
         where: 'a plain worker, the same ORT build and model as ours, 200 warm-up runs first',
         backToBackMs: summary(pacing.backToBack, 2),
         every32msAsleepMs: summary(pacing.asleep, 2),

@@ -3,7 +3,7 @@
 // interjections ("Wait, stop.") and full sentences. From the user's true onset (fixture,
 // aligned to the frame clock) to (a) the voice bus at −12 dB and (b) the voice stopped,
 // both read from the rendered output against the samples the SDK pushed to the mixer.
-import { alignFixture, loadFixture } from './lib/fixture.mjs';
+import { alignFixture, alignStretch, clockMap, loadFixture } from './lib/fixture.mjs';
 import { control, launch, openPage, warmTts } from './lib/env.mjs';
 import { summary } from './lib/stats.mjs';
 
@@ -47,12 +47,15 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
     const sr = data.sampleRate;
     const A = alignFixture(fixture, data.env, sr, data.captureStartFrame);
     const ms = (frames) => (frames / sr) * 1000;
+    const clock = clockMap(data.clock, sr);
     const starts = data.mixer.filter((m) => m.type === 'started' && m.bus === 'voice');
     const ends = data.mixer.filter((m) => m.type === 'ended' && m.bus === 'voice');
     const trials = [];
     for (const [i, u] of onsets.entries()) {
-      const onset = A + u.startSec * sr;
-      const nextOnset = i + 1 < onsets.length ? A + onsets[i + 1].startSec * sr : Infinity;
+      // Each onset on its own stretch of the file (the fake mic can slip under load).
+      const Ak = alignStretch(fixture, data.env, sr, A, u.startSec - 0.4, u.endSec);
+      const onset = Ak + u.startSec * sr;
+      const nextOnset = i + 1 < onsets.length ? Ak + onsets[i + 1].startSec * sr : Infinity;
       const kind = u.text === 'Wait, stop.' ? 'interjection' : 'sentence';
       const playing = starts.filter((s) => s.frame < onset).at(-1);
       const end = playing && ends.find((e) => e.id === playing.id);
@@ -79,6 +82,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         trial: i + 1,
         kind,
         text: u.text,
+        fixtureSlipMs: Number(ms(Ak - A).toFixed(1)),
         alignmentLag: g.lag,
         alignmentCorr: Number(g.corr.toFixed(4)),
         gainBeforeOnset: before.length ? Number((before.reduce((a, b) => a + b, 0) / before.length).toFixed(4)) : null,
@@ -89,6 +93,8 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         lastAudibleMs: lastSound == null ? null : ms(lastSound - onset),
         vadSpeechFrameMs: speechFrame ? ms(data.captureStartFrame + speechFrame[0] * sr - onset) : null,
         duckDecisionMs: suspected ? ms(data.captureStartFrame + suspected.at * sr - onset) : null,
+        // The duck frame's end → its decision on the main thread (VAD, worker → main, the echo gate's hold), audio clock ±10 ms.
+        duckDeliveryMs: suspected ? ms(clock.toFrame(suspected.t) - (data.captureStartFrame + suspected.at * sr)) : null,
         cancelledSuspicions: cancelled,
       });
     }
@@ -107,6 +113,8 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
       duckedMs: summary(ok.map((t) => t.duckedMs ?? NaN)),
       duckStartMs: summary(ok.map((t) => t.duckStartMs ?? NaN)),
       ducked: `${ok.filter((t) => t.duckedMs != null).length}/${ok.length}`,
+      // The gain can only be read while the agent's voice sounds: the trials where it sounded at the onset.
+      duckedWhileSoundingMs: summary(ok.filter((t) => t.voiceSilentUntilMs != null && t.voiceSilentUntilMs <= 10).map((t) => t.duckedMs ?? NaN)),
       stoppedMs: summary(ok.map((t) => t.stoppedMs ?? NaN)),
       stopped: `${ok.filter((t) => t.stoppedMs != null).length}/${ok.length}`,
       stoppedSentences: `${sentences.filter((t) => t.stoppedMs != null).length}/${sentences.length}`,
@@ -114,6 +122,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
       lastAudibleMs: summary(ok.map((t) => t.lastAudibleMs ?? NaN)),
       vadSpeechFrameMs: summary(ok.map((t) => t.vadSpeechFrameMs ?? NaN)),
       duckDecisionMs: summary(ok.map((t) => t.duckDecisionMs ?? NaN)),
+      duckDeliveryMs: summary(ok.map((t) => t.duckDeliveryMs ?? NaN)),
       underruns: data.underruns,
       errors: data.events.filter((e) => e.name === 'error').map((e) => `${e.source}: ${e.message}`),
       perTrial: trials,

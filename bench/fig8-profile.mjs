@@ -25,7 +25,7 @@ async function runMode(mode, turns, log) {
   const fixture = loadFixture(FIXTURE);
   await warmTts([ANSWER]);
   await control('reset', {});
-  await control('config', { ttsBytesPerSecond: 96000 });
+  await control('config', { ttsBytesPerSecond: 96000, streamPauses: false });
   const v2 = mode === 'v2';
   await control('script', {
     ...(v2

@@ -4,11 +4,16 @@
 //
 //   npm run bench                      build, fixtures, full run (< 10 min), BENCHMARKS.md
 //   node bench/run.mjs --quick         smaller run for development (results.json only)
-//   node bench/run.mjs --only=voice,soak,profile [--quick] [--write-md]
+//   node bench/run.mjs --only=voice,soak,profile [--quick] [--write-md] [--explain] [--fresh]
 //
-// Writes bench/results.json (gitignored) and, on a full run, the generated block of
-// BENCHMARKS.md. Uses its own Vite dev server on BENCH_PORT (default 5198).
-import { readFileSync, writeFileSync } from 'node:fs';
+// Each figure is written as soon as it is measured: merged into bench/results.json
+// (gitignored; the figures of earlier runs are kept, each with its own command, date and
+// load average, unless --fresh) and, on a full run or with --write-md, into the generated
+// block of BENCHMARKS.md. A run stopped half-way keeps what it measured.
+// --explain adds figure 2's paced-run experiments (why a live frame costs more than a run
+// back to back: ~70 s). Uses its own Vite dev server on BENCH_PORT (default 5198).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { runVoice } from './fig1-voice.mjs';
@@ -25,7 +30,10 @@ import { printTable, renderBlock, tableRows, writeBenchmarksMd } from './lib/rep
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const explain = args.includes('--explain');
+const fresh = args.includes('--fresh');
 const writeMd = args.includes('--write-md') || (!quick && !only);
+const RESULTS = join(ROOT, 'bench/results.json');
 const t0 = Date.now();
 const log = (...m) => console.log(...m);
 const want = (name) => !only || only.includes(name);
@@ -42,13 +50,49 @@ const results = {
   machine: machine(chromiumVersion),
   figures: {},
 };
+const command = results.command;
+// Figures of earlier runs this one does not measure again are kept (each says where it came from).
+if (!fresh && existsSync(RESULTS)) {
+  try {
+    const before = JSON.parse(readFileSync(RESULTS, 'utf8'));
+    for (const [name, fig] of Object.entries(before.figures ?? {})) {
+      results.figures[name] = { ...fig, run: fig.run ?? { command: before.command, date: before.date, quick: before.quick, loadAvgStart: before.machine?.loadAvg1m } };
+    }
+  } catch (err) {
+    console.error(`bench: ${RESULTS} unreadable, starting afresh (${err.message})`);
+  }
+}
+const load1 = () => Number(loadavg()[0].toFixed(2));
+
+/** Writes results.json (and the BENCHMARKS.md block) as they stand: called after every figure. */
+function save() {
+  results.wallSec = Number(((Date.now() - t0) / 1000).toFixed(1));
+  let rows = [];
+  try {
+    rows = tableRows(results);
+    results.table = rows;
+  } catch (err) {
+    // A figure kept from an older run may not fit today's report: its data is still written.
+    console.error(`bench: the table could not be built (${err.message}); results.json written without it`);
+  }
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  if (writeMd && rows.length) {
+    const template = readFileSync(join(ROOT, 'bench/BENCHMARKS.template.md'), 'utf8');
+    try {
+      writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderBlock(results, rows), template);
+    } catch (err) {
+      console.error(`bench: BENCHMARKS.md not written (${err.message}); run with --fresh`);
+    }
+  }
+  return rows;
+}
 
 const snapshot = snapshotDist();
 const server = await startServer({ distDir: snapshot.dir });
 const figures = [
   ['bundle', () => runBundle({ distDir: snapshot.dir, budget: pkg.sizeBudget ?? { 'dist/earshot.js': 25600, 'dist/earshot.iife.js': 25600 } })],
   ['startup', () => runStartup({ quick, log })],
-  ['vadCost', () => runVadCost({ quick, log })],
+  ['vadCost', () => runVadCost({ quick, log, explain })],
   ['voice', () => runVoice({ quick, log })],
   ['bargeIn', () => runBargeIn({ quick, log })],
   ['bargeInNoEchoGate', () => runBargeIn({ quick, log, interrupt: { echoRatio: 0 }, limit: quick ? 2 : 3 })],
@@ -60,29 +104,26 @@ try {
   for (const [name, run] of figures) {
     if (!want(name)) continue;
     const s = Date.now();
-    log(`bench: ${name}…`);
+    const loadAvgStart = load1();
+    log(`bench: ${name}… (load average ${loadAvgStart})`);
+    let fig;
     try {
-      results.figures[name] = await run();
+      fig = await run();
     } catch (err) {
       console.error(`bench: ${name} failed: ${err.stack ?? err}`);
-      results.figures[name] = { error: String(err.message ?? err) };
+      fig = { error: String(err.message ?? err) };
     }
-    results.figures[name].wallSec = Number(((Date.now() - s) / 1000).toFixed(1));
-    log(`bench: ${name} done in ${results.figures[name].wallSec} s`);
+    fig.wallSec = Number(((Date.now() - s) / 1000).toFixed(1));
+    fig.run = { command, date: new Date(s).toISOString().replace(/\.\d+Z$/, 'Z'), quick, loadAvgStart, loadAvgEnd: load1() };
+    results.figures[name] = fig;
+    save();
+    log(`bench: ${name} done in ${fig.wallSec} s (load average ${fig.run.loadAvgEnd}); written`);
   }
 } finally {
   await server.close();
   snapshot.dispose();
 }
-results.wallSec = Number(((Date.now() - t0) / 1000).toFixed(1));
-
-const rows = tableRows(results);
-results.table = rows;
-writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const rows = save();
 console.log();
 printTable(rows);
 console.log(`\nbench: ${results.wallSec} s; wrote bench/results.json${writeMd ? ' and BENCHMARKS.md' : ''}`);
-if (writeMd) {
-  const template = readFileSync(join(ROOT, 'bench/BENCHMARKS.template.md'), 'utf8');
-  writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderBlock(results, rows), template);
-}

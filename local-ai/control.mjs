@@ -14,14 +14,15 @@ export function createControl(env) {
       }
       return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length, ttsSocket: state.ttsSocket.length, realtime: state.realtime.length };
     },
-    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, ttsLevelDb?: number | null, listenIdleMs?: number }} c */
+    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, ttsLevelDb?: number | null, listenIdleMs?: number, streamPauses?: boolean }} c */
     configure(c) {
       const config = env.state().config;
       if (c.requireKey !== undefined) config.requireKey = c.requireKey || null;
       if (c.ttsBytesPerSecond !== undefined) config.ttsBytesPerSecond = c.ttsBytesPerSecond || null;
       if (c.ttsLevelDb !== undefined) config.ttsLevelDb = typeof c.ttsLevelDb === 'number' ? c.ttsLevelDb : null;
       if (c.listenIdleMs !== undefined) config.listenIdleMs = c.listenIdleMs;
-      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond, ttsLevelDb: config.ttsLevelDb, listenIdleMs: config.listenIdleMs };
+      if (c.streamPauses !== undefined) config.streamPauses = c.streamPauses !== false;
+      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond, ttsLevelDb: config.ttsLevelDb, listenIdleMs: config.listenIdleMs, streamPauses: config.streamPauses };
     },
     reset() { env.reset(); },
     log() { return { requests: env.state().log }; },

@@ -231,12 +231,17 @@ export interface ScriptRequest {
 export interface ProviderHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number; realtime: number };
-  /** `ttsLevelDb`: speech RMS of every TTS response, dBFS (null: espeak-ng's own level). */
-  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; ttsLevelDb?: number | null; listenIdleMs?: number }): {
+  /**
+   * `ttsLevelDb`: speech RMS of every TTS response, dBFS (null: espeak-ng's own level).
+   * `streamPauses` (default true): the stand-in's own pauses in SSE streams (a 2 ms pause
+   * inside every split write, a timer turn between chat events); the bench turns them off.
+   */
+  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; ttsLevelDb?: number | null; listenIdleMs?: number; streamPauses?: boolean }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
     ttsLevelDb: number | null;
     listenIdleMs: number;
+    streamPauses: boolean;
   };
   /** Handles a WebSocket upgrade for `/v1/listen`, `/v2/listen`, ElevenLabs `multi-stream-input` Cartesia `/tts/websocket` or OpenAI `/v1/realtime` (relative to the mount point); false when the path is not ours. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;

@@ -124,7 +124,7 @@ export function createProviderHandler(options = {}) {
     secrets: new Map(),
     usedTokens: new Set(),
     log: /** @type {LogEntry[]} */ ([]),
-    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000 },
+    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000, streamPauses: true },
   });
   let state = fresh();
   const mcp = createMcpHandler();
@@ -170,6 +170,7 @@ export function createProviderHandler(options = {}) {
     if (path.startsWith('/__control/')) { void controlRoute(req, res, path); return; }
     const elevenHttp = /^\/v1\/text-to-speech\/([^/]+)\/stream$/.exec(path);
     const ctx = begin(req, res, elevenHttp ? '/v1/text-to-speech/stream' : path, state.log);
+    ctx.pauses = state.config.streamPauses;
     /** @type {Promise<unknown> | undefined} */
     let work;
     if (path === '/v1/models' && req.method === 'GET') work = Promise.resolve(ctx.json(200, { object: 'list', data: [{ id: 'earshot-demo', object: 'model', created: 0, owned_by: 'earshot' }] }));

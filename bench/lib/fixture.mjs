@@ -64,6 +64,42 @@ export function alignFixture(fixture, micEnv, sr, guessFrame) {
   return Math.round(best.A);
 }
 
+/**
+ * A again, for one stretch of the fixture (`fromSec`…`toSec`): searched ±`rangeMs` around
+ * the whole-file `A` in 1 ms steps, then ±1 ms in 4-sample steps. Under load the fake mic
+ * can drop or repeat a few ms of the file, after which the whole-file offset is wrong by
+ * that much for the rest of it; each onset is measured from its own stretch.
+ */
+export function alignStretch(fixture, micEnv, sr, A0, fromSec, toSec, rangeMs = 300) {
+  const { W, baseFrame, values } = micEnv;
+  const fix = fixture.env;
+  const k0 = Math.max(0, Math.floor(fromSec * 1000));
+  const k1 = Math.min(fix.length, Math.ceil(toSec * 1000));
+  const score = (A) => {
+    let s = 0;
+    // Only the mic envelope entries that land in the stretch for offsets within range.
+    const j0 = Math.max(0, Math.floor(((A - baseFrame) / W) + (k0 * sr) / 1000 / W) - 1);
+    const j1 = Math.min(values.length, Math.ceil(((A - baseFrame) / W) + (k1 * sr) / 1000 / W) + 1);
+    for (let j = j0; j < j1; j++) {
+      const k = Math.floor(((baseFrame + (j + 0.5) * W - A) / sr) * 1000);
+      if (k >= k0 && k < k1) s += values[j] * fix[k];
+    }
+    return s;
+  };
+  let best = { A: A0, s: -Infinity };
+  const step = sr / 1000;
+  for (let d = -rangeMs; d <= rangeMs; d++) {
+    const s = score(A0 + d * step);
+    if (s > best.s) best = { A: A0 + d * step, s };
+  }
+  const coarse = best.A;
+  for (let d = -step; d <= step; d += 4) {
+    const s = score(coarse + d);
+    if (s > best.s) best = { A: coarse + d, s };
+  }
+  return Math.round(best.A);
+}
+
 /** performance.now() ms -> context frame, fitted on [perfMs, contextTime] pairs; with its residuals. */
 export function clockMap(pairs, sr) {
   const ts = pairs.map((p) => p[0]);

@@ -38,6 +38,7 @@ export function tableRows(r) {
     if (b.error) rows.push({ figure: '3. Barge-in', value: err('bargeIn'), target: '–', met: '–' });
     else {
       rows.push({ figure: `3. Barge-in: user onset → voice −12 dB (median / p95, ${b.ducked} ducked)`, value: mp(b.duckedMs), target: '≤ 100 ms', met: yes(b.duckedMs.p95 <= 100 && b.ducked.split('/')[0] === b.ducked.split('/')[1]) });
+      if (b.duckedWhileSoundingMs) rows.push({ figure: `3. … the same, trials where the agent's voice sounded at the onset (${b.duckedWhileSoundingMs.n}; in the others the duck shows only when it resumes)`, value: mp(b.duckedWhileSoundingMs), target: '≤ 100 ms', met: '–' });
       const limit = b.minInterruptionMs + 32;
       rows.push({ figure: `3. Barge-in: user onset → voice stopped (median / p95 of ${b.stopped} stopped; interjections ${b.stoppedInterjections}, sentences ${b.stoppedSentences})`, value: mp(b.stoppedMs), target: `≤ ${limit} ms (minInterruptionMs + 32)`, met: yes(b.stoppedMs.p95 <= limit && b.stopped.split('/')[0] === b.stopped.split('/')[1]) });
     }
@@ -116,7 +117,8 @@ function details(r) {
     };
     out.push(`### 1. Voice-to-voice split (${v.turnsMeasured} turns, fixture \`${v.fixture}\`)`, '',
       '| stage | median | p95 |', '| --- | --- | --- |',
-      ...Object.entries(v.split).map(([k, s]) => `| ${names[k] ?? k} | ${f1(s.median)} | ${f1(s.p95)} |`),
+      ...Object.entries(v.split).flatMap(([k, s]) => [`| ${names[k] ?? k} | ${f1(s.median)} | ${f1(s.p95)} |`,
+        ...(k === 'toSttRequestMs' && v.sttRequestParts ? [`| … of which committed → the SDK's \`fetch()\` call | ${f1(v.sttRequestParts.toFetchCallMs.median)} | ${f1(v.sttRequestParts.toFetchCallMs.p95)} |`, `| … of which \`fetch()\` call → request started (Resource Timing) | ${f1(v.sttRequestParts.fetchCallToRequestMs.median)} | ${f1(v.sttRequestParts.fetchCallToRequestMs.p95)} |`] : [])]),
       `| **total: true speech end → first sample leaving the mixer** (audio clock) | ${f1(v.voiceToVoiceMs.median)} | ${f1(v.voiceToVoiceMs.p95)} |`,
       `| **SDK glue** = total − endpoint − configured delays (audio clock) | ${f1(v.glueMs.median)} | ${f1(v.glueMs.p95)} |`,
       `| … of which in the page (worker→main, request building, parsing, mixer hand-off) | ${f1(v.glueInPageMs.median)} | ${f1(v.glueInPageMs.p95)} |`,
@@ -175,12 +177,27 @@ function details(r) {
   return out.join('\n');
 }
 
+/**
+ * Where each figure comes from: the runner writes each figure as it completes and keeps the
+ * figures of earlier runs it did not measure again, so one block can mix runs.
+ */
+function provenance(r) {
+  const lines = Object.entries(r.figures).map(([name, f]) => {
+    const run = f.run ?? {};
+    const load = run.loadAvgStart == null ? '' : `, load average ${run.loadAvgStart}${run.loadAvgEnd == null ? '' : ` → ${run.loadAvgEnd}`}`;
+    return `- \`${name}\`: \`${run.command ?? r.command}\`${run.quick ? ' (quick)' : ''}, ${run.date ?? r.date}${load}${f.wallSec == null ? '' : `, ${f0(f.wallSec)} s`}${f.error ? ' (**failed**)' : ''}`;
+  });
+  return ['Figures (each written as it completed; a figure from an earlier run keeps that run\'s command, date and load average):', '', ...lines].join('\n');
+}
+
 export function renderBlock(r, rows) {
   const m = r.machine;
   return [
     `Command: \`${r.command}\`${r.quick ? ' (**quick run**: fewer turns, trials and a 30 s soak)' : ''} · ${r.date} · wall time ${f0(r.wallSec)} s`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}, Chromium ${m.chromium} (headless, fake mic). Load average at start: ${m.loadAvg1m} (a shared machine: other jobs ran during the run).`,
+    '',
+    provenance(r),
     '',
     md(rows),
     '',

@@ -21,16 +21,38 @@ function recordPushes() {
   // The mixer worklet resamples what it is sent (a push carries its rate): the same resampler
   // here gives the exact samples it mixes, at the context rate.
   const resamplers = new Map();
+  let contextRate = 0;
+  const record = (id, samples, rate) => {
+    let list = B.pushes.get(id);
+    if (!list) B.pushes.set(id, (list = []));
+    let r = resamplers.get(id);
+    if (rate !== contextRate && r?.fromRate !== rate) resamplers.set(id, (r = new E.StreamResampler(rate, contextRate)));
+    list.push(rate === contextRate ? samples.slice() : r.process(samples));
+  };
   E.Mixer.prototype.post = function (cmd, transfer) {
-    if (cmd.type === 'push' && cmd.bus === 'voice' && B.pushes && cmd.samples.length) {
-      let list = B.pushes.get(cmd.id);
-      if (!list) B.pushes.set(cmd.id, (list = []));
-      const rate = cmd.rate ?? this.contextRate;
-      let r = resamplers.get(cmd.id);
-      if (rate !== this.contextRate && r?.fromRate !== rate) resamplers.set(cmd.id, (r = new E.StreamResampler(rate, this.contextRate)));
-      list.push(rate === this.contextRate ? cmd.samples.slice() : r.process(cmd.samples));
-    }
+    contextRate = this.contextRate;
+    if (cmd.type === 'push' && cmd.bus === 'voice' && B.pushes && cmd.samples.length) record(cmd.id, cmd.samples, cmd.rate ?? this.contextRate);
     return post.call(this, cmd, transfer);
+  };
+  // PCM TTS is fetched in the TTS audio worker, which posts its samples straight to the
+  // mixer worklet and a copy to the main thread (`audio` events, per job): the copies, by
+  // the stream each job feeds, are the same samples in the same order.
+  const Base = window.Worker;
+  window.Worker = class extends Base {
+    constructor(url, options) {
+      super(url, options);
+      if (options?.name !== 'earshot-tts') return;
+      const jobs = new Map();
+      const send = this.postMessage.bind(this);
+      this.postMessage = (cmd, transfer) => {
+        if (cmd?.type === 'job') jobs.set(cmd.job, { stream: cmd.stream, rate: cmd.rate });
+        return send(cmd, transfer);
+      };
+      this.addEventListener('message', (e) => {
+        const job = e.data?.type === 'audio' && jobs.get(e.data.job);
+        if (job && B.pushes && e.data.samples.length) record(job.stream, e.data.samples, job.rate);
+      });
+    }
   };
 }
 

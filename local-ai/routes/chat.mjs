@@ -59,7 +59,8 @@ export async function chatCompletions(ctx, env) {
   const limit = fault && fault.kind !== 'status' ? Math.max(0, fault.afterChars ?? 0) : Infinity;
   let chars = 0;
   let n = 0;
-  const gap = () => sleep(script?.chunkDelayMs ?? 0, ctx.signal);
+  // A timer turn between events unless the stand-in's pauses are off (config.streamPauses) and none is scripted.
+  const gap = () => (script?.chunkDelayMs || ctx.pauses !== false ? sleep(script?.chunkDelayMs ?? 0, ctx.signal) : undefined);
   for (const ev of events) {
     if (ev.text !== undefined && chars + [...ev.text].length > limit) {
       const partial = [...ev.text].slice(0, limit - chars).join('');

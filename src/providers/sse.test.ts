@@ -76,3 +76,48 @@ describe('the local server splits SSE writes at awkward offsets', () => {
     expect(midLine).toBeGreaterThan(0);
   });
 });
+
+describe("the local server's streamPauses config (the bench turns the stand-in's own pauses off)", () => {
+  let server: ProviderServer;
+  beforeAll(async () => {
+    server = await startProviderServer();
+  });
+  afterAll(() => server.close());
+
+  /** The stream's events, ids and timestamps blanked, and how many reads delivered them. */
+  async function chat(): Promise<{ events: string[]; reads: number }> {
+    server.handler.script({ llm: [{ text: 'Ça va? Ten thirty, as it happens, on a Tuesday.' }] });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [], stream: true, stream_options: { include_usage: true } }),
+    });
+    let reads = 0;
+    const counted = new Response(
+      res.body!.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, c) {
+            reads++;
+            c.enqueue(chunk);
+          },
+        }),
+      ),
+    );
+    const events = (await all(counted)).map((e) => e.data.replace(/"id":"[^"]*"/, '"id":""').replace(/"created":\d+/, '"created":0'));
+    return { events, reads };
+  }
+
+  it('sends the same events with the pauses off, in fewer reads (nothing waits between writes)', async () => {
+    const paused = await chat();
+    server.handler.configure({ streamPauses: false });
+    expect(server.handler.configure({})).toMatchObject({ streamPauses: false });
+    const straight = await chat();
+    expect(straight.events).toEqual(paused.events);
+    expect(straight.events.length).toBeGreaterThan(5);
+    // With pauses every event (and each split half) is its own read; without, writes coalesce.
+    expect(paused.reads).toBeGreaterThanOrEqual(paused.events.length);
+    expect(straight.reads).toBeLessThan(paused.reads);
+    server.handler.reset();
+    expect(server.handler.configure({})).toMatchObject({ streamPauses: true });
+  });
+});

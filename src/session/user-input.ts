@@ -278,7 +278,9 @@ export class UserInput {
     while (this.#heldFrames.length > 0) {
       const f = this.#heldFrames[0]!;
       const offset = this.#captureOffset;
-      if (offset !== null && this.#heldFrames.length <= MAX_HELD_FRAMES && !this.#echo.ready(f.at + offset)) return;
+      // A speech frame no echo could explain goes at once: the reports to come cannot change it.
+      const sure = f.probability >= this.#pipeline.vad.options.negativeSpeechThreshold && this.#echo.beyondEcho(f.rms);
+      if (offset !== null && this.#heldFrames.length <= MAX_HELD_FRAMES && !sure && !this.#echo.ready(f.at + offset)) return;
       this.#heldFrames.shift();
       this.#frame(f);
     }

@@ -262,6 +262,31 @@ describe("BargeInDetector: the echo gate's verdicts", () => {
     expect(d.pending).toBe(false);
   });
 
+  it("the user's onset the gate gave to the echo (up to 2 frames, out of quiet) counts: confirmed on the rule's own frame", () => {
+    const d = detector();
+    const actions = [false, false, ...Array(10).fill(true)].map((user, k) => d.update(input(frameAt(k), 0.95, { user })));
+    // Ducked on the user's first frame; the window counts from frame 0's start: frame 9 ends at 320 ms.
+    expect(actions.indexOf('duck')).toBe(2);
+    expect(actions.indexOf('confirm')).toBe(9);
+  });
+
+  it('three echo frames before the user: the window counts from the user\'s first frame', () => {
+    const d = detector();
+    const actions = [false, false, false, ...Array(12).fill(true)].map((user, k) => d.update(input(frameAt(k), 0.95, { user })));
+    // Frame 3 starts at 96 ms; 300 ms later is the end of frame 12 (416 ms).
+    expect(actions.indexOf('duck')).toBe(3);
+    expect(actions.indexOf('confirm')).toBe(12);
+  });
+
+  it('echo frames of an earlier run (before a quiet gap of one frame) are not taken as the onset', () => {
+    const d = detector();
+    // Echo on frames 0–1, one quiet frame (not enough to release), the user from frame 3.
+    const probs = [0.95, 0.95, 0.1, ...Array(12).fill(0.95)];
+    const actions = probs.map((p, k) => d.update(input(frameAt(k), p, { user: k >= 3 })));
+    expect(actions.indexOf('duck')).toBe(3);
+    expect(actions.indexOf('confirm')).toBe(12);
+  });
+
   it("the user's frames on half the run or more confirm it (the user over the echo)", () => {
     const d = detector();
     const actions: BargeInAction[] = [];

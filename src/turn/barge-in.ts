@@ -77,6 +77,14 @@ const FRAME_SEC = 0.032;
  * climbs over 2–4 frames on a soft onset (a nasal, "m…"), and the user was speaking on them.
  */
 const LEAD_IN_FRAMES = 3;
+/**
+ * Speech frames at the start of a run that the echo gate gave to the agent, taken back as
+ * the user's onset when the user's first frame follows them at once: a voice rising out of
+ * quiet is softer on its first frame or two than on its syllables, and over the agent's
+ * echo the gate holds them back (0–2 frames in the bench's level/echo matrix). Counted, the
+ * window starts at the onset, so the stop is the rule plus one frame rather than plus three.
+ */
+const ONSET_FRAMES = 2;
 
 /**
  * Duck-then-confirm barge-in. The first speech frame over the agent that the echo gate
@@ -128,6 +136,9 @@ export class BargeInDetector {
       }
     }
     this.#lead = [];
+    // The user's first frame right after a run's first few echo-judged ones: their onset.
+    const n = this.#runAt.length;
+    if (f.user && n > 0 && n <= ONSET_FRAMES && this.#runAt[0]! >= f.at - (ONSET_FRAMES + 0.5) * FRAME_SEC && !this.#runUser.includes(true)) this.#runUser.fill(true);
     this.#runAt.push(f.at);
     this.#runUser.push(f.user);
     const windowSec = c.minInterruptionMs / 1000;

@@ -303,6 +303,42 @@ describe('echo path: barge-in over the level grid', { timeout: 60_000 }, () => {
     expect(path.ready(last + 0.07)).toBe(false);
   });
 
+  it('a speech frame no echo of any output could explain need not wait for the reports (beyondEcho)', () => {
+    const path = new EchoPath({ priorGain: 0.3 });
+    const agent = envelope(3, db(-12), 5);
+    let next = 0.033;
+    const report = (until: number) => {
+      for (; next <= until; next += 0.033) path.pushOutput(next, rmsOver(agent, next - 0.033, next));
+    };
+    // Untrusted (the prior): nothing is sure before its reports.
+    report(0.5);
+    expect(path.beyondEcho(0.5)).toBe(false);
+    // Headphones: 2 s of the agent's voice and only the mic's noise (−70 dBFS) in the mic.
+    for (let end = 0.032; end <= 2.5; end += 0.032) {
+      report(end);
+      path.frame(end, db(-70), true);
+    }
+    expect(path.estimate).not.toBeNull();
+    // The user at −35 dBFS: beyond any echo, even of a full-scale output; the noise is not.
+    expect(path.beyondEcho(db(-35))).toBe(true);
+    expect(path.beyondEcho(db(-70))).toBe(false);
+    // With an echo path of −14 dB (a loudspeaker), the same user must wait for the reports.
+    const loud = new EchoPath({ priorGain: 0.3 });
+    next = 0.033;
+    const report2 = (until: number) => {
+      for (; next <= until; next += 0.033) loud.pushOutput(next, rmsOver(agent, next - 0.033, next));
+    };
+    for (let end = 0.032; end <= 2.5; end += 0.032) {
+      report2(end);
+      const t0 = end - 0.032 - 0.02;
+      loud.frame(end, Math.hypot(db(-14) * rmsOver(agent, t0, t0 + 0.032), db(-70)), true);
+    }
+    expect(loud.estimate).not.toBeNull();
+    expect(loud.beyondEcho(db(-35))).toBe(false);
+    // The gate off: every frame is sure.
+    expect(new EchoPath({ priorGain: 0 }).beyondEcho(0)).toBe(true);
+  });
+
   it('priorGain 0 turns the gate off', () => {
     const path = new EchoPath({ priorGain: 0 });
     path.pushOutput(0.033, 0.5);

@@ -148,6 +148,18 @@ export class EchoPath {
   }
 
   /**
+   * True when a frame with `micRms` is the user's whatever output reports are still to
+   * come: the learned echo of a full-scale output (RMS 1) and the noise cannot explain it
+   * (or the gate is off). Such a frame need not wait for {@link ready}: with little or no
+   * echo (headphones) the gate's hold (up to a report interval and its delivery, 30–130 ms
+   * in the bench's figure 3) no longer delays the duck.
+   */
+  beyondEcho(micRms: number): boolean {
+    const est = this.estimate;
+    return this.#prior <= 0 || (est !== null && micRms > this.#margin * Math.hypot(est.gain, this.#noise, 1e-5));
+  }
+
+  /**
    * Judges a mic frame ending at `t` (context seconds) with `micRms`: true when it holds
    * more than the echo explains (the user's). Learns from it when it holds only echo:
    * `vadQuiet` (the VAD heard no speech) or judged so.
