@@ -22,7 +22,7 @@ const CARTESIA_ROUTE = '/tts/websocket';
 
 // Page-side sources (run with the page's `E`): the socket providers on the local stand-in,
 // each connection with a fresh token (as a page would fetch single-use tokens).
-const elevenLabs = `(E) => ({ tts: new E.ElevenLabsTTS({ baseURL: location.origin + '/local-ai', voiceId: 'v1', getToken: async () => 'tok-' + Math.random().toString(36).slice(2) }) })`;
+const elevenLabs = `(E) => ({ tts: new E.ElevenLabsTTS({ baseURL: location.origin + '/local-ai', voiceId: 'v1', chunkLengthSchedule: [50], getToken: async () => 'tok-' + Math.random().toString(36).slice(2) }) })`;
 const cartesia = `(E) => ({ tts: new E.CartesiaTTS({ baseURL: location.origin + '/local-ai', voiceId: 'v1', getToken: async () => 'tok-' + Math.random().toString(36).slice(2) }) })`;
 
 /** The tapped output as one array (stops the tap). */
@@ -72,7 +72,9 @@ async function bargeIn(baseURL: string, source: string): Promise<{ history: any[
   await control(baseURL, 'reset', {});
   await control(baseURL, 'script', {
     stt: [{ text: 'Tell me a story.' }, { text: 'Wait, stop. I have a question.' }],
-    llm: [{ text: STORY, chunkDelayMs: 40 }, { text: 'Sure, go ahead.' }],
+    // The LLM at ~10 tokens/s: its text still streams when the user cuts in, so the context's
+    // end was never sent and the cut is a cancel (not an end the server would speak out).
+    llm: [{ text: STORY, chunkDelayMs: 100 }, { text: 'Sure, go ahead.' }],
     // Audio at about 1.25× real time: the context is still being generated when the user cuts in.
     ttsSocket: [{ chunkDelayMs: 80 }],
   });
@@ -89,6 +91,7 @@ async function bargeIn(baseURL: string, source: string): Promise<{ history: any[
   expect(history[1].content.length).toBeGreaterThan(0);
   expect(STORY.startsWith(history[1].content)).toBe(true);
   expect(history[3].content).toBe('Sure, go ahead.');
+  console.log(`barge-in: history keeps ${history[1].content.split(' ').length} words of the story`);
   // The voice stopped: the story's stretch of voice is cut well before the story's end (about
   // 20 s of speech), and a silence (the user's turn) parts it from the answer.
   const spans = voiced(await tapped(page), 0.4);
@@ -113,6 +116,7 @@ test('ElevenLabs socket: a barge-in closes the story\'s context (close_context w
   expect(socket.body.contexts[ids[1]!].text.trim()).toBe('Sure, go ahead.');
   // Less audio went out than the whole story: the server stopped generating it.
   expect(story.spoken.length).toBeLessThan(STORY.length);
+  console.log(`elevenlabs barge-in: the server spoke ${story.spoken.trim().split(/\s+/).length} words of the story`);
   console.log(`elevenlabs barge-in: voice ${spans.map((s) => `${s.start.toFixed(2)}–${s.end.toFixed(2)}`).join(', ')} s`);
   expect(spans.length).toBeGreaterThanOrEqual(2);
   expect(spans[0]!.end - spans[0]!.start).toBeLessThan(12);
