@@ -219,3 +219,36 @@ test('ElevenLabs socket dropped mid-utterance: a new socket gets only the unspok
   expect(voiceSec).toBeGreaterThan(b.samples / 24000);
   expect(voiceSec).toBeGreaterThan(serverSec - 1.5);
 });
+
+test('Deepgram STT socket dropped mid-utterance: the reconnected socket gets the unsettled audio, and the transcript is complete', async ({ baseURL }) => {
+  const said = 'I would like to book a table for two people tonight please.';
+  const words = said.split(' ');
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', {
+    // The local recognizer reveals a word per 200 ms of voiced audio it receives (the fixture's
+    // sentence has about 2.4 s voiced: 12 words with less than one word's audio to spare), so
+    // audio lost in the drop is a word missing. The first socket settles every 2 words and
+    // closes (1011) after the 5th; the second hears the rest from the last settled word.
+    listen: [
+      { text: said, wordMs: 200, finalEveryWords: 2, fault: { kind: 'close', afterWords: 5 } },
+      { text: words.slice(4).join(' '), wordMs: 200 },
+    ],
+    // Two: preemptive generation may ask once on the transcript so far (a miss, dropped).
+    llm: [{ text: 'Okay.' }, { text: 'Okay.' }],
+  });
+  const page = await pages.open('long-request', baseURL!);
+  await startAgent(page, { deepgram: {} });
+  await waitForEvents(page, 'agent_transcript', 1, 30_000);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+  expect(ev.filter((e) => e.name === 'user_transcript' && e.final).map((e) => e.text)).toEqual([said]);
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory());
+  expect(history.map((i: any) => i.content)).toEqual([said, 'Okay.']);
+  const [first, second, ...more] = ((await control(baseURL!, 'log')).requests as any[]).filter((r) => r.route.endsWith('/listen'));
+  expect(more).toEqual([]);
+  expect(first.body.closeCode).toBe(1011);
+  // Not everything again: the second socket got the audio from the last settled word on.
+  console.log(`stt drop: ${first.body.audioBytes} bytes on the first socket, ${second.body.audioBytes} on the second`);
+  expect(second.body.audioBytes).toBeGreaterThan(0);
+  expect(second.body.audioBytes).toBeLessThan(first.body.audioBytes + second.body.audioBytes - 0.6 * 32000);
+});
