@@ -225,13 +225,14 @@ test('Deepgram STT socket dropped mid-utterance: the reconnected socket gets the
   const words = said.split(' ');
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', {
-    // The local recognizer reveals a word per 200 ms of voiced audio it receives (the fixture's
-    // sentence has about 2.4 s voiced: 12 words with less than one word's audio to spare), so
-    // audio lost in the drop is a word missing. The first socket settles every 2 words and
-    // closes (1011) after the 5th; the second hears the rest from the last settled word.
+    // The local recognizer reveals a word per `wordMs` of voiced audio it receives, so audio
+    // lost in the drop is a word missing. The first socket settles every 2 words and closes
+    // (1011) after the 5th; the second hears the rest from the last settled word: measured,
+    // 1.40–1.44 s voiced for its 8 words (at 240 ms a word it reveals only 6), so at 190 ms
+    // a word about 0.1 s of lost audio (less than the gap of a reconnect) drops the last word.
     listen: [
       { text: said, wordMs: 200, finalEveryWords: 2, fault: { kind: 'close', afterWords: 5 } },
-      { text: words.slice(4).join(' '), wordMs: 200 },
+      { text: words.slice(4).join(' '), wordMs: 190 },
     ],
     // Two: preemptive generation may ask once on the transcript so far (a miss, dropped).
     llm: [{ text: 'Okay.' }, { text: 'Okay.' }],
