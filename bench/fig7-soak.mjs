@@ -5,6 +5,10 @@
 import { control, launch, openPage, warmTts } from './lib/env.mjs';
 
 const ANSWER = 'Ok.';
+// Issue 9 for the socket TTSs: SOAK_TTS=elevenlabs|cartesia runs the same loop over that
+// provider's socket (its stand-in paced at 2x real time, as the HTTP stream); SOAK_ANSWER a
+// longer answer, so audio streams in across the main thread's blocks.
+const TTS = process.env.SOAK_TTS ?? 'openai';
 
 async function heap(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -13,20 +17,21 @@ async function heap(cdp) {
   return usedSize;
 }
 
-export async function runSoak({ quick, log }) {
+export async function runSoak({ quick, log, tts = TTS, answer = process.env.SOAK_ANSWER ?? ANSWER }) {
   const minSec = quick ? 30 : 300;
   const targetTurns = quick ? 40 : 500;
   const capSec = quick ? 60 : 400;
-  await warmTts([ANSWER], 2); // before scripting
+  await warmTts([answer], 2); // before scripting
   await control('reset', {});
   await control('config', { ttsBytesPerSecond: 96000 }); // 2x real time, as a streaming TTS
-  await control('script', { llm: Array.from({ length: 2500 }, () => ({ text: ANSWER })) });
+  // Socket stand-ins: 100 ms frames every 50 ms (2x real time); one entry per connection.
+  await control('script', { llm: Array.from({ length: 2500 }, () => ({ text: answer })), ttsSocket: Array.from({ length: 50 }, () => ({ chunkDelayMs: 50 })) });
   // The click fixture: a 40 ms click, then silence (no user speech in this test).
   const browser = await launch('click');
   try {
     const page = await openPage(browser, '/bench/pages/bench.html', log);
     const cdp = await page.context().newCDPSession(page);
-    await page.evaluate(() => window.B.start({ quiet: true, ttsSpeed: 2 })); // 'Ok.' in 0.23 s instead of 0.81 s
+    await page.evaluate((t) => window.B.start({ quiet: true, ttsSpeed: 2, socketTts: t === 'openai' ? undefined : t }), tts); // 'Ok.' in 0.23 s instead of 0.81 s
     const t0 = Date.now();
     await page.evaluate(() => window.B.block(200, 1000));
     const first = await page.evaluate(() => window.B.soak({ turns: 10 }));
@@ -50,8 +55,10 @@ export async function runSoak({ quick, log }) {
     await heap(cdp);
     const census = await page.evaluate(() => window.P.census());
     const workers = page.workers().map((w) => w.url());
-    log(`  soak: ${end.turns} turns in ${elapsedSec.toFixed(0)} s, ${end.underruns} underruns ${JSON.stringify(end.underrunCauses)} by bus ${JSON.stringify(end.underrunsByBus)}, heap ${(heapAt10 / 1e6).toFixed(2)} -> ${(heapAtTarget / 1e6).toFixed(2)} (${mid.turns} turns) -> ${(heapAtEnd / 1e6).toFixed(2)} MB`);
+    log(`  soak (${tts}, answer ${JSON.stringify(answer)}): ${end.turns} turns in ${elapsedSec.toFixed(0)} s, ${end.underruns} underruns ${JSON.stringify(end.underrunCauses)} by bus ${JSON.stringify(end.underrunsByBus)}, heap ${(heapAt10 / 1e6).toFixed(2)} -> ${(heapAtTarget / 1e6).toFixed(2)} (${mid.turns} turns) -> ${(heapAtEnd / 1e6).toFixed(2)} MB`);
     return {
+      tts,
+      answer,
       seconds: Number(elapsedSec.toFixed(1)),
       turns: end.turns,
       turnsAt10: first.turns,

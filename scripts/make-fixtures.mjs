@@ -212,6 +212,10 @@ const CONVERSATIONS = {
   'pause-0.7': [1.0, 'I would like to book a table', 0.7, 'for two people tonight please.', 6.0],
   'pause-1.2': [1.0, 'I would like to book a table', 1.2, 'for two people tonight please.', 6.0],
   'hello-then-silence': [1.0, 'Hello there.', 12.0],
+  // Three short questions with room for a short answer after each (issue 10: a fallback switch on turn 2).
+  // One long request (issue 10: the STT socket dropped mid-utterance must lose none of it).
+  'long-request': [1.0, 'I would like to book a table for two people tonight please.', 6.0],
+  'three-questions': [1.0, 'What time is it?', 4.0, 'And the weather?', 4.0, 'Thank you.', 4.0],
   'late-hello': [5.0, 'Hello there.', 10.0],
   // Benchmarks (bench/): 20 short questions for the voice-to-voice split; a story request
   // then eight interruptions, each over the agent's (scripted, endless) story, for barge-in

@@ -5,8 +5,10 @@ import * as Core from '/src/index.ts';
 import * as OpenAI from '/src/openai/index.ts';
 import * as Deepgram from '/src/deepgram/index.ts';
 import * as Dsp from '/src/dsp/index.ts';
+import * as ElevenLabs from '/src/elevenlabs/index.ts';
+import * as Cartesia from '/src/cartesia/index.ts';
 
-const E = { ...Core, ...OpenAI, ...Deepgram, ...Dsp };
+const E = { ...Core, ...OpenAI, ...Deepgram, ...Dsp, ...ElevenLabs, ...Cartesia };
 window.E = E;
 const B = {};
 window.B = B;
@@ -93,7 +95,12 @@ B.start = async (o = {}) => {
     // `deepgram`: a streaming STT (the local /v1/listen) with these options instead of the batch one.
     stt: o.deepgram ? new E.DeepgramSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-bench-key', ...o.deepgram }) : new E.OpenAISTT(auth),
     llm: new E.OpenAILLM({ ...auth, model: 'local-bench' }),
-    tts: new E.OpenAITTS({ ...auth, ...(o.ttsSpeed ? { speed: o.ttsSpeed } : {}) }),
+    // `socketTts`: 'elevenlabs' | 'cartesia' over its socket (the local stand-in) instead.
+    tts: o.socketTts === 'elevenlabs'
+      ? new E.ElevenLabsTTS({ baseURL: `${location.origin}/local-ai`, voiceId: 'v1', apiKey: 'xi-local-bench-key', ...(o.ttsSpeed ? { voiceSettings: { speed: o.ttsSpeed } } : {}) })
+      : o.socketTts === 'cartesia'
+        ? new E.CartesiaTTS({ baseURL: `${location.origin}/local-ai`, voiceId: 'v1', apiKey: 'cartesia-local-bench-key', ...(o.ttsSpeed ? { generationConfig: { speed: o.ttsSpeed } } : {}) })
+        : new E.OpenAITTS({ ...auth, ...(o.ttsSpeed ? { speed: o.ttsSpeed } : {}) }),
     ...(o.interrupt ? { interrupt: o.interrupt } : {}),
     ...o.pipeline,
   });

@@ -64,8 +64,10 @@ export async function elevenLabsStream(ctx, env, voice, query) {
 export function elevenLabsSocket(ctx) {
   const rate = pcmRate(ctx.query.get('output_format') ?? 'mp3_44100_128');
   const script = ctx.script;
+  // Each context is generated on its own (its own `work` chain; the vendor: "independent audio
+  // generation streams", e.g. the answer to a barge-in while an abandoned one still drains):
+  // one context's audio never waits behind another's.
   const contexts = new Map();
-  let work = Promise.resolve();
   // A context without a message for this long is ended with an in-band error (an assumption:
   // the documented limit is `inactivity_timeout`; the message is shaped like stream-input's).
   const inactivityMs = Number(ctx.query.get('inactivity_timeout') ?? 20) * 1000;
@@ -78,7 +80,7 @@ export function elevenLabsSocket(ctx) {
   function open(id, msg) {
     const log = { text: '', spoken: '', samples: 0, flushed: false, closed: false, cancelled: false, final: false };
     ctx.body.contexts[id] = log; // a reused id starts over, as on the real server
-    const c = { id, log, buffer: '', gen: 0, started: false, cancelled: false, flushed: false, closed: false, timer: undefined, speed: msg.voice_settings?.speed ?? 1, schedule: msg.generation_config?.chunk_length_schedule ?? DEFAULT_SCHEDULE };
+    const c = { id, log, work: Promise.resolve(), buffer: '', gen: 0, started: false, cancelled: false, flushed: false, closed: false, timer: undefined, speed: msg.voice_settings?.speed ?? 1, schedule: msg.generation_config?.chunk_length_schedule ?? DEFAULT_SCHEDULE };
     contexts.set(id, c);
     return c;
   }
@@ -94,7 +96,7 @@ export function elevenLabsSocket(ctx) {
   }
 
   function speak(c, piece) {
-    work = work.then(async () => {
+    c.work = c.work.then(async () => {
       if (!piece.trim() || c.cancelled || !ctx.open) return;
       const pcm = await ctx.espeak(piece, ctx.voice, c.speed);
       for (const f of audioFrames(pcm, rate, piece, script.chunkMs ?? 100)) {
@@ -123,7 +125,7 @@ export function elevenLabsSocket(ctx) {
   return {
     message(msg) {
       if (msg.close_socket === true) {
-        work = work.then(() => ctx.close(1000, ''));
+        void Promise.all([...contexts.values()].map((c) => c.work)).then(() => ctx.close(1000, ''));
         return;
       }
       const id = typeof msg.context_id === 'string' ? msg.context_id : 'default';
@@ -149,7 +151,7 @@ export function elevenLabsSocket(ctx) {
           c.buffer = '';
           return;
         }
-        work = work.then(() => {
+        c.work = c.work.then(() => {
           if (!c.cancelled && ctx.send({ isFinal: true, contextId: id })) c.log.final = true;
         });
         return;

@@ -107,6 +107,23 @@ describe.skipIf(!hasEspeak)('ElevenLabsTTS (multi-stream-input)', () => {
     expect(Object.values(log()[0]!.body.contexts).map((c) => c.text)).toEqual(['First one.', 'Second one.']);
   }, 20_000);
 
+  it('the stand-in generates contexts independently: a new context is not queued behind one still draining', async () => {
+    // ElevenLabs: "each context operates as an independent audio generation stream". A context
+    // whose end was sent (flush + close_context) and then abandoned (a barge-in) goes on being
+    // generated on the server; the next answer's audio must not wait for it.
+    script({ chunkDelayMs: 40 });
+    const t = tts();
+    for await (const _ of t.synthesize({ text: LONG, signal: open() })) break; // heard one chunk, then cut
+    const next = await collect(t.synthesize({ text: 'Second one.', signal: open() }));
+    expect(next.error).toBeUndefined();
+    expect(next.samples.length).toBeGreaterThan(0);
+    const [first, second] = Object.values(log()[0]!.body.contexts);
+    expect(first).toMatchObject({ flushed: true, closed: true, closedAgain: true });
+    // Still draining when the second was done (served one after the other, it would have ended first).
+    expect(first!.final).toBe(false);
+    expect(second).toMatchObject({ final: true });
+  }, 20_000);
+
   it('a socket that drops mid-utterance is replaced: the unspoken text goes out in a new context, nothing is spoken twice', async () => {
     script({ chunkDelayMs: 2, fault: { kind: 'close', afterChunks: 12 } }, {});
     const r = await collect(tts().synthesize({ text: LONG, signal: open() }));
