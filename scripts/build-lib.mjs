@@ -57,10 +57,11 @@ await build({
   define: { __EARSHOT_IIFE__: 'false' },
   build: {
     emptyOutDir: false,
-    // Plus one internal module, not an entry point of the package: the handover
-    // (src/session/handover.ts, standalone), which the core loads on the first handover and
-    // the script-tag build imports from beside itself.
-    lib: { entry: { ...Object.fromEntries(entries.map((e) => [e.name, e.src])), handover: join(ROOT, 'src/session/handover.ts') }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+    // Plus two internal modules, not entry points of the package: the handover
+    // (src/session/handover.ts, standalone), which the core loads on the first handover, and
+    // the recording (src/observe/recording.ts, no core values), loaded by
+    // session.startRecording(); the script-tag build imports both from beside itself.
+    lib: { entry: { ...Object.fromEntries(entries.map((e) => [e.name, e.src])), handover: join(ROOT, 'src/session/handover.ts'), recording: join(ROOT, 'src/observe/recording.ts') }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
     rollupOptions: {
       // Code shared with the core may live in earshot.js itself (which then exports a few
       // extra mangled names) instead of a separate chunk that every page would fetch.
