@@ -25,7 +25,11 @@ for (const [page, globalName] of [['script.html', 'Earshot (IIFE global)'], ['es
       const ended = out.events.find((e: any) => e.type === 'speech_ended');
       expect(Math.abs(started.at - speech.startSec)).toBeLessThan(0.1);
       expect(ended.audioSec).toBeGreaterThan(speech.endSec - speech.startSec);
-      expect(await p.evaluate(() => (window as any).runHandover())).toEqual({ agent: 'billing', changes: ['front->billing:none'] });
+      expect(await p.evaluate(() => (window as any).runHandover())).toEqual({
+        agent: 'billing',
+        changes: ['front->billing:none'],
+        recording: { mimeType: 'audio/wav', channels: 2, audible: true, json: ['durationSec', 'sampleRate', 'startFrame', 'transcript'], badOptions: true },
+      });
       expect(problems).toEqual([]); // no CSP violation, no 404, no error
     } finally {
       await browser.close();

@@ -112,6 +112,7 @@ test('spans of a real turn arrive with the right tree; the WAV recording matches
     return R.tracer.traceId;
   });
   const spans: any[] = await control(baseURL!, 'traces');
+  const logged = (await control(baseURL!, 'log')).requests;
   expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
   const session = spans.filter((s) => s.name === 'session');
   expect(session).toHaveLength(1);
@@ -124,28 +125,33 @@ test('spans of a real turn arrive with the right tree; the WAV recording matches
   expect(children.map((s) => s.name).sort()).toEqual(['eou', 'llm', 'stt', 'tts']);
   const llm = children.find((s) => s.name === 'llm');
   expect(llm.attributes).toMatchObject({ 'gen_ai.system': 'openai', 'gen_ai.request.model': 'local-test' });
+  // Request ids per stage: the server's x-request-id of each stage's request (the TTS one came through the audio worker).
+  const served = (route: string) => ((logged as any[]).filter((e) => e.route.endsWith(route)).map((e) => e.id));
+  expect(llm.attributes['gen_ai.response.id']).toBe(served('/chat/completions')[0]);
+  expect(llm.attributes['gen_ai.response.model']).toBe('local-test');
+  expect(children.find((s) => s.name === 'stt').attributes['gen_ai.response.id']).toBe(served('/audio/transcriptions')[0]);
+  expect(served('/audio/speech')).toContain(children.find((s) => s.name === 'tts').attributes['gen_ai.response.id']);
   for (const c of children) expect(BigInt(c.start) >= BigInt(turns[0].start) && BigInt(c.end) <= BigInt(turns[0].end)).toBe(true);
   expect(session[0].attributes['earshot.session.turns']).toBe(1);
 });
 
-test("format 'webm' records both sides through MediaRecorder", async ({ baseURL }) => {
+test("session.startRecording({ format: 'webm' }) records both sides through MediaRecorder", async ({ baseURL }) => {
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { stt: [{ text: 'Hello there.' }], llm: [{ text: 'Hi! How can I help you today?' }] });
   const page = await pages.open('hello-then-silence', baseURL!);
   await startAgent(page);
   await page.evaluate(async () => {
     const R = (window as any).R;
-    R.recorder = new (window as any).E.SessionRecorder(R.session, { format: 'webm' });
-    await R.recorder.start();
+    await R.session.startRecording({ format: 'webm' });
   });
   await waitForEvents(page, 'agent_transcript', 1, 30_000);
   await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
   const r = await page.evaluate(async () => {
     const R = (window as any).R;
-    const rec = await R.recorder.stop();
+    const rec = await R.session.stopRecording();
     const buf = await R.session.audio.context.decodeAudioData(await rec.audio.arrayBuffer());
     const peak = (c: number) => buf.getChannelData(c).reduce((m: number, v: number) => Math.max(m, Math.abs(v)), 0);
-    return { mimeType: rec.mimeType, durationSec: rec.durationSec, decoded: buf.duration, channels: buf.numberOfChannels, peakLeft: peak(0), peakRight: peak(1), transcript: rec.transcript.map((e: any) => e.role) };
+    return { mimeType: rec.mimeType, durationSec: rec.durationSec, decoded: buf.duration, channels: buf.numberOfChannels, peakLeft: peak(0), peakRight: peak(1), transcript: rec.transcript.map((e: any) => e.role), json: JSON.parse(rec.transcriptJson) };
   });
   expect(r.mimeType).toMatch(/^audio\/webm/);
   expect(r.channels).toBe(2);
@@ -153,4 +159,6 @@ test("format 'webm' records both sides through MediaRecorder", async ({ baseURL 
   expect(r.peakLeft).toBeGreaterThan(0.02);
   expect(r.peakRight).toBeGreaterThan(0.05);
   expect(r.transcript).toEqual(['user', 'assistant']);
+  expect(r.json.transcript.map((e: any) => e.role)).toEqual(['user', 'assistant']);
+  expect(r.json.transcript[1].end).toBeGreaterThan(r.json.transcript[1].start);
 });

@@ -58,7 +58,7 @@ await build({
   build: {
     emptyOutDir: false,
     // Plus one internal module, not an entry point of the package: the core's extras
-    // (src/extras.ts: the handover, audio file decoding; standalone), which the core loads on
+    // (src/extras.ts: the handover, the recording, audio file decoding; standalone), which the core loads on
     // first use and the script-tag build imports from beside itself.
     lib: { entry: { ...Object.fromEntries(entries.map((e) => [e.name, e.src])), extras: join(ROOT, 'src/extras.ts') }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
     rollupOptions: {

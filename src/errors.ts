@@ -25,6 +25,12 @@ export type EarshotErrorCode =
   | 'tool-timeout'
   /** `earshot/testing`: an awaited event did not come in time. */
   | 'event-timeout'
+  /** `earshot/a2a`: no agent with that id, domain or capability is registered. */
+  | 'a2a-unknown-agent'
+  /** `earshot/a2a`: the asked agent gave no reply in time. */
+  | 'a2a-timeout'
+  /** `earshot/a2a`: the asked agent failed to answer (its handler threw). */
+  | 'a2a-failed'
   | 'closed';
 
 /**

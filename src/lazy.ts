@@ -5,7 +5,7 @@ import { AssetLoadError } from './errors';
 declare const __EARSHOT_IIFE__: boolean;
 
 /**
- * The core's rarely used parts (src/extras.ts), on first use: a chunk of the ES build; the
+ * The core's rarely used parts (src/extras.ts: handover, recording, audio decoding), on first use: a chunk of the ES build; the
  * script-tag build cannot split, so it imports the ES build's standalone `extras.js` from
  * beside itself. A failed load rejects with `asset-load-failed`.
  */

@@ -37,9 +37,9 @@ async function runEarshot(Earshot) {
   }
 }
 
-// A handover after start (Playwright's dist.spec; the engines runner counts mic opens and
-// calls run() only): its module is not in the core bundle either (loaded on the first one;
-// the IIFE imports the ES build's extras.js from beside itself).
+// A handover and a recording after start (Playwright's dist.spec; the engines runner counts
+// mic opens and calls run() only): their code is not in the core bundle either (loaded on
+// first use; the IIFE imports the ES build's extras.js from beside itself).
 async function handoverAfterStart(Earshot) {
   const quiet = { label: 'quiet', sampleRate: 24000, async *synthesize() {}, async transcribe() { return ''; }, async *chat() {} };
   const session = new Earshot.AgentSession(new Earshot.Agent({ name: 'front', instructions: 'Front desk.' }), new Earshot.Pipeline({ stt: quiet, llm: quiet, tts: quiet }));
@@ -49,7 +49,14 @@ async function handoverAfterStart(Earshot) {
   try {
     await session.start();
     await session.updateAgent(new Earshot.Agent({ name: 'billing', instructions: 'Billing.' }), { context: 'none' });
-    return { agent: session.agent.name, changes };
+    // A recording: its module loads on first use too (the IIFE imports the ES build's
+    // extras.js from beside itself); its errors are the page's own classes.
+    const badOptions = await session.startRecording({ maxSeconds: 0 }).then(() => 'started', (e) => e instanceof Earshot.ConfigError);
+    await session.startRecording();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rec = await session.stopRecording();
+    const recording = { mimeType: rec.mimeType, channels: rec.channels.length, audible: rec.durationSec > 0.1, json: Object.keys(JSON.parse(rec.transcriptJson)), badOptions };
+    return { agent: session.agent.name, changes, recording };
   } finally {
     await session.close();
   }

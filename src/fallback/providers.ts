@@ -4,10 +4,19 @@
  */
 
 import { ConfigError } from '../errors';
-import type { LLM, LLMChunk, LLMRequest, STT, STTChunk, STTRequest, TTS, TTSRequest } from '../providers/types';
+import type { LLM, LLMChunk, LLMRequest, RequestMeta, STT, STTChunk, STTRequest, TTS, TTSRequest } from '../providers/types';
 import { FallbackChain, type FallbackOptions, type ServedReport } from './chain';
 
 const joined = (kind: string, ps: readonly { label: string }[]) => `${kind}(${ps.map((p) => p.label).join(',')})`;
+
+/** A member gets a copy of the request (its own signal): what it tells of it (`meta`) goes back to the caller's, by the first chunk. */
+async function* relayMeta<R extends { meta?: RequestMeta; signal: AbortSignal }, T>(outer: R, signal: AbortSignal, open: (request: R) => AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const inner = { ...outer, signal };
+  for await (const chunk of open(inner)) {
+    if (inner.meta) outer.meta = inner.meta;
+    yield chunk;
+  }
+}
 
 /**
  * An LLM over several LLMs, tried in order. A request moves to the next one when the current
@@ -38,7 +47,7 @@ export class FallbackLLM implements LLM {
   }
 
   chat(request: LLMRequest): AsyncIterable<LLMChunk> {
-    return this.#chain.run(request, (llm, signal) => llm.chat({ ...request, signal }));
+    return this.#chain.run(request, (llm, signal) => relayMeta(request, signal, (r) => llm.chat(r)));
   }
 }
 
@@ -63,7 +72,7 @@ export class FallbackSTT implements STT {
   }
 
   transcribe(request: STTRequest): AsyncIterable<STTChunk> {
-    return this.#chain.run(request, (stt, signal) => stt.transcribe({ ...request, signal }));
+    return this.#chain.run(request, (stt, signal) => relayMeta(request, signal, (r) => stt.transcribe(r)));
   }
 }
 
@@ -94,6 +103,6 @@ export class FallbackTTS implements TTS {
   }
 
   synthesize(request: TTSRequest): AsyncIterable<Float32Array> {
-    return this.#chain.run(request, (tts, signal) => tts.synthesize({ ...request, signal }));
+    return this.#chain.run(request, (tts, signal) => relayMeta(request, signal, (r) => tts.synthesize(r)));
   }
 }

@@ -1,8 +1,6 @@
 // The `webm` recording: the mic and the mixer into a two-channel MediaStream, encoded by the
 // browser's MediaRecorder as it plays (Opus), so a long session costs little memory. Its
 // timing is the encoder's: the first chunk starts within a few ms of `start`.
-import { EarshotError } from '../errors';
-
 export interface MediaRecording {
   stop(): Promise<{ blob: Blob; startFrame: number; endFrame: number }>;
 }
@@ -16,10 +14,11 @@ interface GraphAudio {
 
 const STOP_MS = 2000;
 
-export function startMediaRecording(audio: GraphAudio): MediaRecording {
+/** Null when the browser or the audio cannot (no MediaRecorder, no Web Audio graph). */
+export function startMediaRecording(audio: GraphAudio): MediaRecording | null {
   const ctx = audio.context as AudioContext;
   if (typeof MediaRecorder === 'undefined' || typeof ctx.createChannelMerger !== 'function' || !audio.inputNode) {
-    throw new EarshotError('audio-unsupported', "SessionRecorder: format 'webm' needs MediaRecorder and a Web Audio graph (AudioEngine)");
+    return null;
   }
   const merger = ctx.createChannelMerger(2);
   const dest = ctx.createMediaStreamDestination();

@@ -128,6 +128,45 @@ describe('SessionRecorder (WAV)', { timeout: 20_000 }, () => {
   });
 });
 
+describe('session.startRecording() / stopRecording()', { timeout: 20_000 }, () => {
+  it('records through the lazily loaded module: the channels as the taps, the transcript with timings, also as JSON', async () => {
+    const k = kit({ stt: [{ text: 'Hello there' }], llm: [{ text: 'Hi, how can I help?' }] });
+    await expect(k.session.startRecording()).rejects.toMatchObject({ code: 'closed' });
+    await expect(k.session.stopRecording()).rejects.toMatchObject({ code: 'closed' });
+    await k.session.start();
+    await expect(k.session.startRecording({ maxSeconds: 0 })).rejects.toBeInstanceOf(ConfigError);
+    const starting = k.session.startRecording({ wavFormat: 'float32' });
+    // A second start while the first one loads.
+    await expect(k.session.startRecording()).rejects.toBeInstanceOf(ConfigError);
+    await starting;
+    await k.run(100);
+    const sig = micSignal();
+    const micFrame = Math.round(k.audio.context.currentTime * 48_000);
+    k.audio.playIntoMicrophone(sig);
+    void k.vad.speak(1);
+    await k.until(() => k.history().length === 2 && k.session.agentState === 'idle');
+    await k.run(200);
+    const rec = await k.session.stopRecording();
+    const [left, right] = rec.channels!;
+    const origin = rec.startFrame;
+    expect(mismatch(right, k.audio.played().subarray(origin, origin + right.length))).toBe(-1);
+    expect(voicedSec(right)).toBeGreaterThan(0.5);
+    expect(mismatch(left.subarray(micFrame - origin, micFrame - origin + sig.length), sig)).toBe(-1);
+    expect(rec.transcript.map((e) => [e.role, e.text])).toEqual([['user', 'Hello there'], ['assistant', 'Hi, how can I help?']]);
+    const [user, agent] = rec.transcript;
+    expect(user!.start).toBeGreaterThan(0);
+    expect(user!.end).toBeGreaterThan(user!.start);
+    expect(agent!.start).toBeGreaterThanOrEqual(user!.end);
+    expect(agent!.end).toBeGreaterThan(agent!.start);
+    expect(agent!.end).toBeLessThanOrEqual(rec.durationSec);
+    expect(JSON.parse(rec.transcriptJson)).toEqual({ durationSec: rec.durationSec, sampleRate: 48_000, startFrame: origin, transcript: rec.transcript });
+    // Stopped: a new recording may start.
+    await k.session.startRecording();
+    expect((await k.session.stopRecording()).mimeType).toBe('audio/wav');
+    await k.session.close();
+  });
+});
+
 /** The first index where `a` and `b` differ (or -1); a length difference counts. Fast, unlike a deep equal of big arrays. */
 function mismatch(a: Float32Array, b: Float32Array): number {
   const n = Math.min(a.length, b.length);

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import type { Emitter } from '../events';
 import type { ProviderError } from '../providers/errors';
+import type { RequestMeta } from '../providers/types';
 import type { AgentSessionEvents } from '../session/session-events';
 import { otlpBody, postOtlp, randomId, type AttributeValue, type SpanData } from './otlp';
 import { TurnReporter, type SessionSummary, type TurnReport } from './turn-report';
@@ -106,9 +107,9 @@ export class SessionTracer {
     if (m && Number.isFinite(m.at)) {
       const eou = m.at + m.endpointMs;
       spans.push(this.#span('eou', id, m.at, eou, { 'earshot.eou.endpoint_ms': m.endpointMs }));
-      spans.push(this.#span('stt', id, eou, eou + m.sttMs, { 'earshot.stt.ms': m.sttMs }, { kind: 3 }));
-      spans.push(this.#span('llm', id, m.at + m.llmAtMs, m.at + m.llmAtMs + m.llmTtftMs, { ...provider(m.llm), 'earshot.llm.ttft_ms': m.llmTtftMs }, { kind: 3 }));
-      spans.push(this.#span('tts', id, m.at + m.ttsAtMs, m.at + m.ttsAtMs + m.ttsTtfbMs, { ...provider(m.tts), 'earshot.tts.ttfb_ms': m.ttsTtfbMs }, { kind: 3 }));
+      spans.push(this.#span('stt', id, eou, eou + m.sttMs, { ...served(m.requests?.stt), 'earshot.stt.ms': m.sttMs }, { kind: 3 }));
+      spans.push(this.#span('llm', id, m.at + m.llmAtMs, m.at + m.llmAtMs + m.llmTtftMs, { ...provider(m.llm), ...served(m.requests?.llm), 'earshot.llm.ttft_ms': m.llmTtftMs }, { kind: 3 }));
+      spans.push(this.#span('tts', id, m.at + m.ttsAtMs, m.at + m.ttsAtMs + m.ttsTtfbMs, { ...provider(m.tts), ...served(m.requests?.tts), 'earshot.tts.ttfb_ms': m.ttsTtfbMs }, { kind: 3 }));
     }
     for (const c of t.tools) {
       const attrs = { 'gen_ai.tool.name': c.name, 'gen_ai.tool.call.id': c.callId, 'earshot.tool.outcome': c.outcome, 'earshot.tool.duration_ms': c.durationMs };
@@ -162,6 +163,11 @@ export class SessionTracer {
       }
     });
   }
+}
+
+/** `gen_ai.response.id` and `gen_ai.response.model` from what the provider told of its request. */
+function served(meta: RequestMeta | undefined): Record<string, string> {
+  return { ...(meta?.requestId ? { 'gen_ai.response.id': meta.requestId } : {}), ...(meta?.model ? { 'gen_ai.response.model': meta.model } : {}) };
 }
 
 /** `gen_ai.system` and `gen_ai.request.model` from a provider label such as `openai:gpt-4o-mini`. */

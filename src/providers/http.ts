@@ -4,7 +4,7 @@
  */
 
 import { ProviderError, isAbortError } from './errors';
-import type { ProviderAuth } from './types';
+import type { ProviderAuth, RequestMeta } from './types';
 
 export interface FetchWithRetryOptions {
   /** Label for errors, e.g. `openai:gpt-4o-mini`. */
@@ -186,4 +186,10 @@ function describe(err: unknown): string {
   // undici's "fetch failed" hides the useful part (ECONNREFUSED…) in `cause`.
   const cause = (err as { cause?: unknown }).cause;
   return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
+}
+
+/** The {@link RequestMeta} of a response: its request id header and `model`. */
+export function responseMeta(response: Response, model: string | undefined): RequestMeta {
+  const requestId = response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined;
+  return { ...(requestId ? { requestId } : {}), ...(model ? { model } : {}) };
 }

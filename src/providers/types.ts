@@ -40,8 +40,21 @@ export interface ToolSpec {
  */
 export type VisionFrame = Blob | ImageBitmap | VideoFrame | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | string;
 
+/**
+ * What a provider tells of the request it served (for the per-turn report): it sets
+ * `request.meta` once the response began, before its first chunk.
+ */
+export interface RequestMeta {
+  /** The server's id for the request (`x-request-id`, Anthropic's `request-id`). */
+  requestId?: string;
+  /** The model that served it, as the response names it (else as asked). */
+  model?: string;
+}
+
 export interface LLMRequest {
   items: readonly ChatItem[];
+  /** Set by the provider (see {@link RequestMeta}). */
+  meta?: RequestMeta;
   /**
    * Pictures for this request only (never stored in the history), shown to the model after
    * the items as the user's. Only given to an LLM whose `vision` is true.
@@ -80,6 +93,8 @@ export interface STTRequest {
   signal: AbortSignal;
   /** ISO-639-1 hint. */
   language?: string;
+  /** Set by the provider (see {@link RequestMeta}). */
+  meta?: RequestMeta;
 }
 
 export type STTChunk = { type: 'delta'; text: string } | { type: 'final'; text: string };
@@ -167,6 +182,8 @@ export interface StreamingSTT {
 export interface TTSRequest {
   text: string;
   signal: AbortSignal;
+  /** Set by the provider (see {@link RequestMeta}). */
+  meta?: RequestMeta;
 }
 
 /** One utterance whose text arrives in pieces (LLM deltas), for {@link TTS.stream}. */
@@ -174,7 +191,8 @@ export interface TTSStreamRequest {
   /** The utterance's text, in pieces of any size (not split at words); the utterance ends when it ends. */
   text: AsyncIterable<string>;
   /** Aborting cancels the utterance on the provider and ends the audio quietly. */
-  signal: AbortSignal;
+  signal: AbortSignal;  /** Set by the provider (see {@link RequestMeta}). */
+  meta?: RequestMeta;
 }
 
 /** Text to speech. Yields mono float samples at `sampleRate`, as they arrive. */

@@ -20,6 +20,8 @@ import type { HandoffContext } from '../agent/mcp-server';
 import { connectServers, sessionAgents, type Agents } from './handoff';
 import { detectorsOf, toneSafe } from './extensions';
 import type { AgentSessionOptions } from './session-options';
+import type { RecordableSession, Recording, Run, SessionRecorderOptions } from '../observe/recording';
+import { startRun } from './recording-loader';
 
 export type { AgentSessionOptions } from './session-options';
 
@@ -47,6 +49,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   #offMic: (() => void) | null = null;
   #detach: (() => void)[] = [];
   readonly #agents: Agents;
+  #rec: Promise<Run> | null = null;
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
     super((err) => console.error('[earshot] session listener threw', err));
@@ -241,6 +244,29 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   /** The conversation so far, as plain items (copies). */
   getContextHistory(options: { includeFunctionCalls?: boolean; includeSystemMessages?: boolean } = {}): ChatItem[] {
     return this.agent.chatContext.copy({ includeFunctionCalls: options.includeFunctionCalls ?? false, includeSystemMessages: options.includeSystemMessages ?? false });
+  }
+
+  /**
+   * Records the session (started): a stereo WAV, mic left and agent right, sample-aligned from
+   * the worklet taps, and the transcript with timings (also as JSON); `format: 'webm'` encodes
+   * Opus through MediaRecorder, for long sessions. Options as `earshot/observe`'s SessionRecorder;
+   * its module loads now. Rejects with `config-invalid` (recording already, bad options), `closed` (not started).
+   */
+  async startRecording(options: SessionRecorderOptions = {}): Promise<void> {
+    if (this.#rec) throw new ConfigError('Already recording');
+    const run = (this.#rec = startRun(this as unknown as RecordableSession, options));
+    await run.catch((e: unknown) => {
+      if (this.#rec === run) this.#rec = null;
+      throw e;
+    });
+  }
+
+  /** Stops the recording and gives it (after `close()` too: what was recorded until then). Rejects with `closed` when not recording. */
+  async stopRecording(): Promise<Recording> {
+    const run = this.#rec;
+    this.#rec = null;
+    if (!run) throw new EarshotError('closed', 'Not recording');
+    return (await run).stop();
   }
 
   /** Plays background audio, replacing any that plays (no orphaned player). */

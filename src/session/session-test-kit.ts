@@ -2,7 +2,7 @@
 // providers and fake timers (the caller calls vi.useFakeTimers()). Not part of any entry.
 import { vi } from 'vitest';
 import { Agent, type AgentOptions } from '../agent/agent';
-import type { LLM, LLMRequest, STTRequest, TTS } from '../providers/types';
+import type { LLM, LLMRequest, STT, STTRequest, TTS } from '../providers/types';
 import { ScriptedLLM, ScriptedSTT, ScriptedTTS, type Script, type ScriptedReply, type ScriptedTranscript, type ScriptedTTSOptions } from '../testing/providers';
 import { ScriptedVAD } from '../testing/scripted-vad';
 import { VirtualAudio } from '../testing/virtual-audio';
@@ -15,7 +15,8 @@ import type { AgentSessionEvents } from './session-events';
 export interface KitOptions {
   /** A script for a ScriptedLLM, or any LLM. */
   llm?: Script<LLMRequest, ScriptedReply> | LLM;
-  stt?: Script<STTRequest, ScriptedTranscript>;
+  /** A script for a ScriptedSTT, or any STT. */
+  stt?: Script<STTRequest, ScriptedTranscript> | STT;
   /** Options of a ScriptedTTS, or any TTS. */
   tts?: ScriptedTTSOptions | TTS;
   /** Real timers (a provider on a real socket): `run`/`until` sleep. Default: fake timers. */
@@ -78,10 +79,11 @@ export function kit(o: KitOptions = {}): Kit {
   const audio = new VirtualAudio();
   const anyLlm: LLM = o.llm && 'chat' in o.llm ? o.llm : new ScriptedLLM((o.llm as Script<LLMRequest, ScriptedReply> | undefined) ?? [{ text: 'Hello.' }]);
   const llm = anyLlm as ScriptedLLM;
-  const stt = new ScriptedSTT(o.stt ?? [{ text: 'hi' }]);
+  const anyStt: STT = o.stt && 'transcribe' in o.stt ? o.stt : new ScriptedSTT((o.stt as Script<STTRequest, ScriptedTranscript> | undefined) ?? [{ text: 'hi' }]);
+  const stt = anyStt as ScriptedSTT;
   const anyTts: TTS = o.tts && 'synthesize' in o.tts ? o.tts : new ScriptedTTS(o.tts as ScriptedTTSOptions | undefined);
   const tts = anyTts as ScriptedTTS;
-  const pipeline = new Pipeline({ stt, llm: anyLlm, tts: anyTts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}), ...(o.audio ? { audio: o.audio } : {}) });
+  const pipeline = new Pipeline({ stt: anyStt, llm: anyLlm, tts: anyTts, vad, ...(o.interrupt ? { interrupt: o.interrupt } : {}), ...(o.eou ? { eou: o.eou } : {}), ...(o.audio ? { audio: o.audio } : {}) });
   const agent = new Agent({ instructions: 'Be brief.', ...o.agent });
   const audioOptions: AudioEngineOptions[] = [];
   const session = new AgentSession(agent, pipeline, { ...o.session, audioEngine: (options) => (audioOptions.push(options), audio) });

@@ -78,14 +78,14 @@ export function turnHooks(d: TurnWiring, clock: TurnClock | null): TurnHooks {
       d.busy();
       d.ambience?.startThinking(d.session.agent.thinkingAudio);
     },
-    onLlmFirstToken: (servedBy) => {
+    onLlmFirstToken: (servedBy, request) => {
       clock?.mark('llmFirstToken');
-      clock?.served('llm', servedBy);
+      clock?.served('llm', servedBy, request);
     },
     onTtsStart: () => clock?.mark('ttsStart'),
-    onFirstAudio: (servedBy) => {
+    onFirstAudio: (servedBy, request) => {
       clock?.mark('ttsFirstAudio');
-      clock?.served('tts', servedBy);
+      clock?.served('tts', servedBy, request);
       d.ambience?.stopThinking();
     },
     onAudible: (frame) => {

@@ -67,7 +67,7 @@ export class UserTurns {
     const d = this.#deps;
     d.thinking();
     // A streaming transcript (already settling) arrives even if this turn is cut: it then leads the next.
-    const text = utterance.text ? await this.#withCarried(utterance.text, signal) : await this.#batch(utterance.audio, signal);
+    const text = utterance.text ? await this.#withCarried(utterance.text, signal) : await this.#batch(utterance.audio, signal, clock);
     clock.sttDone = performance.now();
     if (!text) utterance.prefetch?.discard();
     // No words (or cut while transcribing: they lead the next utterance), or only a
@@ -128,13 +128,15 @@ export class UserTurns {
     return !signal.aborted;
   }
 
-  async #batch(utterance: Float32Array, signal: AbortSignal): Promise<string> {
+  async #batch(utterance: Float32Array, signal: AbortSignal, clock: TurnClock): Promise<string> {
     const d = this.#deps;
     const stt = d.pipeline.batchStt;
     if (!stt) return '';
     const audio = this.#unheard ? concatFloat32([this.#unheard, utterance]) : utterance;
     this.#unheard = null;
-    const text = await transcribe(stt, audio, signal, d.pipeline.timeouts.sttMs, { delta: (t) => this.#transcript(t, false), error: (e) => d.report(e, 'stt') });
+    const on: Parameters<typeof transcribe>[4] = { delta: (t) => this.#transcript(t, false), error: (e) => d.report(e, 'stt') };
+    const text = await transcribe(stt, audio, signal, d.pipeline.timeouts.sttMs, on);
+    clock.meta('stt', on.request);
     if (!text && signal.aborted) this.#unheard = audio;
     return text ? this.#withCarried(Promise.resolve(text), signal) : text;
   }

@@ -1,3 +1,12 @@
+import type { RequestMeta } from '../providers/types';
+
+/** Per stage, what the provider told of the request that served the turn (see `RequestMeta`). */
+export interface TurnRequests {
+  stt?: RequestMeta;
+  llm?: RequestMeta;
+  tts?: RequestMeta;
+}
+
 /**
  * Latency split of one user turn, ms. Marks are taken on one clock (performance.now),
  * with audio-time events mapped onto it through the AudioContext's output timestamp.
@@ -26,6 +35,8 @@ export interface TurnMetrics {
   /** The LLM request and the first TTS request, ms after `at` (where the stage spans start). */
   llmAtMs: number;
   ttsAtMs: number;
+  /** Request id and model per stage (the first STT, LLM and TTS request of the turn), as the providers report them. */
+  requests: TurnRequests;
 }
 
 /** Collects marks (performance.now ms) for one turn and derives {@link TurnMetrics}. */
@@ -41,6 +52,7 @@ export class TurnClock {
   preemptive = false;
   llm = '';
   tts = '';
+  requests: TurnRequests = {};
 
   /** Sets a mark once: the first LLM round, TTS request or audio of a turn is what counts. */
   mark(key: 'llmStart' | 'llmFirstToken' | 'ttsStart' | 'ttsFirstAudio' | 'audible', at = performance.now()): void {
@@ -48,8 +60,15 @@ export class TurnClock {
   }
 
   /** Who served the turn's first LLM round / first audio (set once). */
-  served(stage: 'llm' | 'tts', label: string): void {
+  served(stage: 'llm' | 'tts', label: string, request?: { meta?: RequestMeta } | null): void {
     this[stage] ||= label;
+    this.meta(stage, request);
+  }
+
+  /** The provider's `meta` of the stage's first request (set once). */
+  meta(stage: keyof TurnRequests, request?: { meta?: RequestMeta } | null): void {
+    const m = request?.meta;
+    if (m && !this.requests[stage]) this.requests[stage] = m;
   }
 
   metrics(): TurnMetrics | null {
@@ -60,6 +79,6 @@ export class TurnClock {
     const llmTtftMs = d(this.llmStart, this.llmFirstToken);
     const ttsTtfbMs = d(this.ttsStart, this.ttsFirstAudio);
     const voiceToVoiceMs = d(this.speechEnd, this.audible);
-    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive, llm: this.llm, tts: this.tts, at: this.speechEnd, llmAtMs: d(this.speechEnd, this.llmStart), ttsAtMs: d(this.speechEnd, this.ttsStart) };
+    return { endpointMs, sttMs, llmTtftMs, ttsTtfbMs, voiceToVoiceMs, glueMs: Math.max(0, voiceToVoiceMs - endpointMs - sttMs - llmTtftMs - ttsTtfbMs), preemptive: this.preemptive, llm: this.llm, tts: this.tts, at: this.speechEnd, llmAtMs: d(this.speechEnd, this.llmStart), ttsAtMs: d(this.speechEnd, this.ttsStart), requests: this.requests };
   }
 }

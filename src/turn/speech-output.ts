@@ -1,7 +1,7 @@
 import type { Mixer, MixerStream, PlaybackEnd } from '../audio/mixer';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
-import type { TTS } from '../providers/types';
+import type { RequestMeta, TTS } from '../providers/types';
 import { servedBy } from './text-queue';
 
 /** What was said, and how much of it the listener actually heard. */
@@ -67,7 +67,7 @@ export class Speech {
   readonly #stream: MixerStream;
   readonly #contextRate: number;
   readonly #signal: AbortSignal;
-  readonly #onFirstAudio: (servedBy: string) => void;
+  readonly #onFirstAudio: (servedBy: string, request: { meta?: RequestMeta } | null) => void;
   readonly #onSynthesisStart: () => void;
   #synthesisStarted = false;
   readonly #onError: (err: unknown) => void;
@@ -87,7 +87,7 @@ export class Speech {
     mixer: Mixer,
     tts: TTS,
     signal: AbortSignal,
-    handlers: { onSynthesisStart: () => void; onFirstAudio: (servedBy: string) => void; onError: (err: unknown) => void },
+    handlers: { onSynthesisStart: () => void; onFirstAudio: (servedBy: string, request: { meta?: RequestMeta } | null) => void; onError: (err: unknown) => void },
     options: SpeechOptions = { leadSec: 10, firstByteMs: 0, stallMs: 0 },
   ) {
     this.#tts = tts;
@@ -202,7 +202,7 @@ export class Speech {
       // Streamed text: the first audio waits for the LLM's text too, which has its own limits
       // (and the provider times its first audio from the end of the text).
       const open = (signal: AbortSignal) => {
-        const request = pieces ? { text: pieces, signal } : { text: seg.text, signal };
+        const request: { text: string | AsyncIterable<string>; signal: AbortSignal; meta?: RequestMeta } = { text: pieces ?? seg.text, signal };
         this.#request = request;
         if (pieces) return tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal });
         if (!direct) return tts.synthesize(request as { text: string; signal: AbortSignal });
@@ -258,7 +258,7 @@ export class Speech {
   /** The last such request: the stream's end goes its way. */
   #delivered: { end?(): void } | null = null;
   /** The request being synthesized (to tell which member of a fallback chain served it). */
-  #request: object | null = null;
+  #request: { meta?: RequestMeta } | null = null;
 
   /**
    * Sends samples at `rate` (default the TTS's) to the mixer, which resamples them (unless the
@@ -278,7 +278,7 @@ export class Speech {
     }
     if (!this.#firstAudio) {
       this.#firstAudio = true;
-      this.#onFirstAudio(servedBy(this.#tts, this.#request));
+      this.#onFirstAudio(servedBy(this.#tts, this.#request), this.#request);
     }
     this.#pushed += samples.length * scale;
     if (!delivered) this.#stream.push(samples, rate);

@@ -4,7 +4,7 @@ import type { ChatContext } from '../agent/chat-context';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import { isAbortError } from '../providers/errors';
 import { withTimeouts } from '../providers/timeout';
-import type { ChatItem, LLM, LLMChunk, LLMRequest, TTS, VisionFrame } from '../providers/types';
+import type { ChatItem, LLM, LLMChunk, LLMRequest, RequestMeta, TTS, VisionFrame } from '../providers/types';
 import type { AgentSession } from '../session/agent-session';
 import type { Timeouts } from '../session/pipeline';
 import type { TurnClock } from '../telemetry/turn-metrics';
@@ -17,12 +17,12 @@ import { Speech, type SpeechResult } from './speech-output';
 /** What a turn reports as it goes; the session turns these into states, events and metrics. */
 export interface TurnHooks {
   onLlmStart(): void;
-  /** `servedBy`: the label of the LLM that answered (a fallback chain's member). */
-  onLlmFirstToken(servedBy: string): void;
+  /** `servedBy`: the label of the LLM that answered (a fallback chain's member); `request`: its request (its `meta`). */
+  onLlmFirstToken(servedBy: string, request?: LLMRequest | null): void;
   /** The turn's first TTS request went out. */
   onTtsStart(): void;
   /** First TTS audio of the turn reached the mixer (TTS time to first byte). */
-  onFirstAudio(servedBy: string): void;
+  onFirstAudio(servedBy: string, request?: { meta?: RequestMeta } | null): void;
   /** First sample of the turn was rendered; `frame` is the context frame. */
   onAudible(frame: number): void;
   onToolStart(call: ToolCall): void;
@@ -98,7 +98,7 @@ export class Turn {
       handle.signal,
       {
         onSynthesisStart: () => deps.hooks.onTtsStart(),
-        onFirstAudio: (servedBy) => deps.hooks.onFirstAudio(servedBy),
+        onFirstAudio: (servedBy, request) => deps.hooks.onFirstAudio(servedBy, request),
         onError: (err) => deps.hooks.onError(err, 'tts'),
       },
       { leadSec: deps.ttsLeadSec, firstByteMs: deps.timeouts.ttsFirstByteMs, stallMs: deps.timeouts.ttsStallMs },
@@ -228,7 +228,7 @@ export class Turn {
         if (signal.aborted) break;
         if (first && (chunk.type === 'text' || chunk.type === 'tool_call')) {
           first = false;
-          hooks.onLlmFirstToken(servedBy(llm, request));
+          hooks.onLlmFirstToken(servedBy(llm, request), request);
         }
         if (chunk.type === 'text') {
           said.text += chunk.delta;

@@ -6,7 +6,7 @@
  */
 
 import { ProviderError, type ProviderErrorCode } from '../errors';
-import { fetchWithRetry } from '../http';
+import { fetchWithRetry, responseMeta } from '../http';
 import { readServerSentEvents } from '../sse';
 import type { LLM, LLMChunk, LLMRequest, ProviderAuth } from '../types';
 import { toAnthropicMessages, toAnthropicToolChoice, toAnthropicTools } from './anthropic-format';
@@ -117,12 +117,14 @@ export class AnthropicLLM implements LLM {
         ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       });
       requestId = response.headers.get('request-id') ?? response.headers.get('x-request-id') ?? undefined;
+      request.meta = responseMeta(response, o.model);
       for await (const ev of readServerSentEvents(response, signal)) {
         const data = ev.data.trim() ? this.parse(ev.data, requestId) : {};
         const type = ev.event ?? data.type;
         if (type === 'error') throw this.streamError(data.error, requestId);
         if (type === 'message_start') {
           const u = data.message?.usage;
+          if (typeof data.message?.model === 'string' && data.message.model) request.meta = { ...request.meta, model: data.message.model };
           promptTokens = (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
           completionTokens = u?.output_tokens ?? 0;
         } else if (type === 'content_block_start') {
@@ -189,7 +191,7 @@ interface StreamEvent {
   type?: string;
   index?: number;
   error?: unknown;
-  message?: { usage?: Usage };
+  message?: { usage?: Usage; model?: string };
   content_block?: { type?: string; id?: string; name?: string };
   delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
   usage?: Usage;

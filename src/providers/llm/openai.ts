@@ -4,7 +4,7 @@
  */
 
 import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
+import { fetchWithRetry, responseMeta } from '../http';
 import { readServerSentEvents } from '../sse';
 import { frameUrls } from './frames';
 import type { ChatItem, LLM, LLMChunk, LLMRequest, ProviderAuth, ToolSpec } from '../types';
@@ -133,6 +133,7 @@ export class OpenAILLM implements LLM {
         auth: o,
         ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       });
+      request.meta = responseMeta(response, o.model);
       for await (const ev of readServerSentEvents(response, signal)) {
         if (ev.data === '[DONE]') {
           finished = true;
@@ -140,6 +141,8 @@ export class OpenAILLM implements LLM {
         }
         const json = this.parse(ev.data, response);
         if (ev.event === 'error' || json.error !== undefined) throw this.streamError(json.error ?? json, response);
+        // The model that served (e.g. a dated snapshot of the one asked for), from the first chunk that names it.
+        if (typeof json.model === 'string' && json.model && request.meta.model === o.model) request.meta = { ...request.meta, model: json.model };
         for (const choice of json.choices ?? []) {
           if ((choice.index ?? 0) !== 0) continue; // we never ask for n > 1
           const delta = choice.delta ?? {};
@@ -198,6 +201,7 @@ function requestIdOf(response: Response): { requestId?: string } {
 /** The parts of a `chat.completion.chunk` read here; every field is optional on purpose. */
 interface StreamChunk {
   error?: unknown;
+  model?: string;
   choices?: {
     index?: number;
     delta?: {

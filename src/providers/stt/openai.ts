@@ -4,7 +4,7 @@
 
 import { encodeWav } from '../../audio/dsp/wav-encode';
 import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
+import { fetchWithRetry, responseMeta } from '../http';
 import { readServerSentEvents } from '../sse';
 import type { ProviderAuth, STT, STTChunk, STTRequest } from '../types';
 
@@ -62,6 +62,7 @@ export class OpenAISTT implements STT {
         auth: o,
         ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       });
+      request.meta = responseMeta(response, this.model);
       // A server may ignore `stream` (whisper-1 does), so trust the content-type, not the option.
       if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         yield* this.readStream(response, signal);

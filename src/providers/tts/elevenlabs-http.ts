@@ -51,7 +51,7 @@ export class ElevenLabsHTTPTTS implements TTS {
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
     if (request.text.trim() === '') return;
-    yield* fetchPcm(this.#request(request.text), request.signal);
+    yield* fetchPcm(this.#request(request.text), request.signal, (meta) => (request.meta = meta));
   }
 
   /**
@@ -60,7 +60,7 @@ export class ElevenLabsHTTPTTS implements TTS {
    * worker runs.
    */
   synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
-    return pipePcm(request.text.trim() ? this.#request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+    return pipePcm(request.text.trim() ? this.#request(request.text) : null, stream, request.signal, () => this.synthesize(request), (meta) => (request.meta = meta));
   }
 
   /** Loads the audio worker once the session's mixer exists, so the first answer does not wait for it. */
@@ -84,6 +84,7 @@ export class ElevenLabsHTTPTTS implements TTS {
       auth: o.getToken ? { getToken: o.getToken } : {},
       ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       expect: `s16le, ${this.sampleRate} Hz; output_format pcm_${this.sampleRate}`,
+      model: o.modelId ?? 'eleven_flash_v2_5',
     };
   }
 }

@@ -50,7 +50,7 @@ export class OpenAITTS implements TTS {
    */
   async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
     if (request.text.trim() === '') return;
-    yield* fetchPcm(this.request(request.text), request.signal);
+    yield* fetchPcm(this.request(request.text), request.signal, (meta) => (request.meta = meta));
   }
 
   /**
@@ -59,7 +59,7 @@ export class OpenAITTS implements TTS {
    * worker runs.
    */
   synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
-    return pipePcm(request.text.trim() ? this.request(request.text) : null, stream, request.signal, () => this.synthesize(request));
+    return pipePcm(request.text.trim() ? this.request(request.text) : null, stream, request.signal, () => this.synthesize(request), (meta) => (request.meta = meta));
   }
 
   /** Loads the audio worker once the session's mixer exists, so the first answer does not wait for it. */
@@ -79,6 +79,7 @@ export class OpenAITTS implements TTS {
       auth: { ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}), ...(o.getToken ? { getToken: o.getToken } : {}) },
       ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
       expect: 's16le, 24 kHz; response_format "pcm"',
+      model: this.model,
     };
   }
 }

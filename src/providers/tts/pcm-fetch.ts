@@ -6,8 +6,8 @@
 
 import { PcmS16Decoder } from '../../audio/dsp/pcm16';
 import { ProviderError } from '../errors';
-import { fetchWithRetry } from '../http';
-import type { ProviderAuth } from '../types';
+import { fetchWithRetry, responseMeta } from '../http';
+import type { ProviderAuth, RequestMeta } from '../types';
 import { SNIFF_BYTES, implausiblePcm, nonPcmContentType } from './pcm-check';
 
 /** A PCM TTS request as structured-cloneable data. */
@@ -21,6 +21,8 @@ export interface PcmRequest {
   maxRetries?: number;
   /** What was asked for, for `provider-bad-audio`: "expected raw PCM (<expect>), but …". */
   expect: string;
+  /** The model asked for (for {@link RequestMeta}). */
+  model?: string;
 }
 
 /**
@@ -29,8 +31,9 @@ export interface PcmRequest {
  * @throws ProviderError as mapped by fetchWithRetry; `provider-bad-audio` (before any sample)
  *   for a body that is not raw PCM (a non-PCM content type, a container signature, noise-like
  *   first bytes); `provider-protocol` if the stream breaks off. Aborts end quietly.
+ * `onMeta`: the response's request id and model, once it began (before the first samples).
  */
-export async function* fetchPcm(req: PcmRequest, signal: AbortSignal): AsyncGenerator<Float32Array, void, undefined> {
+export async function* fetchPcm(req: PcmRequest, signal: AbortSignal, onMeta?: (meta: RequestMeta) => void): AsyncGenerator<Float32Array, void, undefined> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let drained = false;
   try {
@@ -40,6 +43,7 @@ export async function* fetchPcm(req: PcmRequest, signal: AbortSignal): AsyncGene
     if (!response.body) throw new ProviderError('provider-protocol', req.provider, 'response has no body');
     const badType = nonPcmContentType(response.headers.get('content-type'));
     if (badType) throw bad(`the server sent ${badType}`);
+    onMeta?.(responseMeta(response, req.model));
     reader = response.body.getReader();
     const decoder = new PcmS16Decoder();
     // The first bytes are held until they can be judged, so noise is never played.

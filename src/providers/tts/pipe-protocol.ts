@@ -3,6 +3,7 @@
  * fetches and decodes PCM TTS and posts the samples straight to the mixer worklet.
  */
 import type { PcmRequest } from './pcm-fetch';
+import type { RequestMeta } from '../types';
 
 /** A serialized ProviderError. */
 export interface PipeError {
@@ -32,5 +33,7 @@ export type PipeCommand =
 /** Worker → main. `audio`: the samples also posted to the mixer, for accounting. */
 export type PipeEvent =
   | { type: 'audio'; job: number; samples: Float32Array }
+  /** The response began (before its audio). */
+  | { type: 'meta'; job: number; meta: RequestMeta }
   | { type: 'done'; job: number }
   | { type: 'error'; job: number; error: PipeError };

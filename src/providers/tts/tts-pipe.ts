@@ -9,6 +9,7 @@
 import type { MixerStream } from '../../audio/mixer';
 import { ProviderError, type ProviderErrorCode } from '../errors';
 import type { PcmRequest } from './pcm-fetch';
+import type { RequestMeta } from '../types';
 import type { PipeCommand, PipeEvent } from './pipe-protocol';
 import workerUrl from './tts-pipe.worker.ts?worker&url';
 
@@ -105,7 +106,7 @@ export function preparePipe(mixer: MixerStream['mixer']): void {
  * Sends `request` through the worker to `stream` (null: nothing to say). `fallback` is the
  * provider's main-thread path (its `synthesize`), whose chunks are pushed to `stream` here.
  */
-export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal: AbortSignal, fallback: () => AsyncIterable<Float32Array>): PipedAudio {
+export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal: AbortSignal, fallback: () => AsyncIterable<Float32Array>, onMeta?: (meta: RequestMeta) => void): PipedAudio {
   let job = 0;
   let ending = false;
   async function* main(): AsyncGenerator<Float32Array, void, undefined> {
@@ -149,7 +150,8 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
         if (e.type === 'audio') {
           yielded = true;
           yield e.samples;
-        } else if (e.type === 'done') {
+        } else if (e.type === 'meta') onMeta?.(e.meta);
+        else if (e.type === 'done') {
           settled = true;
           return;
         } else if (e.type === 'error') {

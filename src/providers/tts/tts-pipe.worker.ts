@@ -22,7 +22,7 @@ async function run(cmd: Extract<PipeCommand, { type: 'job' }>): Promise<void> {
   jobs.set(cmd.job, state);
   const signal = state.abort.signal;
   try {
-    for await (const samples of fetchPcm(cmd.request, signal)) {
+    for await (const samples of fetchPcm(cmd.request, signal, (meta) => scope.postMessage({ type: 'meta', job: cmd.job, meta }))) {
       if (signal.aborted) break;
       const copy = samples.slice();
       toMixer(state.port, { type: 'push', id: cmd.stream, bus: 'voice', samples: copy, rate: cmd.rate }, [copy.buffer]);
