@@ -25,6 +25,12 @@ export type EarshotErrorCode =
   | 'tool-timeout'
   /** `earshot/testing`: an awaited event did not come in time. */
   | 'event-timeout'
+  /** `earshot/telephony`: the transport failed a transfer or hang-up, or a transfer ended in failure. */
+  | 'transfer-failed'
+  /** `earshot/telephony`: the supervisor did not join, or the briefing did not end, in time. */
+  | 'transfer-timeout'
+  /** `earshot/telephony`: a warm transfer is already running. */
+  | 'transfer-busy'
   | 'closed';
 
 /**
