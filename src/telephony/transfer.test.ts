@@ -95,14 +95,21 @@ describe('warmTransfer', { timeout: 20_000 }, () => {
     const { k, phases, names } = caller(t.transport);
     const side = supervisor(READY.stt, READY.llm);
     await firstTurn(k);
-    const result = k.session.warmTransfer({ target: 'sip:sup@example.com', ...side.config });
+    const hold = { source: { samples: new Float32Array(4800).fill(0.1), sampleRate: 48000 }, volume: 0.2 };
+    const played = vi.spyOn(k.session, 'playBackgroundAudio');
+    const stopped = vi.spyOn(k.session, 'stopBackgroundAudio');
+    const result = k.session.warmTransfer({ target: 'sip:sup@example.com', ...side.config, holdAudio: hold });
     await k.until(() => names().includes('caller_on_hold'), 20_000, 'caller_on_hold');
+    // Music on hold from then on, until the call is switched.
+    expect(played).toHaveBeenCalledWith(hold);
+    expect(stopped).not.toHaveBeenCalled();
     // The caller speaks while on hold: not transcribed, not answered.
     void k.vad.speak(1);
     const briefing = await supervisorAnswers(k, side, phases);
     await k.until(() => names().includes('transfer_complete'), 30_000, 'transfer_complete');
     await expect(result).resolves.toEqual({ status: 'transferred', resolution: 'ready', summary: 'The caller wants a refund for order 42 and asked for a person.' });
     expect(names()).toEqual(ORDER);
+    expect(stopped).toHaveBeenCalledTimes(1);
     expect(phases.find((p) => p.phase === 'briefing_complete')!.data).toEqual({ resolution: 'ready' });
     // The summary request carried the history (user and assistant messages, no system prompt).
     const summaryRequest = k.llm.requests[1]!.items;
