@@ -33,14 +33,14 @@ export interface TransportCallOptions {
  * page (a REFER the far end refuses, a conference bridge) is the app's server's.
  */
 export interface CallTransport {
-  /** Hands the caller's call to `target` (SIP REFER, a provider's transfer API); the agent drops out. */
-  transfer(target: string, options: TransportCallOptions): PromiseLike<unknown>;
+  /** Hands the caller's call to `target` (SIP REFER, a provider's transfer API); the agent drops out. May return a promise. */
+  transfer(target: string, options: TransportCallOptions): unknown;
   /** Calls `target` on a second line (the supervisor) and gives its media. */
   dial(target: string, options: TransportCallOptions): PromiseLike<CallLeg>;
   /** Connects the caller with `leg` directly (the agent's page no longer in the media path, or relaying it). */
-  bridge(leg: CallLeg, options: TransportCallOptions): PromiseLike<unknown>;
-  /** Ends the caller's call. */
-  hangup(reason: string, options: TransportCallOptions): PromiseLike<unknown>;
+  bridge(leg: CallLeg, options: TransportCallOptions): unknown;
+  /** Ends the caller's call. May return a promise. */
+  hangup(reason: string, options: TransportCallOptions): unknown;
 }
 
 export interface CallControlOptions {
@@ -102,7 +102,7 @@ export class CallControl implements SessionCallControl {
   }
 
   /** One transport call within the time limit; its failure (or timeout) as a `transfer-failed` error. */
-  async #ask<T>(what: string, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
+  async #ask<T>(what: string, call: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
     const abort = new AbortController();
     try {
       return await limit(Promise.resolve().then(() => call(abort.signal)), this.#timeoutMs, () => new Error(`no answer in ${this.#timeoutMs} ms`));

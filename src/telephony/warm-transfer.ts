@@ -95,7 +95,7 @@ export interface WarmTransferRun {
   transport: CallTransport;
   config: WarmTransferConfig;
   /** One transport call within the control's time limit (a `transfer-failed` error otherwise). */
-  ask<T>(what: string, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T>;
+  ask<T>(what: string, call: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>;
 }
 
 /** Runs one warm transfer (the steps of the seed's runner); see {@link WarmTransferConfig}. */
