@@ -136,7 +136,6 @@ test('warm transfer, three peers in one page: every phase in order, the caller o
   };
   const session = (E: any) => ({ callControl: new E.CallControl({ transport: (window as any).TRANSPORT }) });
   const tools = (E: any) => {
-    const R = (window as any).R;
     const base = `${location.origin}/local-ai/v1`;
     const key = { baseURL: base, apiKey: 'sk-local-test-key' };
     return [
@@ -146,6 +145,7 @@ test('warm transfer, three peers in one page: every phase in order, the caller o
         parameters: { type: 'object', properties: {} },
         timeoutMs: 110_000,
         execute: async (_args: unknown, ctx: any) => {
+          const R = (window as any).R; // made after the tools
           const transfer = ctx.session.warmTransfer({
             target: 'sip:supervisor@example.test',
             briefingPipeline: (leg: any) => new E.Pipeline({ stt: new E.OpenAISTT(key), llm: new E.OpenAILLM({ ...key, model: 'local-test' }), tts: new E.OpenAITTS(key), audio: E.callAudio(leg) }),
