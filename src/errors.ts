@@ -31,6 +31,12 @@ export type EarshotErrorCode =
   | 'a2a-timeout'
   /** `earshot/a2a`: the asked agent failed to answer (its handler threw). */
   | 'a2a-failed'
+  /** `earshot/telephony`: the transport failed a transfer or hang-up, or a transfer ended in failure. */
+  | 'transfer-failed'
+  /** `earshot/telephony`: the supervisor did not join, or the briefing did not end, in time. */
+  | 'transfer-timeout'
+  /** `earshot/telephony`: a warm transfer is already running. */
+  | 'transfer-busy'
   | 'closed';
 
 /**

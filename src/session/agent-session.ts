@@ -22,6 +22,8 @@ import { detectorsOf, toneSafe } from './extensions';
 import type { AgentSessionOptions } from './session-options';
 import type { RecordableSession, Recording, Run, SessionRecorderOptions } from '../observe/recording';
 import { startRun } from './recording-loader';
+import type { SessionCallControl } from './extensions';
+import type { WarmTransferConfig, WarmTransferEvent, WarmTransferPhase, WarmTransferResult } from '../telephony/warm-transfer';
 
 export type { AgentSessionOptions } from './session-options';
 
@@ -137,7 +139,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const vadReady = this.pipeline.vad.preload();
     // A tool whose JSON Schema the validator cannot use fails the start (ConfigError); so does an MCP server's connect.
     const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
-    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector];
+    const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector, this.#options.callControl];
     const detectors = detectorsOf(parts);
     const o = toneSafe(this.pipeline.audio, detectors);
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
@@ -153,7 +155,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     // The cascade hears the VAD from its first frame; a realtime model taps the mic once the VAD runs.
     if (!realtime) this.#conv = new CascadeConversation(host);
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
-    for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>));
+    for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>, (on) => this.#conv?.listen?.(on)));
     await this.pipeline.vad.start(engine);
     check();
     if (realtime) {
@@ -301,9 +303,33 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     return this.#life.close(() => this.#close('left', false));
   }
 
-  /** Ends the conversation (in a page there is no call to hang up): `close(reason)`. */
+  /** Ends the call through the `callControl`'s transport (if any), then `close(reason)`. */
   hangup(reason = 'manual_hangup'): Promise<void> {
-    return this.close(reason);
+    return this.#options.callControl?.hangup(this as never, reason) ?? this.close(reason);
+  }
+
+  /** Transfers the call to `target` through the `callControl`'s transport (a cold transfer: the agent drops out). */
+  callTransfer(target: string): Promise<void> {
+    return this.#call((c) => c.transfer(this as never, target));
+  }
+
+  /**
+   * Hands the caller to a person after briefing them (earshot/telephony's `CallControl`):
+   * `warm_transfer` phases, then the result. Rejects with a `WarmTransferError` when it fails
+   * (the caller is back with the agent), a ConfigError without a `callControl`.
+   */
+  warmTransfer(config: WarmTransferConfig): Promise<WarmTransferResult> {
+    return this.#call((c) => c.warmTransfer(this as never, config));
+  }
+
+  /** Calls `callback` on each `warm_transfer` event of `phase` (null: every phase); returns what unsubscribes. */
+  onWarmTransfer(phase: WarmTransferPhase | null, callback: (event: WarmTransferEvent) => void): () => void {
+    return this.on('warm_transfer', (e) => (!phase || e.phase === phase) && callback(e));
+  }
+
+  #call<T>(work: (c: SessionCallControl) => Promise<T>): Promise<T> {
+    const c = this.#options.callControl;
+    return c ? work(c) : Promise.reject(new ConfigError('Transfers need a callControl (earshot/telephony)'));
   }
 
   /** `onExit()` is running: it may still speak. */

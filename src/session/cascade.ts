@@ -113,8 +113,8 @@ export class CascadeConversation implements Conversation {
     if (turn) this.#stop(turn, reason);
   }
 
-  listen(): void {
-    this.#input.accepting = true;
+  listen(on = true): void {
+    this.#input.accepting = on;
   }
 
   drained(): Promise<void> {

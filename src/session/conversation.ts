@@ -66,8 +66,8 @@ export interface Conversation {
   interrupt(reason: 'interrupt' | 'say' | 'close'): void;
   /** Releases what it holds (after `interrupt('close')`), in bounded time. */
   close(): Promise<void>;
-  /** The agent's `onEnter` has run: from now on the user's speech is heard. */
-  listen?(): void;
+  /** The agent's `onEnter` has run: from now on the user's speech is heard (`on` false: ignored again, a caller on hold). */
+  listen?(on?: boolean): void;
   /** Resolves once what was asked of it so far has played out (close lets `onExit` speak). */
   drained?(): Promise<void>;
   /** Another agent took over (`agent_changed`): a conversation that copied its settings updates them. */

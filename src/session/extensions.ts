@@ -5,13 +5,25 @@ import type { AudioEngineOptions } from '../audio/engine';
 import type { CaptureDetector } from '../audio/worklet-protocol';
 import type { AgentSession } from './agent-session';
 import type { SessionAudio } from './session-audio';
+import type { WarmTransferConfig, WarmTransferResult } from '../telephony/warm-transfer';
 
 /** A part a session runs with itself: attached once started, detached when it closes. */
 export interface SessionExtension {
   /** Capture-side detectors it needs (run in the capture worklet on the mic audio). */
   readonly detectors?: readonly CaptureDetector[];
-  /** Called once the session's audio runs; returns what detaches it. */
-  attach(session: AgentSession<SessionAudio>): () => void;
+  /**
+   * Called once the session's audio runs; returns what detaches it. `listen(false)` makes the
+   * session ignore the user's speech until `listen(true)` (a caller on hold).
+   */
+  attach(session: AgentSession<SessionAudio>, listen: (on: boolean) => void): () => void;
+}
+
+/** What `callTransfer`, `warmTransfer` and `hangup` delegate to: `earshot/telephony`'s `CallControl`. */
+export interface SessionCallControl extends SessionExtension {
+  transfer(session: AgentSession<SessionAudio>, target: string): Promise<void>;
+  warmTransfer(session: AgentSession<SessionAudio>, config: WarmTransferConfig): Promise<WarmTransferResult>;
+  /** Ends the call through the transport, then closes the session. */
+  hangup(session: AgentSession<SessionAudio>, reason: string): Promise<void>;
 }
 
 /** What `session.sendDtmf` needs: `earshot/telephony`'s `DTMFHandler`. */

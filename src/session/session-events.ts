@@ -1,6 +1,7 @@
 import type { Agent } from '../agent/agent';
 import type { HandoffContext } from '../agent/mcp-server';
 import type { AnyEarshotError } from '../errors';
+import type { WarmTransferEvent } from '../telephony/warm-transfer';
 import type { ToolResult } from '../tools/tool-runner';
 import type { TurnMetrics } from '../telemetry/turn-metrics';
 
@@ -69,6 +70,8 @@ export interface AgentSessionEvents {
   voicemail_classified: { isVoicemail: boolean; text: string };
   /** A voicemail beep ended, after the greeting (audio time, s): the moment to leave a message. */
   voicemail_beep_detected: { at: number; durationSec: number; hz: number };
+  /** A phase of `warmTransfer` (earshot/telephony), in order; `data` as the phase says. */
+  warm_transfer: WarmTransferEvent;
   /** A background failure; the session keeps working. */
   error: { error: AnyEarshotError; source: 'stt' | 'llm' | 'tts' | 'vad' | 'audio' | 'tool' | 'turn' | 'session' };
   /** The session is closed; `reason` from `hangup(reason)`, or 'closed'. */

@@ -2,7 +2,7 @@
 import type { AudioEngine, AudioEngineOptions } from '../audio/engine';
 import type { AgentSession } from './agent-session';
 import type { BackgroundAudioConfig } from './ambience';
-import type { SessionDTMF, SessionVoiceMail } from './extensions';
+import type { SessionCallControl, SessionDTMF, SessionVoiceMail } from './extensions';
 import type { SessionAudio } from './session-audio';
 
 export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
@@ -30,4 +30,10 @@ export interface AgentSessionOptions<A extends SessionAudio = AudioEngine> {
   dtmfHandler?: SessionDTMF;
   /** Voicemail classification and beeps (`earshot/telephony`'s `VoiceMailDetector`). */
   voiceMailDetector?: SessionVoiceMail;
+  /**
+   * The call's telephony (`earshot/telephony`'s `CallControl` on the app's transport):
+   * `callTransfer`, `warmTransfer`, and `hangup` ending the call. Without it the transfers
+   * reject with a ConfigError and `hangup` only closes.
+   */
+  callControl?: SessionCallControl;
 }

@@ -8,3 +8,14 @@ export { BeepDetector, type BeepDetectorOptions } from '../audio/dsp/beep';
 export { dtmfTones, type DTMFToneOptions } from '../audio/dsp/dtmf-tones';
 export { aecLoopback } from './aec-loopback';
 export { callAudio, type CallAudioOptions } from './call-audio';
+export { CallControl, type CallControlOptions, type CallLeg, type CallTransport, type TransportCallOptions } from './call-control';
+export {
+  CallTransferError,
+  WarmTransferError,
+  type CallTransferErrorCode,
+  type WarmTransferConfig,
+  type WarmTransferEvent,
+  type WarmTransferPhase,
+  type WarmTransferResult,
+} from './warm-transfer';
+export type { BriefingResolution } from './briefing';

@@ -27,6 +27,7 @@ const SESSION_EVENTS: Record<keyof AgentSessionEvents & string, true> = {
   dtmf_received: true,
   voicemail_classified: true,
   voicemail_beep_detected: true,
+  warm_transfer: true,
 };
 
 /** The names {@link recordEvents} records for an `AgentSession` by default (the ~30 Hz level meters are left out). */

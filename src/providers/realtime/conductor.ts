@@ -79,6 +79,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #creating = new Set<string>();
   #held: (() => void) | null = null;
   readonly #loop: Promise<void>;
+  #muted = false;
 
   /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
   constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean; transcribes: boolean }) {
@@ -87,8 +88,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#serverCancels = options.serverCancels;
     this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
-    this.#offAudio = host.vad.on('vad_audio', (e) => this.#socket.appendAudio(this.#resampler.process(e.samples)));
+    this.#offAudio = host.vad.on('vad_audio', (e) => this.#muted || this.#socket.appendAudio(this.#resampler.process(e.samples)));
     this.#loop = this.#run();
+  }
+
+  /** `listen(false)` (a caller on hold): the mic is not sent to the model, so it hears nothing; `listen()` resumes. */
+  listen(on = true): void {
+    this.#muted = !on;
   }
 
   get current(): UtteranceHandle | null {

@@ -15,6 +15,8 @@ import { functionTool } from '../../tools/function-tool';
 import { NodeWebSocket } from '../stt/deepgram-test-kit';
 import { useProviderServer } from '../test-server';
 import { OpenAIRealtime, type OpenAIRealtimeOptions } from './openai-realtime';
+import { CallControl } from '../../telephony/call-control';
+import type { SessionAudio } from '../../session/session-audio';
 
 const server = useProviderServer();
 const sockets = () => server.handler.log().requests.filter((r) => r.route === '/v1/realtime') as (LogEntry & { body: RealtimeLogBody })[];
@@ -93,6 +95,29 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(k.events.metrics_collected).toHaveLength(1);
     expect(k.events.metrics_collected![0]!.turn.voiceToVoiceMs).toBeGreaterThan(0);
     expect(received()[0]).toMatchObject({ type: 'session.update', session: { instructions: 'Be brief.' } });
+    expect(sockets()[0]!.body.audioBytes).toBeGreaterThan(0.8 * 48000);
+  });
+
+  it('listen(false) from an extension (a caller on hold during a warm transfer): the mic is not sent to the model until listen(true)', async () => {
+    let listen: ((on: boolean) => void) | null = null;
+    class Probe extends CallControl {
+      override attach(session: AgentSession<SessionAudio>, on: (on: boolean) => void): () => void {
+        listen = on;
+        return super.attach(session, on);
+      }
+    }
+    const k = kit({ transcripts: ['Hello again.'], responses: [{ text: 'Hi.' }] }, {}, { callControl: new Probe({ transport: { transfer() {}, dial: () => Promise.reject(new Error('no')), bridge() {}, hangup() {} } }) });
+    await k.session.start();
+    listen!(false);
+    const before = sockets()[0]!.body.audioBytes;
+    await k.vad.speak(0.8);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sockets()[0]!.body.audioBytes).toBe(before);
+    expect(k.history()).toEqual([]);
+    listen!(true);
+    void k.vad.speak(0.8);
+    await k.until(() => k.history().length === 2 && k.session.agentState === 'idle');
+    expect(k.history()).toEqual(['user: Hello again.', 'assistant: Hi.']);
     expect(sockets()[0]!.body.audioBytes).toBeGreaterThan(0.8 * 48000);
   });
 
