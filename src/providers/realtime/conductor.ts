@@ -13,7 +13,7 @@ import { StreamResampler } from '../../audio/dsp/resampler';
 import { TurnClock } from '../../telemetry/turn-metrics';
 import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
 import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
-import type { RealtimeEvent, RealtimeSocket } from './realtime-socket';
+import type { RealtimeEvent, RealtimeLink } from './realtime-socket';
 import { REALTIME_RATE } from './realtime-socket';
 import { isAbortError } from '../errors';
 
@@ -50,7 +50,7 @@ export function verbatim(text: string): string {
 
 export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #host: RealtimeHost;
-  readonly #socket: RealtimeSocket;
+  readonly #socket: RealtimeLink;
   readonly #serverCancels: boolean;
   readonly #transcribes: boolean;
   readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
@@ -81,7 +81,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #loop: Promise<void>;
 
   /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
-  constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean; transcribes: boolean }) {
+  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean }) {
     this.#host = host;
     this.#socket = socket;
     this.#serverCancels = options.serverCancels;
@@ -138,6 +138,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     // response not created yet is cancelled by id once it is: a cancel now would find none).
     if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
     for (const v of sp.voices) v.stream.stop();
+    if (sp.voices.length) this.#socket.clearOutput?.();
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
     const rate = this.#host.audio.mixer.contextRate;
