@@ -13,7 +13,8 @@ import { StreamResampler } from '../../audio/dsp/resampler';
 import { TurnClock } from '../../telemetry/turn-metrics';
 import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
 import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
-import type { RealtimeEvent, RealtimeLink } from './realtime-socket';
+import type { RealtimeLink } from './realtime-socket';
+import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
 import { REALTIME_RATE } from './realtime-socket';
 import { isAbortError } from '../errors';
 
@@ -51,6 +52,12 @@ export function verbatim(text: string): string {
 export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #host: RealtimeHost;
   readonly #socket: RealtimeLink;
+  /** Bumped by a drop: what was measured on the old connection is not sent on the new one. */
+  #generation = 0;
+  /** Between a drop and the new connection: nothing is asked of the model. */
+  #reconnecting = false;
+  /** Resolves once an interruption's heard text is in the history (a replay waits for it). */
+  #heard: Promise<unknown> = Promise.resolve();
   readonly #serverCancels: boolean;
   readonly #transcribes: boolean;
   readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
@@ -80,10 +87,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   #held: (() => void) | null = null;
   readonly #loop: Promise<void>;
 
-  /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
-  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean }) {
+  /**
+   * `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user
+   * transcripts will come; `reconnect`: how to open a new connection after a drop (none: a drop ends the session's model).
+   */
+  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean; reconnect?: Omit<ReconnectOptions, 'history'> }) {
     this.#host = host;
-    this.#socket = socket;
+    this.#socket = options.reconnect ? new ResilientLink(socket, { ...options.reconnect, history: () => this.#replay() }) : socket;
     this.#serverCancels = options.serverCancels;
     this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
@@ -142,12 +152,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
     const rate = this.#host.audio.mixer.contextRate;
-    void Promise.all(sp.voices.map((v) => v.stream.ended)).then((ends) => {
+    const generation = this.#generation;
+    this.#heard = Promise.all(sp.voices.map((v) => v.stream.ended)).then((ends) => {
       let heard = '';
       sp.voices.forEach((v, i) => {
         // What the mixer rendered of this item is what the user heard: the model forgets the rest.
         const ms = Math.floor((ends[i]!.renderedSamples / rate) * 1000);
-        this.#socket.send({ type: 'conversation.item.truncate', item_id: v.itemId, content_index: 0, audio_end_ms: ms });
+        if (generation === this.#generation) this.#socket.send({ type: 'conversation.item.truncate', item_id: v.itemId, content_index: 0, audio_end_ms: ms });
         const text = cut(v.transcript, (ends[i]!.renderedSamples / rate) / (v.received / REALTIME_RATE));
         if (text) this.#host.agent.chatContext.addMessage('assistant', text, { interrupted: true });
         heard = [heard, text].filter(Boolean).join(' ');
@@ -188,7 +199,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
 
   /** Sends the waiting create once no response is active or on its way. */
   #flush(): void {
-    if (this.#serverActive || this.#creating.size > 0 || !this.#held) return;
+    if (this.#reconnecting || this.#serverActive || this.#creating.size > 0 || !this.#held) return;
     const send = this.#held;
     this.#held = null;
     send();
@@ -196,19 +207,33 @@ export class RealtimeSessionConductor implements RealtimeConductor {
 
   async #run(): Promise<void> {
     try {
-      for await (const e of this.#socket) this.#event(e);
+      for await (const e of this.#socket as AsyncIterable<LinkEvent>) this.#event(e);
     } catch (error) {
       if (!this.#closed && !isAbortError(error)) this.#host.report(error, 'llm');
-      // No reconnect: a new socket would not have the conversation. What waits ends at once.
+      // Not reconnectable, or the reconnects ran out: what waits ends at once.
       this.#broken = true;
       if (!this.#closed) this.interrupt('close');
       for (const run of this.#queue.splice(0)) run();
     }
   }
 
-  #event(e: RealtimeEvent): void {
+  #event(e: LinkEvent): void {
     const h = this.#host;
     switch (e.type) {
+      case 'dropped':
+        // The conversation moves to a new connection: what played so far stays heard, the
+        // answer in flight is lost with the old one (and asked again by the user's replayed audio).
+        this.#generation++;
+        this.#reconnecting = true;
+        this.#serverActive = false;
+        this.#creating.clear();
+        this.#orphans.clear();
+        if (this.#current) this.interrupt('interrupt');
+        return;
+      case 'reconnected':
+        this.#reconnecting = false;
+        this.#flush();
+        return;
       case 'speech_started': {
         this.#userStart = e.audioStartMs;
         h.userSpoke();
@@ -291,6 +316,16 @@ export class RealtimeSessionConductor implements RealtimeConductor {
       default:
         return;
     }
+  }
+
+  /** The history as text messages, for a new connection (once an interruption's heard text is in). */
+  async #replay(): Promise<ReplayMessage[]> {
+    await this.#heard;
+    const out: ReplayMessage[] = [];
+    for (const i of this.#host.agent.chatContext.items) {
+      if (i.type === 'message' && (i.role === 'user' || i.role === 'assistant') && i.content) out.push({ role: i.role, text: i.content });
+    }
+    return out;
   }
 
   #mine(responseId: string): boolean {

@@ -52,6 +52,14 @@ export interface OpenAIRealtimeOptions {
    * lossy mobile networks; page only. The voice still plays through Earshot's mixer either way.
    */
   transport?: 'websocket' | 'webrtc';
+  /**
+   * After a drop of the WebSocket (a retryable failure) the session reconnects with backoff
+   * (250 ms doubling to 4 s), replays the history as text items and sends the mic audio the
+   * model had not committed (at most `bufferSec`, default 30 s). A typed error only once
+   * `attempts` (default 5) failed. `false`: a drop ends the model (an `error` event). WebRTC
+   * calls do not reconnect yet.
+   */
+  reconnect?: { attempts?: number; bufferSec?: number } | false;
   /** Default `globalThis.RTCPeerConnection` (in Node, e.g. `werift`'s: events only, no audio graph). */
   RTCPeerConnection?: new (config?: RTCConfiguration) => RTCPeerConnection;
 }
@@ -168,8 +176,12 @@ export class OpenAIRealtime implements RealtimeModel {
       void rtc.remoteTrack.then((track) => audio.play(track, (samples) => rtc.feedOutput(samples)));
     } else link = await this.connect(config, signal);
     const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection;
+    const again = this.options.reconnect;
+    const reconnect = link instanceof RealtimeSocket && again !== false
+      ? { ...again, open: (s: AbortSignal) => this.connect({ instructions: host.agent.instructions, tools: host.agent.tools.map((t) => t.spec) }, s) }
+      : undefined;
     // With the server's VAD interrupting, a barge-in's response is cancelled by the server itself.
-    return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null });
+    return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null, ...(reconnect ? { reconnect } : {}) });
   }
 
   /** The base URL with `scheme` (`ws`: ws/wss, `http`: http/https). */
