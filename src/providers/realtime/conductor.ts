@@ -15,6 +15,7 @@ import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
 import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
 import type { RealtimeLink } from './realtime-socket';
 import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
+import { localTurns } from './local-turns';
 import { REALTIME_RATE } from './realtime-socket';
 import { isAbortError } from '../errors';
 
@@ -91,14 +92,30 @@ export class RealtimeSessionConductor implements RealtimeConductor {
    * `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user
    * transcripts will come; `reconnect`: how to open a new connection after a drop (none: a drop ends the session's model).
    */
-  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean; reconnect?: Omit<ReconnectOptions, 'history'> }) {
+  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean; reconnect?: Omit<ReconnectOptions, 'history'>; localTurns?: boolean }) {
     this.#host = host;
     this.#socket = options.reconnect ? new ResilientLink(socket, { ...options.reconnect, history: () => this.#replay() }) : socket;
     this.#serverCancels = options.serverCancels;
     this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
     this.#offAudio = host.vad.on('vad_audio', (e) => this.#socket.appendAudio(this.#resampler.process(e.samples)));
+    if (options.localTurns) this.#offLocal = localTurns(host, this);
     this.#loop = this.#run();
+  }
+
+  #offLocal: (() => void) | null = null;
+
+  /** Local turns: the user's speech began (audio time, s). */
+  userStarted(at: number): void {
+    this.#event({ type: 'speech_started', itemId: '', audioStartMs: at * 1000 });
+  }
+
+  /** Local turns: the user's turn ended: the buffer becomes an item, and the model answers. */
+  userEnded(at: number): void {
+    this.#event({ type: 'speech_stopped', itemId: '', audioEndMs: at * 1000 });
+    this.#socket.send({ type: 'input_audio_buffer.commit' });
+    this.#request(this.#host.utterance(), false, {});
+    if (this.#current) this.#current.clock = this.#clock;
   }
 
   get current(): UtteranceHandle | null {
@@ -176,6 +193,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.interrupt('close');
     for (const run of this.#queue.splice(0)) run();
     this.#offAudio();
+    this.#offLocal?.();
     this.#host.vad.tapAudio(false);
     this.#socket.close();
     await this.#loop;

@@ -36,8 +36,14 @@ export interface OpenAIRealtimeOptions {
   baseURL?: string;
   /** The model's voice, e.g. `marin` (default: the server's). */
   voice?: string;
-  /** Default `{ type: 'server_vad' }` (barge-in by the model's VAD, which also cancels the response). */
-  turnDetection?: RealtimeTurnDetection | null;
+  /**
+   * Default `{ type: 'server_vad' }` (turns and barge-in by the model's VAD, which also
+   * cancels the response). `'local'`: Earshot's VAD decides (the model's is off): barge-in
+   * by duck-then-confirm as in the cascade, and the client commits the audio and asks for
+   * the answer at the end of the user's speech. `null`: no turn detection at all (the app
+   * drives, e.g. push-to-talk).
+   */
+  turnDetection?: RealtimeTurnDetection | 'local' | null;
   /** Transcription of the user's audio (for the history and `user_transcript`). Default `{ model: 'gpt-4o-mini-transcribe' }`; `null`: none. */
   transcription?: { model: string; language?: string; prompt?: string } | null;
   /** Default `globalThis.WebSocket`. Node 20 has none: pass `ws`'s. */
@@ -150,7 +156,7 @@ export class OpenAIRealtime implements RealtimeModel {
       output_modalities: ['audio'],
       ...(config.instructions ? { instructions: config.instructions } : {}),
       audio: {
-        input: { ...format, transcription, turn_detection: o.turnDetection === undefined ? { type: 'server_vad' } : o.turnDetection },
+        input: { ...format, transcription, turn_detection: o.turnDetection === undefined ? { type: 'server_vad' } : o.turnDetection === 'local' ? null : o.turnDetection },
         output: { ...format, ...(o.voice ? { voice: o.voice } : {}) },
       },
       tools: (config.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })),
@@ -175,13 +181,13 @@ export class OpenAIRealtime implements RealtimeModel {
       rtc.onClose = () => audio.close();
       void rtc.remoteTrack.then((track) => audio.play(track, (samples) => rtc.feedOutput(samples)));
     } else link = await this.connect(config, signal);
-    const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection;
+    const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection === 'local' ? null : this.options.turnDetection;
     const again = this.options.reconnect;
     const reconnect = link instanceof RealtimeSocket && again !== false
       ? { ...again, open: (s: AbortSignal) => this.connect({ instructions: host.agent.instructions, tools: host.agent.tools.map((t) => t.spec) }, s) }
       : undefined;
     // With the server's VAD interrupting, a barge-in's response is cancelled by the server itself.
-    return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null, ...(reconnect ? { reconnect } : {}) });
+    return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null, localTurns: this.options.turnDetection === 'local', ...(reconnect ? { reconnect } : {}) });
   }
 
   /** The base URL with `scheme` (`ws`: ws/wss, `http`: http/https). */

@@ -290,6 +290,39 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(sockets()).toHaveLength(2); // an auth refusal is final: no second attempt
   });
 
+  it("turnDetection 'local': the model's VAD is off, Earshot's VAD commits each turn; a blip over the voice ducks and releases it, speech over it interrupts (cancel + truncate)", async () => {
+    const long = 'One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen.';
+    const k = kit({ transcripts: ['Talk', 'Stop please'], responses: [{ text: long }, { text: 'Sure.' }], chunkDelayMs: 100 }, {}, {}, { turnDetection: 'local' });
+    const more: string[] = [];
+    k.session.on('interruption_suspected', () => more.push('suspected'));
+    k.session.on('interruption_cancelled', () => more.push('cancelled'));
+    await k.session.start();
+    await k.vad.speak(0.6);
+    await k.until(() => k.session.agentState === 'speaking');
+    await new Promise((r) => setTimeout(r, 400));
+    await k.vad.speak(0.064); // two frames: a blip
+    await new Promise((r) => setTimeout(r, 300));
+    expect(more).toEqual(['suspected', 'cancelled']);
+    expect(k.events.turn_interrupted ?? []).toEqual([]);
+    await k.vad.speak(0.8);
+    await k.until(() => k.history().length === 4 && k.session.agentState === 'idle');
+    expect(k.events.error ?? []).toEqual([]);
+    expect(k.events.turn_interrupted!.map((e) => e.reason)).toEqual(['barge_in']);
+    const h = k.history();
+    expect(h[0]).toBe('user: Talk');
+    expect(h[1]).toMatch(/^assistant: One\b.* \[interrupted\]$/);
+    expect(h.slice(2)).toEqual(['user: Stop please', 'assistant: Sure.']);
+    const r = received();
+    expect(r[0]).toMatchObject({ type: 'session.update', session: { audio: { input: { turn_detection: null } } } });
+    const types = r.map((m) => m.type);
+    expect(types.filter((t) => t === 'input_audio_buffer.commit')).toHaveLength(2);
+    expect(types.filter((t) => t === 'response.create')).toHaveLength(2);
+    // Not the server's VAD: the client cancels what it interrupted, then truncates at what played.
+    expect(types.indexOf('response.cancel')).toBeGreaterThan(types.indexOf('response.create'));
+    const truncate = r.find((m) => m.type === 'conversation.item.truncate')!;
+    expect(truncate.audio_end_ms).toBeGreaterThan(500);
+  });
+
   it('a refused secret fails start() with provider-auth, and nothing stays open', async () => {
     const k = kit({ fault: { kind: 'auth' } });
     const error = await k.session.start().then(() => null, (e: unknown) => e);
