@@ -16,6 +16,8 @@ import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hoo
 import type { RealtimeLink } from './realtime-socket';
 import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
 import { localTurns } from './local-turns';
+import { frameUrls } from '../llm/frames';
+import type { VisionFrame } from '../types';
 import { REALTIME_RATE } from './realtime-socket';
 import { isAbortError } from '../errors';
 
@@ -126,9 +128,26 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#request(handle, true, { instructions: verbatim(text), tool_choice: 'none' });
   }
 
-  reply(handle: UtteranceHandle, instructions: string): void {
+  /**
+   * `frames`: pictures for this reply, sent first as a user item of `input_image` parts (the
+   * model's conversation keeps it; Earshot's history does not). A frame that is not a picture
+   * is reported (source llm) and the reply ends unanswered.
+   */
+  reply(handle: UtteranceHandle, instructions: string, _hold?: boolean, frames?: readonly VisionFrame[]): void {
     const base = this.#host.agent.instructions;
-    this.#request(handle, false, { instructions: base ? `${base}\n\n${instructions}` : instructions });
+    const go = () => this.#request(handle, false, { instructions: base ? `${base}\n\n${instructions}` : instructions });
+    if (!frames?.length) return go();
+    frameUrls(frames, this.#socket.label).then(
+      (urls) => {
+        if (handle.done || this.#closed) return void handle.markDone();
+        this.#socket.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: urls.map((url) => ({ type: 'input_image', image_url: url })) } });
+        go();
+      },
+      (error: unknown) => {
+        this.#host.report(error, 'llm');
+        handle.markDone();
+      },
+    );
   }
 
   sendText(handle: UtteranceHandle, text: string): void {

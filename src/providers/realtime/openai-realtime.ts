@@ -85,6 +85,8 @@ export class OpenAIRealtime implements RealtimeModel {
   /** `openai-realtime:<model>`, for logs and errors. */
   readonly label: string;
   readonly options: Readonly<OpenAIRealtimeOptions>;
+  /** Takes pictures: `reply(instructions, { frames })` sends them as `input_image` parts. */
+  readonly vision = true;
 
   constructor(options: OpenAIRealtimeOptions = {}) {
     if (!options.getClientSecret && !options.apiKey) throw new ConfigError('OpenAIRealtime needs getClientSecret (a page) or apiKey (a server)');

@@ -323,6 +323,22 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(truncate.audio_end_ms).toBeGreaterThan(500);
   });
 
+  it('reply() with frames: the pictures go first as a user item of input_image parts, then the response; a frame that is no picture is reported and the reply ends', async () => {
+    const k = kit({ responses: [{ text: 'A red square.' }] });
+    await k.session.start();
+    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const bad = k.session.reply('Say what you see.', { frames: ['not a picture'] });
+    await bad;
+    expect(k.events.error!.map((e) => [e.source, e.error.code])).toEqual([['llm', 'config-invalid']]);
+    await k.session.reply('Say what you see.', { frames: [png] });
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 1);
+    expect(k.history()).toEqual(['assistant: A red square.']); // the picture is not in Earshot's history
+    const r = received().filter((m) => m.type !== 'session.update');
+    expect(r[0]).toEqual({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: png }] } });
+    expect(r[1]).toMatchObject({ type: 'response.create', response: { instructions: 'Be brief.\n\nSay what you see.' } });
+    expect(r).toHaveLength(2); // the bad reply sent nothing
+  });
+
   it('a refused secret fails start() with provider-auth, and nothing stays open', async () => {
     const k = kit({ fault: { kind: 'auth' } });
     const error = await k.session.start().then(() => null, (e: unknown) => e);
