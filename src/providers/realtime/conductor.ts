@@ -16,6 +16,7 @@ import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hoo
 import type { RealtimeLink } from './realtime-socket';
 import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
 import { localTurns } from './local-turns';
+import { ResponseGate } from './response-gate';
 import { frameUrls } from '../llm/frames';
 import type { VisionFrame } from '../types';
 import { REALTIME_RATE } from './realtime-socket';
@@ -57,8 +58,6 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #socket: RealtimeLink;
   /** Bumped by a drop: what was measured on the old connection is not sent on the new one. */
   #generation = 0;
-  /** Between a drop and the new connection: nothing is asked of the model. */
-  #reconnecting = false;
   /** Resolves once an interruption's heard text is in the history (a replay waits for it). */
   #heard: Promise<unknown> = Promise.resolve();
   readonly #serverCancels: boolean;
@@ -67,11 +66,6 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #offAudio: () => void;
   /** Responses whose events are ignored (interrupted ones). */
   readonly #dropped = new Set<string>();
-  /**
-   * Requests (`event_id`s) of interrupted utterances whose response was not created yet: the
-   * server creates responses in request order, so the next `response.created` is theirs.
-   */
-  readonly #orphans = new Set<string>();
   /** Requests waiting for the current utterance to end (the API allows one response at a time). */
   readonly #queue: (() => void)[] = [];
   /** User items: server item id → history id. */
@@ -82,12 +76,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   #closed = false;
   /** The socket failed: nothing more can be said. */
   #broken = false;
-  #requests = 0;
-  /** The server has a response in progress (created, not done). */
-  #serverActive = false;
-  /** `event_id`s of creates sent and not yet answered (created or refused), oldest first. */
-  readonly #creating = new Set<string>();
-  #held: (() => void) | null = null;
+  readonly #gate: ResponseGate;
   readonly #loop: Promise<void>;
 
   /**
@@ -97,6 +86,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean; reconnect?: Omit<ReconnectOptions, 'history'>; localTurns?: boolean }) {
     this.#host = host;
     this.#socket = options.reconnect ? new ResilientLink(socket, { ...options.reconnect, history: () => this.#replay() }) : socket;
+    this.#gate = new ResponseGate((e) => this.#socket.send(e));
     this.#serverCancels = options.serverCancels;
     this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
@@ -179,7 +169,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     if (!sp) return;
     this.#current = null;
     if (sp.responseId && sp.responseId !== 'done') this.#dropped.add(sp.responseId);
-    else if (sp.responseId === null && sp.requestId && this.#creating.has(sp.requestId)) this.#orphans.add(sp.requestId);
+    else if (sp.responseId === null) this.#gate.orphan(sp.requestId);
     // The server's VAD cancels a response it hears the user over; anything else we cancel (a
     // response not created yet is cancelled by id once it is: a cancel now would find none).
     if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
@@ -218,28 +208,10 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     await this.#loop;
   }
 
-  /**
-   * Asks for a response for `sp`. The server allows one response at a time and refuses a
-   * create while one is active (or a cancelled one is still winding down), so a create waits
-   * until the server is free; one whose utterance ended meanwhile is never sent.
-   */
+  /** Asks for a response for `sp`, once the server is free (see {@link ResponseGate}). */
   #create(sp: Speaking, response: Record<string, unknown>): void {
     sp.requestId = null;
-    this.#held = () => {
-      if (this.#current !== sp || sp.handle.done) return;
-      sp.requestId = `evt_earshot_${++this.#requests}`;
-      this.#creating.add(sp.requestId);
-      this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
-    };
-    this.#flush();
-  }
-
-  /** Sends the waiting create once no response is active or on its way. */
-  #flush(): void {
-    if (this.#reconnecting || this.#serverActive || this.#creating.size > 0 || !this.#held) return;
-    const send = this.#held;
-    this.#held = null;
-    send();
+    this.#gate.hold(response, () => this.#current === sp && !sp.handle.done, (id) => (sp.requestId = id));
   }
 
   async #run(): Promise<void> {
@@ -261,15 +233,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         // The conversation moves to a new connection: what played so far stays heard, the
         // answer in flight is lost with the old one (and asked again by the user's replayed audio).
         this.#generation++;
-        this.#reconnecting = true;
-        this.#serverActive = false;
-        this.#creating.clear();
-        this.#orphans.clear();
+        this.#gate.paused = true;
+        this.#gate.reset();
         if (this.#current) this.interrupt('interrupt');
         return;
       case 'reconnected':
-        this.#reconnecting = false;
-        this.#flush();
+        this.#gate.paused = false;
+        this.#gate.flush();
         return;
       case 'speech_started': {
         this.#userStart = e.audioStartMs;
@@ -299,17 +269,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         return;
       }
       case 'response_started': {
-        this.#serverActive = true;
-        // Responses are created in request order: this one answers the oldest create.
-        const oldest = this.#creating.values().next();
-        if (!oldest.done) this.#creating.delete(oldest.value);
-        const orphan = this.#orphans.values().next();
-        if (!orphan.done) {
-          this.#orphans.delete(orphan.value);
-          this.#dropped.add(e.responseId);
-          this.#socket.send({ type: 'response.cancel', response_id: e.responseId });
-          return;
-        }
+        if (this.#gate.created(e.responseId)) return void this.#dropped.add(e.responseId);
         if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
         else if (!this.#current) {
           // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
@@ -337,15 +297,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         if (this.#mine(e.responseId)) this.#current!.calls.push({ callId: e.callId, name: e.name, arguments: e.arguments });
         return;
       case 'response_done':
-        this.#serverActive = false;
-        queueMicrotask(() => this.#flush());
+        this.#gate.done();
         if (this.#mine(e.responseId)) void this.#finish(this.#current!, e.status);
         return;
       case 'error':
         // A cancel that crossed the response's end is no failure.
         if (e.error.message.includes('response_cancel_not_active')) return;
-        if (e.eventId && this.#creating.delete(e.eventId)) queueMicrotask(() => this.#flush()); // a refused create
-        if (e.eventId && this.#orphans.delete(e.eventId)) return; // a refused request nobody waits for
+        if (e.eventId && this.#gate.refused(e.eventId)) return; // a refused request nobody waits for
         h.report(e.error, 'llm');
         // A refused response.create (rate limit, bad request) leaves the utterance with nothing coming.
         if (this.#current && this.#current.responseId === null && (!e.eventId || e.eventId === this.#current.requestId)) this.#end(this.#current);
