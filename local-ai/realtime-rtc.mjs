@@ -43,7 +43,7 @@ export function createRealtimeCalls(env) {
     if (script.fault?.kind === 'hang') return; // the client's connect limit must fire (the request stays open)
 
     const pcmu = new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
-    const pc = new RTCPeerConnection({ codecs: { audio: [pcmu] }, iceLite: true, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+    const pc = new RTCPeerConnection({ codecs: { audio: [pcmu] }, iceLite: true, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } });
     peers.add(pc);
     const out = new MediaStreamTrack({ kind: 'audio' });
     const transceiver = pc.addTransceiver(out, { direction: 'sendrecv' });
