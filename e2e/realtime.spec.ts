@@ -104,6 +104,6 @@ test('over WebRTC: a barge-in stops the voice, clears the output buffer and trun
   const cut = await page.evaluate(() => (window as any).R.session.getContextHistory().find((i: any) => i.role === 'assistant'));
   expect(cut.interrupted).toBe(true);
   expect(cut.content.length).toBeLessThan(long.length);
-  expect(long.startsWith(cut.content)).toBe(true);
+  expect(cut.content).toBe(long.slice(0, cut.content.length)); // what was heard: the start of the answer
   await page.evaluate(() => (window as any).R.session.close());
 });
