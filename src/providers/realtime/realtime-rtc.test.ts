@@ -117,6 +117,9 @@ describe('OpenAIRealtime over WebRTC', () => {
     const itemId = (events.find((e) => e.type === 'item_added') as { itemId: string }).itemId;
     expect(audio.every((e) => e.itemId === itemId)).toBe(true);
     expect(events.find((e) => e.type === 'transcript_done')).toMatchObject({ text: 'One two three.' });
+    // The words follow the voice that carries them (as on a socket), none lost on the way.
+    expect(types.indexOf('transcript_delta')).toBeGreaterThan(firstAudio);
+    expect(events.filter((e) => e.type === 'transcript_delta').map((e) => (e as { delta: string }).delta).join('')).toBe('One two three.');
   });
 
   it('clearOutput() sends output_audio_buffer.clear: the server stops the voice (cleared) and response.done is released at once', async () => {

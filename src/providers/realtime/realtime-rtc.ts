@@ -54,6 +54,13 @@ export class RealtimeRTC implements RealtimeLink {
   #playing: { responseId: string; voiced: boolean } | null = null;
   /** Each response's audio item (from `response.output_item.added`). */
   readonly #itemOf = new Map<string, string>();
+  /**
+   * Transcript deltas that came before their response's voice reached the track: they follow
+   * its first audio, as on a socket (where each chunk's audio comes before its words).
+   */
+  readonly #early = new Map<string, RealtimeEvent[]>();
+  /** Responses whose voice has been fed. */
+  readonly #voiced = new Set<string>();
   /** `response.done`s held until their audio has played out of the track. */
   readonly #held = new Map<string, RealtimeEvent>();
   #tail: ReturnType<typeof setTimeout> | undefined;
@@ -153,7 +160,12 @@ export class RealtimeRTC implements RealtimeLink {
       p.voiced = true;
     }
     const itemId = this.#itemOf.get(p.responseId);
-    if (itemId) this.#push({ event: { type: 'audio', responseId: p.responseId, itemId, samples } });
+    if (!itemId) return;
+    this.#push({ event: { type: 'audio', responseId: p.responseId, itemId, samples } });
+    if (!this.#voiced.has(p.responseId)) {
+      this.#voiced.add(p.responseId);
+      this.#release(p.responseId);
+    }
   }
 
   /** Called once by close() (what the app plugged into the call, e.g. the audio taps). */
@@ -196,9 +208,16 @@ export class RealtimeRTC implements RealtimeLink {
     this.#wake = undefined;
   }
 
-  /** The response's audio is off the track: its held `response.done` goes on. */
+  /** The held transcript deltas of a response go on. */
+  #release(responseId: string): void {
+    for (const event of this.#early.get(responseId) ?? []) this.#push({ event });
+    this.#early.delete(responseId);
+  }
+
+  /** The response's audio is off the track: its held words and `response.done` go on. */
   #stopped(responseId: string): void {
     if (this.#playing?.responseId === responseId) this.#playing = null;
+    this.#release(responseId);
     const done = this.#held.get(responseId);
     this.#held.delete(responseId);
     if (done) this.#push({ event: done });
@@ -227,6 +246,12 @@ export class RealtimeRTC implements RealtimeLink {
         else this.#tail = setTimeout(() => this.#stopped(event.responseId), TAIL_MS);
       }
       if (event.type === 'response_done' && this.#playing?.responseId === event.responseId) return void this.#held.set(event.responseId, event);
+      if (event.type === 'response_done') this.#release(event.responseId);
+      if ((event.type === 'transcript_delta' || event.type === 'transcript_done') && !this.#voiced.has(event.responseId)) {
+        const early = this.#early.get(event.responseId) ?? [];
+        this.#early.set(event.responseId, early);
+        return void early.push(event);
+      }
       this.#push({ event });
     };
     const gone = () => {
