@@ -174,7 +174,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     // response not created yet is cancelled by id once it is: a cancel now would find none).
     if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
     for (const v of sp.voices) v.stream.stop();
-    if (sp.voices.length) this.#socket.clearOutput?.();
+    this.#socket.clearOutput?.();
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
     const rate = this.#host.audio.mixer.contextRate;
