@@ -10,7 +10,6 @@
 // ICE: the answer offers only a loopback host candidate (ICE lite: this side never sends checks
 // of its own), so no packet leaves the machine.
 import { randomBytes } from 'node:crypto';
-import { RTCPeerConnection, RTCRtpCodecParameters, MediaStreamTrack, RtpPacket, RtpHeader } from 'werift';
 import { openAiError } from './faults.mjs';
 import { maskSecret } from './http.mjs';
 import { serve } from './realtime.mjs';
@@ -18,6 +17,8 @@ import { serve } from './realtime.mjs';
 const id = (prefix) => `${prefix}_${randomBytes(8).toString('hex')}`;
 const PACKET = 160; // 20 ms at 8 kHz
 const CONNECT_MS = 15_000;
+/** werift, loaded on the first call (its import costs ~0.6 s that other endpoints' users need not pay). */
+let werift = null;
 
 /** @param {{ state(): any, espeak: Function }} env */
 export function createRealtimeCalls(env) {
@@ -41,6 +42,8 @@ export function createRealtimeCalls(env) {
     if (!key.startsWith('ek_') && state.config.requireKey && key !== state.config.requireKey) return refuse(`Incorrect API key provided: ${maskSecret(key)}.`);
     if (!/^application\/sdp/i.test(body.contentType) || !sdp.startsWith('v=0')) return ctx.json(400, openAiError('The request body must be an SDP offer (Content-Type: application/sdp).', 'invalid_request_error', 'invalid_offer'));
     if (script.fault?.kind === 'hang') return; // the client's connect limit must fire (the request stays open)
+    werift ??= await import('werift');
+    const { RTCPeerConnection, RTCRtpCodecParameters, MediaStreamTrack } = werift;
 
     const pcmu = new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
     const pc = new RTCPeerConnection({ codecs: { audio: [pcmu] }, iceLite: true, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } });
@@ -112,7 +115,7 @@ function voiceTrack(track) {
     for (; sent < due; sent++) {
       const payload = queue.length >= PACKET ? queue.subarray(0, PACKET) : Buffer.alloc(PACKET, 0xff);
       queue = queue.length >= PACKET ? queue.subarray(PACKET) : Buffer.alloc(0);
-      track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 0, sequenceNumber: seq, timestamp: ts >>> 0, marker: false, ssrc: 0 }), payload));
+      track.writeRtp(new werift.RtpPacket(new werift.RtpHeader({ payloadType: 0, sequenceNumber: seq, timestamp: ts >>> 0, marker: false, ssrc: 0 }), payload));
       seq = (seq + 1) & 0xffff;
       ts = (ts + PACKET) >>> 0;
     }
