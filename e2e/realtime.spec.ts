@@ -62,7 +62,8 @@ async function startWebRTC(page: import('@playwright/test').Page): Promise<void>
 test('over WebRTC: the mic track reaches the model, its voice track plays through the mixer, the history has both sides', async ({ baseURL }) => {
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
-  const page = await pages.open('hello-then-silence', baseURL!);
+  // late-hello: speech at 5 s, well after the call is up (what the mic says before it is not sent).
+  const page = await pages.open('late-hello', baseURL!);
   await startWebRTC(page);
   await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
   await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
