@@ -34,6 +34,9 @@ const optimizeDeps = {
 function localAiProvider(): Plugin {
   const mount = (server: { middlewares: { use(path: string, fn: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => unknown): unknown }; httpServer: import('node:http').Server | import('node:http2').Http2SecureServer | null }) => {
     const handler = createProviderHandler();
+    // Warms the stand-in's WebRTC peer (werift, imported on the first call): a first call
+    // would otherwise pay that import while the user is already speaking.
+    void import('werift').catch(() => undefined);
     server.middlewares.use('/local-ai', handler);
     // The example token endpoint (OpenAI Realtime ek_ secrets): with OPENAI_API_KEY it mints
     // real ones; without, from the stand-in on this same server.

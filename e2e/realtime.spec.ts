@@ -41,3 +41,70 @@ test('a realtime turn: the mic reaches the model, its answer plays through the m
   expect(socket.body.audioBytes).toBeGreaterThan(48_000); // > 1 s of 24 kHz pcm16 from the mic
   await waitForEvents(page, 'user_transcript', 1);
 });
+
+/** Starts a realtime session over WebRTC on the page, recording events and the tapped output. */
+async function startWebRTC(page: import('@playwright/test').Page): Promise<void> {
+  await page.evaluate(async () => {
+    const E = (window as any).E;
+    const getClientSecret = async () => (await (await fetch('/token', { method: 'POST' })).json()).value;
+    const llm = new E.OpenAIRealtime({ baseURL: `${location.origin}/local-ai/v1`, getClientSecret, voice: 'marin', transport: 'webrtc' });
+    const session = new E.AgentSession(new E.Agent({ instructions: 'You are a terse voice assistant.' }), new E.Pipeline({ llm }));
+    const R: any = { session, events: [], blocks: [] };
+    (window as any).R = R;
+    for (const n of ['agent_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript', 'turn_interrupted', 'error']) {
+      session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, message: p.error.message } : p), name: n, t: performance.now() }));
+    }
+    await session.start();
+    R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
+  });
+}
+
+test('over WebRTC: the mic track reaches the model, its voice track plays through the mixer, the history has both sides', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
+  // late-hello: speech at 5 s, well after the call is up (what the mic says before it is not sent).
+  const page = await pages.open('late-hello', baseURL!);
+  await startWebRTC(page);
+  await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
+  expect(history).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+  expect(ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state)).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
+  // The voice track went through the mixer (the tap hears the mixer's output, not the track).
+  const peak = await page.evaluate(() => Math.max(0, ...(window as any).R.blocks.map((b: any) => Math.max(...b.samples.map(Math.abs)))));
+  expect(peak).toBeGreaterThan(0.05);
+  const log = (await control(baseURL!, 'log')).requests as any[];
+  const call = log.find((r) => r.route === '/v1/realtime/calls');
+  expect(call).toMatchObject({ method: 'POST', status: 201, authorization: expect.stringMatching(/^Bearer ek_/) });
+  expect(call.body.rtpAudioBytes).toBeGreaterThan(48_000 * 2); // > 2 s of the mic (as 24 kHz pcm16 after PCMU)
+  expect(log.some((r) => r.route === '/v1/realtime')).toBe(false); // no socket
+  await page.evaluate(() => (window as any).R.session.close());
+});
+
+test('over WebRTC: a barge-in stops the voice, clears the output buffer and truncates at the ms the mixer played', async ({ baseURL }) => {
+  const long = 'Here is a long answer. It goes on about the weather, the sea, the hills and the town, and it keeps on going for many seconds more, so that you have plenty of time to cut in.';
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['What time is it?', 'Thank you, goodbye.'], responses: [{ text: long }, { text: 'Bye.' }] }] });
+  // two-turns: speech at 1.0–1.9 s, then 5.9–7.3 s (over the long answer).
+  const page = await pages.open('two-turns', baseURL!);
+  await startWebRTC(page);
+  await waitForEvents(page, 'turn_interrupted', 1, 30_000);
+  await page.waitForFunction(() => (window as any).R.session.getContextHistory().some((i: any) => i.role === 'assistant' && i.interrupted), undefined, { timeout: 10_000 });
+  const ev = await events(page);
+  expect(ev.find((e) => e.name === 'turn_interrupted').reason).toBe('barge_in');
+  const log = (await control(baseURL!, 'log')).requests as any[];
+  const received = log.find((r) => r.route === '/v1/realtime/calls').body.received as any[];
+  const truncate = received.find((m) => m.type === 'conversation.item.truncate');
+  expect(received.some((m) => m.type === 'output_audio_buffer.clear')).toBe(true);
+  // The answer began about 3 s in, the user cut in at 5.9 s: about 3 s heard, far less than
+  // the ≈ 11 s answer.
+  expect(truncate.audio_end_ms).toBeGreaterThan(1000);
+  expect(truncate.audio_end_ms).toBeLessThan(5000);
+  const cut = await page.evaluate(() => (window as any).R.session.getContextHistory().find((i: any) => i.role === 'assistant'));
+  expect(cut.interrupted).toBe(true);
+  expect(cut.content.length).toBeLessThan(long.length);
+  expect(cut.content).toBe(long.slice(0, cut.content.length)); // what was heard: the start of the answer
+  await page.evaluate(() => (window as any).R.session.close());
+});

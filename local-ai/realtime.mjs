@@ -61,22 +61,41 @@ export function createRealtimeUpgradeHandler(env) {
     if (!key.startsWith('ek_') && state.config.requireKey && key !== state.config.requireKey) { refuse(`Incorrect API key provided: ${maskSecret(key)}.`); return true; }
     wss.handleUpgrade(req, socket, head, (ws) => {
       entry.status = 101;
-      serve(ws, { env, entry, script, session: { ...(secret?.session ?? { type: 'realtime', model: url.searchParams.get('model') ?? 'gpt-realtime' }), id: secret?.session.id ?? id('sess') } });
+      serve(wsLink(ws), { env, entry, script, session: { ...(secret?.session ?? { type: 'realtime', model: url.searchParams.get('model') ?? 'gpt-realtime' }), id: secret?.session.id ?? id('sess') } });
     });
     return true;
   }
   return { upgrade, closeAll: () => { for (const ws of wss.clients) ws.terminate(); for (const s of held) s.destroy(); } };
 }
 
-function serve(ws, { env, entry, script, session }) {
+/** A WebSocket as a {@link serve} link: events as text frames, audio as base64 deltas. */
+function wsLink(ws) {
+  return {
+    open: () => ws.readyState === ws.OPEN,
+    send: (text) => ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
+    onMessage: (fn) => ws.on('message', (data, isBinary) => fn(String(data), isBinary)),
+    onClose: (fn) => { ws.on('close', (code) => fn(code)); ws.on('error', () => undefined); },
+    audio: null,
+  };
+}
+
+/**
+ * One realtime conversation on `link` (a WebSocket, or a WebRTC data channel whose `audio`
+ * plays the model's voice on an RTP track and feeds the caller's audio to `hear`).
+ * @param {{ open(): boolean, send(text: string): void, close(code?: number, reason?: string): void,
+ *   onMessage(fn: (text: string, isBinary: boolean) => void): void, onClose(fn: (code: number) => void): void,
+ *   audio: null | { play(pcm: Buffer): Promise<void>, drain(): Promise<void>, clear(): void, onHear(fn: (pcm: Buffer) => void): void } }} link
+ */
+export function serve(link, { env, entry, script, session }) {
   const body = entry.body;
   const fault = script.fault ?? {};
   let chunksSent = 0;
   const send = (obj) => {
-    if (ws.readyState !== ws.OPEN) return;
+    if (!link.open()) return;
     const text = JSON.stringify({ event_id: id('event'), ...obj });
     entry.bytesOut += text.length;
-    ws.send(text);
+    link.send(text);
   };
   const cfg = {
     type: 'realtime', object: 'realtime.session', output_modalities: ['audio'], instructions: '', tools: [],
@@ -87,6 +106,7 @@ function serve(ws, { env, entry, script, session }) {
 
   // Server VAD over what was appended (time in ms of input audio).
   let heardMs = 0;
+  let bufferedMs = 0; // since the last commit
   let run = 0;
   let speech = null; // { startMs, itemId, quietMs }
   let pending = new Float32Array(0);
@@ -107,6 +127,7 @@ function serve(ws, { env, entry, script, session }) {
       for (let i = at; i < at + BLOCK; i++) sum += joined[i] ** 2;
       block(Math.sqrt(sum / BLOCK) > SPEECH_RMS);
       heardMs += 20;
+      bufferedMs += 20;
     }
     pending = joined.slice(at);
   }
@@ -128,6 +149,7 @@ function serve(ws, { env, entry, script, session }) {
     const { itemId, startMs } = speech;
     speech = null;
     const endMs = heardMs + 20 - (td.silence_duration_ms ?? 500);
+    bufferedMs = 0;
     send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: endMs, item_id: itemId });
     send({ type: 'input_audio_buffer.committed', previous_item_id: lastItem, item_id: itemId });
     send({ type: 'conversation.item.added', previous_item_id: lastItem, item: { id: itemId, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] } });
@@ -141,6 +163,17 @@ function serve(ws, { env, entry, script, session }) {
 
   function cancel(r) {
     r.cancelled = true;
+    clearAudio(r);
+  }
+  /** WebRTC: stops the voice on the track (a cancel, or the client's output_audio_buffer.clear). */
+  function clearAudio(r) {
+    if (!link.audio) return;
+    link.audio.clear();
+    if (r?.playing) {
+      r.playing = false;
+      r.cleared = true;
+      send({ type: 'output_audio_buffer.cleared', response_id: r.id });
+    }
   }
 
   async function respond(overrides, eventId = null) {
@@ -164,18 +197,29 @@ function serve(ws, { env, entry, script, session }) {
       const pcm = await env.espeak(plan.text, cfg.audio.output.voice ?? 'marin', cfg.audio.output.speed ?? 1);
       const words = plan.text.split(' ');
       const chunks = Math.ceil(pcm.length / CHUNK_BYTES);
-      for (let c = 0; c < chunks && !r.cancelled && ws.readyState === ws.OPEN; c++) {
+      for (let c = 0; c < chunks && !r.cancelled && !r.cleared && link.open(); c++) {
         if (fault.afterChunks !== undefined && chunksSent >= fault.afterChunks && !fault.fired) {
           fault.fired = true;
-          if (fault.kind === 'close') { body.closedBy = 'server'; ws.close(fault.code ?? 1011, fault.reason ?? 'internal_error (scripted)'); return; }
-          if (fault.kind === 'malformed') ws.send(fault.frame ?? '{"type":"response.output_audio.del');
+          if (fault.kind === 'close') { body.closedBy = 'server'; link.close(fault.code ?? 1011, fault.reason ?? 'internal_error (scripted)'); return; }
+          if (fault.kind === 'malformed') link.send(fault.frame ?? '{"type":"response.output_audio.del');
         }
-        send({ type: 'response.output_audio.delta', ...ids, delta: pcm.subarray(c * CHUNK_BYTES, (c + 1) * CHUNK_BYTES).toString('base64') });
+        const chunk = pcm.subarray(c * CHUNK_BYTES, (c + 1) * CHUNK_BYTES);
+        if (link.audio) {
+          // WebRTC: the voice goes on the RTP track in real time; the channel says when it plays.
+          if (!r.playing) send({ type: 'output_audio_buffer.started', response_id: r.id });
+          r.playing = true;
+        } else send({ type: 'response.output_audio.delta', ...ids, delta: chunk.toString('base64') });
         chunksSent++;
         // The words of this chunk's share of the text, as the transcript runs alongside.
         const w = words.slice(Math.round((c * words.length) / chunks), Math.round(((c + 1) * words.length) / chunks));
         if (w.length) send({ type: 'response.output_audio_transcript.delta', ...ids, delta: (c && Math.round((c * words.length) / chunks) ? ' ' : '') + w.join(' ') });
-        await sleep(script.chunkDelayMs ?? 25);
+        if (link.audio) await link.audio.play(chunk);
+        else await sleep(script.chunkDelayMs ?? 25);
+      }
+      if (link.audio && r.playing && !r.cancelled && !r.cleared) {
+        await link.audio.drain();
+        if (!r.cleared) send({ type: 'output_audio_buffer.stopped', response_id: r.id });
+        r.playing = false;
       }
       send({ type: 'response.output_audio.done', ...ids });
       send({ type: 'response.output_audio_transcript.done', ...ids, transcript: plan.text });
@@ -205,7 +249,11 @@ function serve(ws, { env, entry, script, session }) {
     send({ type: 'response.done', response: { id: r.id, object: 'realtime.response', status: r.cancelled ? 'cancelled' : 'completed', status_details: r.cancelled ? { type: 'cancelled', reason: 'turn_detected' } : null, output, usage: { total_tokens: 100, input_tokens: 60, output_tokens: 40 }, ...(overrides.instructions ? { instructions: overrides.instructions } : {}) } });
   }
 
-  ws.on('message', (data, isBinary) => {
+  link.audio?.onHear((pcm) => {
+    body.rtpAudioBytes = (body.rtpAudioBytes ?? 0) + pcm.length;
+    hear(pcm);
+  });
+  link.onMessage((data, isBinary) => {
     let msg;
     try { msg = JSON.parse(String(data)); } catch { msg = null; }
     if (isBinary || !msg || typeof msg.type !== 'string') {
@@ -241,6 +289,21 @@ function serve(ws, { env, entry, script, session }) {
       case 'response.cancel':
         if (current && !current.cancelled && (!msg.response_id || msg.response_id === current.id)) return cancel(current);
         return send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.', param: null, event_id: msg.event_id ?? null } });
+      case 'output_audio_buffer.clear':
+        if (current) clearAudio(current);
+        else if (link.audio) link.audio.clear();
+        return undefined;
+      case 'input_audio_buffer.commit': {
+        // With turn detection off the client ends the user's turn (Earshot's local barge-in).
+        if (!bufferedMs) return send({ type: 'error', error: { type: 'invalid_request_error', code: 'input_audio_buffer_commit_empty', message: 'Error committing input audio buffer: buffer is empty.', param: null, event_id: msg.event_id ?? null } });
+        const itemId = id('item');
+        send({ type: 'input_audio_buffer.committed', previous_item_id: lastItem, item_id: itemId });
+        send({ type: 'conversation.item.added', previous_item_id: lastItem, item: { id: itemId, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] } });
+        lastItem = itemId;
+        if (cfg.audio.input.transcription) send({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: 0, transcript: transcripts.shift() ?? `(${(bufferedMs / 1000).toFixed(1)} s of audio)`, usage: { type: 'duration', seconds: bufferedMs / 1000 } });
+        bufferedMs = 0;
+        return undefined;
+      }
       case 'input_audio_buffer.clear':
         pending = new Float32Array(0);
         speech = null;
@@ -249,12 +312,11 @@ function serve(ws, { env, entry, script, session }) {
         return undefined;
     }
   });
-  ws.on('close', (code) => {
+  link.onClose((code) => {
     body.closeCode = code;
     body.closedBy ??= 'client';
     entry.endedAt = Date.now();
   });
-  ws.on('error', () => undefined);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -173,7 +173,7 @@ export interface RealtimeEntry {
   transcripts?: string[];
   /** Responses in order, one per `response.create` or server-VAD turn (default: "Okay."). */
   responses?: { text?: string; toolCalls?: ScriptToolCall[]; delayMs?: number }[];
-  /** ms between 100 ms audio chunks (default 25: 4× real time). */
+  /** ms between 100 ms audio chunks (default 25: 4× real time). Over WebRTC the voice is always real time. */
   chunkDelayMs?: number;
   /**
    * `auth`: refuse the handshake (401). `hang`: never answer the upgrade. `close`: close (default 1011) after that many audio
@@ -191,6 +191,9 @@ export interface RealtimeLogBody {
   received: ({ type: string } & Record<string, any>)[];
   appends: number;
   audioBytes: number;
+  /** `/v1/realtime/calls` (WebRTC): the request's Content-Type, and the mic's RTP audio heard (bytes of 24 kHz pcm16 after PCMU decoding). */
+  contentType?: string;
+  rtpAudioBytes?: number;
   closeCode: number | null;
   closedBy: 'client' | 'server' | null;
 }

@@ -12,6 +12,7 @@
 //                                  Cartesia TTS over WebSocket (tts-ws.mjs)
 //   POST /v1/realtime/client_secrets, GET /v1/realtime   OpenAI Realtime (GA) over WebSocket;
 //                                  POST /token mints an ek_ for a page (realtime.mjs)
+//   POST /v1/realtime/calls        the same over WebRTC (SDP offer/answer, werift; realtime-rtc.mjs)
 //   POST /v1/traces                an OTLP/HTTP JSON trace receiver, strict about the shapes (otlp.mjs)
 //   GET|POST|DELETE /mcp           an MCP server (the SDK's own, streamable HTTP) with demo tools (mcp.mjs)
 //   /__control/*                   script queues, config, request log (JSON)
@@ -33,6 +34,7 @@ import { elevenLabsStream } from './routes/elevenlabs.mjs';
 import { createTtsUpgradeHandler } from './tts-ws.mjs';
 import { createUpgradeHandler } from './ws.mjs';
 import { createRealtimeUpgradeHandler, mintSecret } from './realtime.mjs';
+import { createRealtimeCalls } from './realtime-rtc.mjs';
 import { createMcpHandler } from './mcp.mjs';
 import { createOtlpReceiver } from './otlp.mjs';
 
@@ -108,7 +110,7 @@ export { toneWords, TONE_BASE_HZ, TONE_STEP_HZ } from './listen-audio.mjs';
  * @property {number} [listenIdleMs] Initial config: a listen socket with neither audio nor KeepAlive for this long is closed 1011 NET-0001 (default 10000).
  */
 
-const ROUTES = new Set(['/v1/realtime/client_secrets', '/token', '/v1/chat/completions', '/v1/messages', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
+const ROUTES = new Set(['/v1/realtime/calls', '/v1/realtime/client_secrets', '/token', '/v1/chat/completions', '/v1/messages', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/models']);
 
 /**
  * Creates the request handler. Mount it anywhere (routes are relative to the mount point);
@@ -137,6 +139,7 @@ export function createProviderHandler(options = {}) {
     authorized,
   };
   const { control, controlRoute } = createControl(env);
+  const rtc = createRealtimeCalls(env);
 
   function authorized(ctx) {
     const key = state.config.requireKey;
@@ -176,6 +179,7 @@ export function createProviderHandler(options = {}) {
     if (path === '/v1/models' && req.method === 'GET') work = Promise.resolve(ctx.json(200, { object: 'list', data: [{ id: 'earshot-demo', object: 'model', created: 0, owned_by: 'earshot' }] }));
     else if (!ROUTES.has(path) && !elevenHttp) work = Promise.resolve(ctx.json(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error')));
     else if (req.method !== 'POST') work = Promise.resolve(ctx.json(405, openAiError(`Invalid method for URL (${req.method} ${path})`, 'invalid_request_error')));
+    else if (path === '/v1/realtime/calls') work = rtc.calls(ctx);
     else if (path === '/v1/realtime/client_secrets') work = readJson(req).then((b) => authorized(ctx) && ctx.json(200, mintSecret(state, b)));
     // The example app endpoint: the app server holds the key, the page gets an ek_ only.
     else if (path === '/token') work = readJson(req).then((b) => ctx.json(200, mintSecret(state, { session: { type: 'realtime', model: b?.model ?? 'gpt-realtime' } })));
@@ -194,7 +198,7 @@ export function createProviderHandler(options = {}) {
   const speak = createTtsUpgradeHandler(env);
   const realtime = createRealtimeUpgradeHandler(env);
   const upgrade = (req, socket, head) => listen.upgrade(req, socket, head) || speak.upgrade(req, socket, head) || realtime.upgrade(req, socket, head);
-  const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); void mcp.close(); };
+  const closeAll = () => { listen.closeAll(); speak.closeAll(); realtime.closeAll(); rtc.closeAll(); void mcp.close(); };
   return Object.assign(handler, control, { upgrade, closeSockets: closeAll, mcp, otlp });
 }
 

@@ -30,6 +30,9 @@ export function chromiumArgs(o: LaunchOptions = {}): string[] {
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--autoplay-policy=no-user-gesture-required',
+    // WebRTC to the local stand-in (realtime.spec): Chromium gathers no loopback candidate by
+    // default, and the stand-in answers only on 127.0.0.1 (no packet leaves the machine).
+    '--allow-loopback-in-peer-connection',
   ];
   if (o.grantMic ?? true) args.push('--use-fake-ui-for-media-stream');
   else args.push('--deny-permission-prompts');

@@ -11,6 +11,12 @@ import type { AudioEngineOptions } from '../audio/engine';
 import { AgentSession, type AgentSessionOptions } from './agent-session';
 import { Pipeline, type EOUConfig } from './pipeline';
 import type { AgentSessionEvents } from './session-events';
+import { extras } from '../lazy';
+
+// The core's extras (handover, recording, audio decoding) load on first use by a dynamic
+// import: real time, which fake time would race (a session test would run out of fake time
+// waiting for it). Loaded once here, every later import() resolves from the module cache.
+await extras();
 
 export interface KitOptions {
   /** A script for a ScriptedLLM, or any LLM. */

@@ -13,7 +13,12 @@ import { StreamResampler } from '../../audio/dsp/resampler';
 import { TurnClock } from '../../telemetry/turn-metrics';
 import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
 import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
-import type { RealtimeEvent, RealtimeSocket } from './realtime-socket';
+import type { RealtimeLink } from './realtime-socket';
+import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
+import { localTurns } from './local-turns';
+import { ResponseGate } from './response-gate';
+import { frameUrls } from '../llm/frames';
+import type { VisionFrame } from '../types';
 import { REALTIME_RATE } from './realtime-socket';
 import { isAbortError } from '../errors';
 
@@ -50,18 +55,17 @@ export function verbatim(text: string): string {
 
 export class RealtimeSessionConductor implements RealtimeConductor {
   readonly #host: RealtimeHost;
-  readonly #socket: RealtimeSocket;
+  readonly #socket: RealtimeLink;
+  /** Bumped by a drop: what was measured on the old connection is not sent on the new one. */
+  #generation = 0;
+  /** Resolves once an interruption's heard text is in the history (a replay waits for it). */
+  #heard: Promise<unknown> = Promise.resolve();
   readonly #serverCancels: boolean;
   readonly #transcribes: boolean;
   readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
   readonly #offAudio: () => void;
   /** Responses whose events are ignored (interrupted ones). */
   readonly #dropped = new Set<string>();
-  /**
-   * Requests (`event_id`s) of interrupted utterances whose response was not created yet: the
-   * server creates responses in request order, so the next `response.created` is theirs.
-   */
-  readonly #orphans = new Set<string>();
   /** Requests waiting for the current utterance to end (the API allows one response at a time). */
   readonly #queue: (() => void)[] = [];
   /** User items: server item id → history id. */
@@ -72,29 +76,46 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   #closed = false;
   /** The socket failed: nothing more can be said. */
   #broken = false;
-  #requests = 0;
-  /** The server has a response in progress (created, not done). */
-  #serverActive = false;
-  /** `event_id`s of creates sent and not yet answered (created or refused), oldest first. */
-  readonly #creating = new Set<string>();
-  #held: (() => void) | null = null;
+  readonly #gate: ResponseGate;
   readonly #loop: Promise<void>;
   #muted = false;
 
-  /** `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user transcripts will come. */
-  constructor(host: RealtimeHost, socket: RealtimeSocket, options: { serverCancels: boolean; transcribes: boolean }) {
+  /**
+   * `serverCancels`: the server's VAD cancels what it hears the user over; `transcribes`: user
+   * transcripts will come; `reconnect`: how to open a new connection after a drop (none: a drop ends the session's model).
+   */
+  constructor(host: RealtimeHost, socket: RealtimeLink, options: { serverCancels: boolean; transcribes: boolean; reconnect?: Omit<ReconnectOptions, 'history'>; localTurns?: boolean }) {
     this.#host = host;
-    this.#socket = socket;
+    this.#socket = options.reconnect ? new ResilientLink(socket, { ...options.reconnect, history: () => this.#replay() }) : socket;
+    this.#gate = new ResponseGate((e) => this.#socket.send(e));
     this.#serverCancels = options.serverCancels;
     this.#transcribes = options.transcribes;
     host.vad.tapAudio(true);
     this.#offAudio = host.vad.on('vad_audio', (e) => this.#muted || this.#socket.appendAudio(this.#resampler.process(e.samples)));
+    if (options.localTurns) this.#offLocal = localTurns(host, this);
     this.#loop = this.#run();
   }
+
+  #offLocal: (() => void) | null = null;
 
   /** `listen(false)` (a caller on hold): the mic is not sent to the model, so it hears nothing; `listen()` resumes. */
   listen(on = true): void {
     this.#muted = !on;
+  }
+
+  /** Local turns: the user's speech began (audio time, s). */
+  userStarted(at: number): void {
+    if (this.#muted) return; // on hold: the user is not heard
+    this.#event({ type: 'speech_started', itemId: '', audioStartMs: at * 1000 });
+  }
+
+  /** Local turns: the user's turn ended: the buffer becomes an item, and the model answers. */
+  userEnded(at: number): void {
+    if (this.#muted) return;
+    this.#event({ type: 'speech_stopped', itemId: '', audioEndMs: at * 1000 });
+    this.#socket.send({ type: 'input_audio_buffer.commit' });
+    this.#request(this.#host.utterance(), false, {});
+    if (this.#current) this.#current.clock = this.#clock;
   }
 
   get current(): UtteranceHandle | null {
@@ -105,9 +126,26 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#request(handle, true, { instructions: verbatim(text), tool_choice: 'none' });
   }
 
-  reply(handle: UtteranceHandle, instructions: string): void {
+  /**
+   * `frames`: pictures for this reply, sent first as a user item of `input_image` parts (the
+   * model's conversation keeps it; Earshot's history does not). A frame that is not a picture
+   * is reported (source llm) and the reply ends unanswered.
+   */
+  reply(handle: UtteranceHandle, instructions: string, _hold?: boolean, frames?: readonly VisionFrame[]): void {
     const base = this.#host.agent.instructions;
-    this.#request(handle, false, { instructions: base ? `${base}\n\n${instructions}` : instructions });
+    const go = () => this.#request(handle, false, { instructions: base ? `${base}\n\n${instructions}` : instructions });
+    if (!frames?.length) return go();
+    frameUrls(frames, this.#socket.label).then(
+      (urls) => {
+        if (handle.done || this.#closed) return void handle.markDone();
+        this.#socket.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: urls.map((url) => ({ type: 'input_image', image_url: url })) } });
+        go();
+      },
+      (error: unknown) => {
+        this.#host.report(error, 'llm');
+        handle.markDone();
+      },
+    );
   }
 
   sendText(handle: UtteranceHandle, text: string): void {
@@ -139,20 +177,22 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     if (!sp) return;
     this.#current = null;
     if (sp.responseId && sp.responseId !== 'done') this.#dropped.add(sp.responseId);
-    else if (sp.responseId === null && sp.requestId && this.#creating.has(sp.requestId)) this.#orphans.add(sp.requestId);
+    else if (sp.responseId === null) this.#gate.orphan(sp.requestId);
     // The server's VAD cancels a response it hears the user over; anything else we cancel (a
     // response not created yet is cancelled by id once it is: a cancel now would find none).
     if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
     for (const v of sp.voices) v.stream.stop();
+    this.#socket.clearOutput?.();
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
     const rate = this.#host.audio.mixer.contextRate;
-    void Promise.all(sp.voices.map((v) => v.stream.ended)).then((ends) => {
+    const generation = this.#generation;
+    this.#heard = Promise.all(sp.voices.map((v) => v.stream.ended)).then((ends) => {
       let heard = '';
       sp.voices.forEach((v, i) => {
         // What the mixer rendered of this item is what the user heard: the model forgets the rest.
         const ms = Math.floor((ends[i]!.renderedSamples / rate) * 1000);
-        this.#socket.send({ type: 'conversation.item.truncate', item_id: v.itemId, content_index: 0, audio_end_ms: ms });
+        if (generation === this.#generation) this.#socket.send({ type: 'conversation.item.truncate', item_id: v.itemId, content_index: 0, audio_end_ms: ms });
         const text = cut(v.transcript, (ends[i]!.renderedSamples / rate) / (v.received / REALTIME_RATE));
         if (text) this.#host.agent.chatContext.addMessage('assistant', text, { interrupted: true });
         heard = [heard, text].filter(Boolean).join(' ');
@@ -170,50 +210,45 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.interrupt('close');
     for (const run of this.#queue.splice(0)) run();
     this.#offAudio();
+    this.#offLocal?.();
     this.#host.vad.tapAudio(false);
     this.#socket.close();
     await this.#loop;
   }
 
-  /**
-   * Asks for a response for `sp`. The server allows one response at a time and refuses a
-   * create while one is active (or a cancelled one is still winding down), so a create waits
-   * until the server is free; one whose utterance ended meanwhile is never sent.
-   */
+  /** Asks for a response for `sp`, once the server is free (see {@link ResponseGate}). */
   #create(sp: Speaking, response: Record<string, unknown>): void {
     sp.requestId = null;
-    this.#held = () => {
-      if (this.#current !== sp || sp.handle.done) return;
-      sp.requestId = `evt_earshot_${++this.#requests}`;
-      this.#creating.add(sp.requestId);
-      this.#socket.send({ type: 'response.create', event_id: sp.requestId, response });
-    };
-    this.#flush();
-  }
-
-  /** Sends the waiting create once no response is active or on its way. */
-  #flush(): void {
-    if (this.#serverActive || this.#creating.size > 0 || !this.#held) return;
-    const send = this.#held;
-    this.#held = null;
-    send();
+    this.#gate.hold(response, () => this.#current === sp && !sp.handle.done, (id) => (sp.requestId = id));
   }
 
   async #run(): Promise<void> {
     try {
-      for await (const e of this.#socket) this.#event(e);
+      for await (const e of this.#socket as AsyncIterable<LinkEvent>) this.#event(e);
     } catch (error) {
       if (!this.#closed && !isAbortError(error)) this.#host.report(error, 'llm');
-      // No reconnect: a new socket would not have the conversation. What waits ends at once.
+      // Not reconnectable, or the reconnects ran out: what waits ends at once.
       this.#broken = true;
       if (!this.#closed) this.interrupt('close');
       for (const run of this.#queue.splice(0)) run();
     }
   }
 
-  #event(e: RealtimeEvent): void {
+  #event(e: LinkEvent): void {
     const h = this.#host;
     switch (e.type) {
+      case 'dropped':
+        // The conversation moves to a new connection: what played so far stays heard, the
+        // answer in flight is lost with the old one (and asked again by the user's replayed audio).
+        this.#generation++;
+        this.#gate.paused = true;
+        this.#gate.reset();
+        if (this.#current) this.interrupt('interrupt');
+        return;
+      case 'reconnected':
+        this.#gate.paused = false;
+        this.#gate.flush();
+        return;
       case 'speech_started': {
         this.#userStart = e.audioStartMs;
         h.userSpoke();
@@ -242,17 +277,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         return;
       }
       case 'response_started': {
-        this.#serverActive = true;
-        // Responses are created in request order: this one answers the oldest create.
-        const oldest = this.#creating.values().next();
-        if (!oldest.done) this.#creating.delete(oldest.value);
-        const orphan = this.#orphans.values().next();
-        if (!orphan.done) {
-          this.#orphans.delete(orphan.value);
-          this.#dropped.add(e.responseId);
-          this.#socket.send({ type: 'response.cancel', response_id: e.responseId });
-          return;
-        }
+        if (this.#gate.created(e.responseId)) return void this.#dropped.add(e.responseId);
         if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
         else if (!this.#current) {
           // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
@@ -280,15 +305,13 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         if (this.#mine(e.responseId)) this.#current!.calls.push({ callId: e.callId, name: e.name, arguments: e.arguments });
         return;
       case 'response_done':
-        this.#serverActive = false;
-        queueMicrotask(() => this.#flush());
+        this.#gate.done();
         if (this.#mine(e.responseId)) void this.#finish(this.#current!, e.status);
         return;
       case 'error':
         // A cancel that crossed the response's end is no failure.
         if (e.error.message.includes('response_cancel_not_active')) return;
-        if (e.eventId && this.#creating.delete(e.eventId)) queueMicrotask(() => this.#flush()); // a refused create
-        if (e.eventId && this.#orphans.delete(e.eventId)) return; // a refused request nobody waits for
+        if (e.eventId && this.#gate.refused(e.eventId)) return; // a refused request nobody waits for
         h.report(e.error, 'llm');
         // A refused response.create (rate limit, bad request) leaves the utterance with nothing coming.
         if (this.#current && this.#current.responseId === null && (!e.eventId || e.eventId === this.#current.requestId)) this.#end(this.#current);
@@ -296,6 +319,16 @@ export class RealtimeSessionConductor implements RealtimeConductor {
       default:
         return;
     }
+  }
+
+  /** The history as text messages, for a new connection (once an interruption's heard text is in). */
+  async #replay(): Promise<ReplayMessage[]> {
+    await this.#heard;
+    const out: ReplayMessage[] = [];
+    for (const i of this.#host.agent.chatContext.items) {
+      if (i.type === 'message' && (i.role === 'user' || i.role === 'assistant') && i.content) out.push({ role: i.role, text: i.content });
+    }
+    return out;
   }
 
   #mine(responseId: string): boolean {

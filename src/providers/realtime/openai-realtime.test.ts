@@ -138,7 +138,7 @@ describe('OpenAIRealtime', () => {
     const { events } = await read(socket, (e) => e.type === 'response_done');
     socket.close();
     const types = events.map((e) => e.type).filter((t) => t !== 'audio' && t !== 'transcript_delta' && t !== 'session');
-    expect(types).toEqual(['speech_started', 'speech_stopped', 'committed', 'user_transcript', 'response_started', 'transcript_done', 'response_done']);
+    expect(types).toEqual(['speech_started', 'speech_stopped', 'committed', 'user_transcript', 'response_started', 'item_added', 'transcript_done', 'response_done']);
     const started = events.find((e) => e.type === 'speech_started') as { audioStartMs: number };
     const stopped = events.find((e) => e.type === 'speech_stopped') as { audioEndMs: number };
     expect(started.audioStartMs).toBe(0); // the 300 ms prefix padding reaches back past 0

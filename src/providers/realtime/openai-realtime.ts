@@ -17,6 +17,8 @@ import { ProviderError } from '../errors';
 import type { LLMChunk, ToolSpec } from '../types';
 import { RealtimeSocket, REALTIME_RATE, type WebSocketConstructor } from './realtime-socket';
 import { RealtimeSessionConductor } from './conductor';
+import { RealtimeRTC } from './realtime-rtc';
+import { RtcAudio } from './rtc-audio';
 
 /** Server-side turn detection (the model's own VAD); `null` turns it off. */
 export type RealtimeTurnDetection =
@@ -34,14 +36,38 @@ export interface OpenAIRealtimeOptions {
   baseURL?: string;
   /** The model's voice, e.g. `marin` (default: the server's). */
   voice?: string;
-  /** Default `{ type: 'server_vad' }` (barge-in by the model's VAD, which also cancels the response). */
-  turnDetection?: RealtimeTurnDetection | null;
+  /**
+   * Default `{ type: 'server_vad' }` (turns and barge-in by the model's VAD, which also
+   * cancels the response). `'local'`: Earshot's VAD decides (the model's is off): barge-in
+   * by duck-then-confirm as in the cascade, and the client commits the audio and asks for
+   * the answer at the end of the user's speech. `null`: no turn detection at all (the app
+   * drives, e.g. push-to-talk).
+   */
+  turnDetection?: RealtimeTurnDetection | 'local' | null;
   /** Transcription of the user's audio (for the history and `user_transcript`). Default `{ model: 'gpt-4o-mini-transcribe' }`; `null`: none. */
   transcription?: { model: string; language?: string; prompt?: string } | null;
   /** Default `globalThis.WebSocket`. Node 20 has none: pass `ws`'s. */
   WebSocket?: WebSocketConstructor;
-  /** ms from asking for the secret to an open socket. Default 10000. */
+  /** ms from asking for the secret to an open socket (or call). Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * How the session talks to the model. Default `'websocket'`: pcm16 both ways through
+   * Earshot's worklets, the played position exact from the mixer, and it runs anywhere
+   * (Node, workers). `'webrtc'`: `POST /v1/realtime/calls`, Opus (or whatever the answer
+   * picks) on media tracks with the browser's jitter buffer and congestion control: better on
+   * lossy mobile networks; page only. The voice still plays through Earshot's mixer either way.
+   */
+  transport?: 'websocket' | 'webrtc';
+  /**
+   * After a drop of the WebSocket (a retryable failure) the session reconnects with backoff
+   * (250 ms doubling to 4 s), replays the history as text items and sends the mic audio the
+   * model had not committed (at most `bufferSec`, default 30 s). A typed error only once
+   * `attempts` (default 5) failed. `false`: a drop ends the model (an `error` event). WebRTC
+   * calls do not reconnect yet.
+   */
+  reconnect?: { attempts?: number; bufferSec?: number } | false;
+  /** Default `globalThis.RTCPeerConnection` (in Node, e.g. `werift`'s: events only, no audio graph). */
+  RTCPeerConnection?: new (config?: RTCConfiguration) => RTCPeerConnection;
 }
 
 /** The session settings sent in `session.update`. */
@@ -59,6 +85,8 @@ export class OpenAIRealtime implements RealtimeModel {
   /** `openai-realtime:<model>`, for logs and errors. */
   readonly label: string;
   readonly options: Readonly<OpenAIRealtimeOptions>;
+  /** Takes pictures: `reply(instructions, { frames })` sends them as `input_image` parts. */
+  readonly vision = true;
 
   constructor(options: OpenAIRealtimeOptions = {}) {
     if (!options.getClientSecret && !options.apiKey) throw new ConfigError('OpenAIRealtime needs getClientSecret (a page) or apiKey (a server)');
@@ -81,22 +109,48 @@ export class OpenAIRealtime implements RealtimeModel {
     const o = this.options;
     const timeoutMs = o.connectTimeoutMs ?? 10_000;
     const started = Date.now();
-    let key: string;
-    try {
-      key = o.getClientSecret ? await o.getClientSecret() : o.apiKey!;
-    } catch (cause) {
-      throw new ProviderError('provider-auth', this.label, `getClientSecret() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    }
-    signal?.throwIfAborted();
+    const key = await this.#secret(signal);
     const socket = await RealtimeSocket.open({ url: this.url(), key, label: this.label, connectTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}), ...(signal ? { signal } : {}) });
     socket.send({ type: 'session.update', session: this.session(config) });
     return socket;
   }
 
-  /** The `session` object of `session.update` (GA shape). */
-  session(config: RealtimeSessionConfig): Record<string, unknown> {
+  /**
+   * Opens a WebRTC call (`POST /v1/realtime/calls` with the offer SDP) sending `micTrack`, and
+   * sends `session.update` on its event channel. Rejects like {@link connect}.
+   */
+  async call(config: RealtimeSessionConfig = {}, micTrack: MediaStreamTrack | null = null, signal?: AbortSignal): Promise<RealtimeRTC> {
     const o = this.options;
-    const format = { type: 'audio/pcm', rate: REALTIME_RATE };
+    const started = Date.now();
+    const key = await this.#secret(signal);
+    const url = this.#base('http');
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/realtime/calls`;
+    url.searchParams.set('model', o.model ?? 'gpt-realtime');
+    const rtc = await RealtimeRTC.open({
+      url: url.href, key, label: this.label, micTrack,
+      connectTimeoutMs: Math.max(1, (o.connectTimeoutMs ?? 10_000) - (Date.now() - started)),
+      ...(o.RTCPeerConnection ? { RTCPeerConnection: o.RTCPeerConnection } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    rtc.send({ type: 'session.update', session: this.session(config, false) });
+    return rtc;
+  }
+
+  async #secret(signal?: AbortSignal): Promise<string> {
+    let key: string;
+    try {
+      key = this.options.getClientSecret ? await this.options.getClientSecret() : this.options.apiKey!;
+    } catch (cause) {
+      throw new ProviderError('provider-auth', this.label, `getClientSecret() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    signal?.throwIfAborted();
+    return key;
+  }
+
+  /** The `session` object of `session.update` (GA shape); `pcm`: the socket's audio formats (a call's are the tracks'). */
+  session(config: RealtimeSessionConfig, pcm = true): Record<string, unknown> {
+    const o = this.options;
+    const format = pcm ? { format: { type: 'audio/pcm', rate: REALTIME_RATE } } : {};
     const transcription = o.transcription === undefined ? { model: 'gpt-4o-mini-transcribe' } : o.transcription;
     return {
       type: 'realtime',
@@ -104,8 +158,8 @@ export class OpenAIRealtime implements RealtimeModel {
       output_modalities: ['audio'],
       ...(config.instructions ? { instructions: config.instructions } : {}),
       audio: {
-        input: { format, transcription, turn_detection: o.turnDetection === undefined ? { type: 'server_vad' } : o.turnDetection },
-        output: { format, ...(o.voice ? { voice: o.voice } : {}) },
+        input: { ...format, transcription, turn_detection: o.turnDetection === undefined ? { type: 'server_vad' } : o.turnDetection === 'local' ? null : o.turnDetection },
+        output: { ...format, ...(o.voice ? { voice: o.voice } : {}) },
       },
       tools: (config.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })),
       tool_choice: 'auto',
@@ -115,16 +169,39 @@ export class OpenAIRealtime implements RealtimeModel {
   /** Called by `AgentSession.start()`: connects and runs the conversation on the session's audio. */
   async startRealtime(host: RealtimeHost, signal: AbortSignal): Promise<RealtimeConductor> {
     const tools = host.agent.tools.map((t) => t.spec);
-    const socket = await this.connect({ instructions: host.agent.instructions, tools }, signal);
-    const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection;
+    const config = { instructions: host.agent.instructions, tools };
+    let link: RealtimeSocket | RealtimeRTC;
+    if (this.options.transport === 'webrtc') {
+      const audio = new RtcAudio(host.audio);
+      try {
+        link = await this.call(config, audio.micTrack, signal);
+      } catch (error) {
+        audio.close();
+        throw error;
+      }
+      const rtc = link;
+      rtc.onClose = () => audio.close();
+      void rtc.remoteTrack.then((track) => audio.play(track, (samples) => rtc.feedOutput(samples)));
+    } else link = await this.connect(config, signal);
+    const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection === 'local' ? null : this.options.turnDetection;
+    const again = this.options.reconnect;
+    const reconnect = link instanceof RealtimeSocket && again !== false
+      ? { ...again, open: (s: AbortSignal) => this.connect({ instructions: host.agent.instructions, tools: host.agent.tools.map((t) => t.spec) }, s) }
+      : undefined;
     // With the server's VAD interrupting, a barge-in's response is cancelled by the server itself.
-    return new RealtimeSessionConductor(host, socket, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null });
+    return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null, localTurns: this.options.turnDetection === 'local', ...(reconnect ? { reconnect } : {}) });
+  }
+
+  /** The base URL with `scheme` (`ws`: ws/wss, `http`: http/https). */
+  #base(scheme: 'ws' | 'http'): URL {
+    const base = new URL(this.options.baseURL ?? 'wss://api.openai.com/v1', (globalThis as { location?: { href: string } }).location?.href);
+    base.protocol = scheme === 'ws' ? base.protocol.replace(/^http/, 'ws') : base.protocol.replace(/^ws/, 'http');
+    return base;
   }
 
   private url(): string {
     const o = this.options;
-    const base = new URL(o.baseURL ?? 'wss://api.openai.com/v1', (globalThis as { location?: { href: string } }).location?.href);
-    base.protocol = base.protocol.replace(/^http/, 'ws');
+    const base = this.#base('ws');
     const url = new URL(`${base.pathname.replace(/\/+$/, '')}/realtime`, base);
     url.searchParams.set('model', o.model ?? 'gpt-realtime');
     return url.href;

@@ -265,8 +265,8 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     expect(k.history()).toEqual(['assistant: Hello there.']);
   });
 
-  it('a socket dropped mid-answer: the error is reported once, the voice stops, later say() calls end at once', async () => {
-    const k = kit({ transcripts: ['Talk'], responses: [{ text: 'One two three four five six seven eight nine ten.' }], fault: { kind: 'close', afterChunks: 3 } });
+  it('reconnect false: a socket dropped mid-answer is reported once, the voice stops, later say() calls end at once', async () => {
+    const k = kit({ transcripts: ['Talk'], responses: [{ text: 'One two three four five six seven eight nine ten.' }], fault: { kind: 'close', afterChunks: 3 } }, {}, {}, { reconnect: false });
     await k.session.start();
     void k.vad.speak(0.6);
     await k.until(() => (k.events.error?.length ?? 0) > 0);
@@ -275,6 +275,93 @@ describe('AgentSession on OpenAIRealtime (stand-in, Node)', { timeout: 20_000 },
     await later;
     expect(later.done).toBe(true);
     await k.until(() => k.session.agentState === 'idle');
+  });
+
+  it('a socket dropped mid-answer reconnects: session.update, the history replayed as items, the mic audio of the gap sent; the user is answered and no error is reported', async () => {
+    // Real-time chunks, so that about 0.8 s of the answer has played when the socket drops.
+    const k = kit({ transcripts: ['What time is it?'], responses: [{ text: 'One two three four five six seven eight nine ten eleven twelve.' }], chunkDelayMs: 100, fault: { kind: 'close', afterChunks: 8 } });
+    server.handler.script({ realtime: [{ transcripts: ['Are you there?'], responses: [{ text: 'Yes, I am here.' }] }], append: true });
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => (k.events.turn_interrupted?.length ?? 0) > 0);
+    // The user speaks while the connection is down (the first reconnect waits 250 ms).
+    expect(sockets()).toHaveLength(1);
+    void k.vad.speak(0.6);
+    await k.until(() => k.history().length === 4 && k.session.agentState === 'idle');
+    expect(k.events.error ?? []).toEqual([]);
+    const h = k.history();
+    expect(h[0]).toBe('user: What time is it?');
+    expect(h[1]).toMatch(/^assistant: One\b.* \[interrupted\]$/);
+    expect(h.slice(2)).toEqual(['user: Are you there?', 'assistant: Yes, I am here.']);
+    const second = sockets()[1]!.body;
+    expect(second.received[0]).toMatchObject({ type: 'session.update', session: { instructions: 'Be brief.' } });
+    const heard = h[1]!.replace(/^assistant: /, '').replace(/ \[interrupted\]$/, '');
+    expect(second.received.slice(1, 3)).toEqual([
+      { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What time is it?' }] } },
+      { type: 'conversation.item.create', item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: heard }] } },
+    ]);
+    // All of the second utterance reached the new socket: 0.6 s of 24 kHz pcm16 at least.
+    expect(second.audioBytes).toBeGreaterThan(0.6 * 48_000);
+  });
+
+  it('reconnects that keep failing end in one typed error (the last failure as its cause)', async () => {
+    const k = kit({ transcripts: ['Talk'], responses: [{ text: 'One two three four five six seven eight nine ten.' }], fault: { kind: 'close', afterChunks: 2 } }, {}, {}, { reconnect: { attempts: 2 } });
+    server.handler.script({ realtime: [{ fault: { kind: 'auth' } }], append: true });
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => (k.events.error?.length ?? 0) > 0);
+    expect(k.events.error!.map((e) => [e.source, e.error.code])).toEqual([['llm', 'provider-auth']]);
+    expect(k.events.error![0]!.error.message).toMatch(/reconnects failed/);
+    expect(sockets()).toHaveLength(2); // an auth refusal is final: no second attempt
+  });
+
+  it("turnDetection 'local': the model's VAD is off, Earshot's VAD commits each turn; a blip over the voice ducks and releases it, speech over it interrupts (cancel + truncate)", async () => {
+    const long = 'One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen.';
+    const k = kit({ transcripts: ['Talk', 'Stop please'], responses: [{ text: long }, { text: 'Sure.' }], chunkDelayMs: 100 }, {}, {}, { turnDetection: 'local' });
+    const more: string[] = [];
+    k.session.on('interruption_suspected', () => more.push('suspected'));
+    k.session.on('interruption_cancelled', () => more.push('cancelled'));
+    await k.session.start();
+    await k.vad.speak(0.6);
+    await k.until(() => k.session.agentState === 'speaking');
+    await new Promise((r) => setTimeout(r, 400));
+    await k.vad.speak(0.064); // two frames: a blip
+    await new Promise((r) => setTimeout(r, 300));
+    expect(more).toEqual(['suspected', 'cancelled']);
+    expect(k.events.turn_interrupted ?? []).toEqual([]);
+    await k.vad.speak(0.8);
+    await k.until(() => k.history().length === 4 && k.session.agentState === 'idle');
+    expect(k.events.error ?? []).toEqual([]);
+    expect(k.events.turn_interrupted!.map((e) => e.reason)).toEqual(['barge_in']);
+    const h = k.history();
+    expect(h[0]).toBe('user: Talk');
+    expect(h[1]).toMatch(/^assistant: One\b.* \[interrupted\]$/);
+    expect(h.slice(2)).toEqual(['user: Stop please', 'assistant: Sure.']);
+    const r = received();
+    expect(r[0]).toMatchObject({ type: 'session.update', session: { audio: { input: { turn_detection: null } } } });
+    const types = r.map((m) => m.type);
+    expect(types.filter((t) => t === 'input_audio_buffer.commit')).toHaveLength(2);
+    expect(types.filter((t) => t === 'response.create')).toHaveLength(2);
+    // Not the server's VAD: the client cancels what it interrupted, then truncates at what played.
+    expect(types.indexOf('response.cancel')).toBeGreaterThan(types.indexOf('response.create'));
+    const truncate = r.find((m) => m.type === 'conversation.item.truncate')!;
+    expect(truncate.audio_end_ms).toBeGreaterThan(500);
+  });
+
+  it('reply() with frames: the pictures go first as a user item of input_image parts, then the response; a frame that is no picture is reported and the reply ends', async () => {
+    const k = kit({ responses: [{ text: 'A red square.' }] });
+    await k.session.start();
+    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const bad = k.session.reply('Say what you see.', { frames: ['not a picture'] });
+    await bad;
+    expect(k.events.error!.map((e) => [e.source, e.error.code])).toEqual([['llm', 'config-invalid']]);
+    await k.session.reply('Say what you see.', { frames: [png] });
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 1);
+    expect(k.history()).toEqual(['assistant: A red square.']); // the picture is not in Earshot's history
+    const r = received().filter((m) => m.type !== 'session.update');
+    expect(r[0]).toEqual({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: png }] } });
+    expect(r[1]).toMatchObject({ type: 'response.create', response: { instructions: 'Be brief.\n\nSay what you see.' } });
+    expect(r).toHaveLength(2); // the bad reply sent nothing
   });
 
   it('a refused secret fails start() with provider-auth, and nothing stays open', async () => {

@@ -28,6 +28,10 @@ export type RealtimeEvent =
   | { type: 'function_call'; responseId: string; itemId: string; callId: string; name: string; arguments: string }
   | { type: 'response_done'; responseId: string; status: string }
   | { type: 'truncated'; itemId: string; audioEndMs: number }
+  /** WebRTC: the server started, finished or cleared sending a response's audio on the track. */
+  | { type: 'audio_buffer'; state: 'started' | 'stopped' | 'cleared'; responseId: string }
+  /** A response's output item began (its id names the audio item of a WebRTC response). */
+  | { type: 'item_added'; responseId: string; itemId: string; itemType: string }
   /** An in-band `error` event (`eventId`: the client event it answers, if known); the socket stays open. */
   | { type: 'error'; error: ProviderError; eventId?: string };
 
@@ -42,6 +46,20 @@ export interface RealtimeSocketOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A realtime connection as the conductor uses it: a {@link RealtimeSocket}, or a WebRTC call
+ * (`RealtimeRTC`), whose audio is a track rather than events.
+ */
+export interface RealtimeLink extends AsyncIterable<RealtimeEvent> {
+  readonly label: string;
+  send(event: { type: string } & Record<string, unknown>): void;
+  /** Mono 24 kHz mic samples for the input buffer (a WebRTC call sends its mic track instead). */
+  appendAudio(samples: Float32Array): void;
+  /** Stops the model's audio at once (WebRTC: `output_audio_buffer.clear`); a socket has none queued. */
+  clearOutput?(): void;
+  close(): void;
+}
+
 type Item = { event: RealtimeEvent } | { error: ProviderError } | { end: true };
 
 /**
@@ -49,7 +67,7 @@ type Item = { event: RealtimeEvent } | { error: ProviderError } | { end: true };
  * `close()` or an abort, and throws a {@link ProviderError} if the socket drops or breaks the
  * protocol); `send()` client events.
  */
-export class RealtimeSocket implements AsyncIterable<RealtimeEvent> {
+export class RealtimeSocket implements RealtimeLink {
   readonly label: string;
   readonly #ws: WebSocket;
   readonly #items: Item[] = [];
@@ -171,7 +189,7 @@ export class RealtimeSocket implements AsyncIterable<RealtimeEvent> {
         ws.close(1000);
         return;
       }
-      const event = parse(msg, this.label);
+      const event = parseRealtimeEvent(msg, this.label);
       if (event) this.#push({ event });
     };
     ws.onclose = (ev: CloseEvent) => {
@@ -186,8 +204,8 @@ export class RealtimeSocket implements AsyncIterable<RealtimeEvent> {
 const s = (x: unknown): string => (typeof x === 'string' ? x : '');
 const n = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
 
-/** One server event → ours (null: not used here). */
-function parse(m: Record<string, unknown>, label: string): RealtimeEvent | null {
+/** One server event (GA) → ours (null: not used here). Shared by the WebSocket and WebRTC transports. */
+export function parseRealtimeEvent(m: Record<string, unknown>, label: string): RealtimeEvent | null {
   const r = (m.response ?? {}) as Record<string, unknown>;
   switch (m.type) {
     case 'session.created':
@@ -213,6 +231,14 @@ function parse(m: Record<string, unknown>, label: string): RealtimeEvent | null 
       return { type: 'function_call', responseId: s(m.response_id), itemId: s(m.item_id), callId: s(m.call_id), name: s(m.name), arguments: s(m.arguments) || '{}' };
     case 'response.done':
       return { type: 'response_done', responseId: s(r.id), status: s(r.status) };
+    case 'output_audio_buffer.started':
+    case 'output_audio_buffer.stopped':
+    case 'output_audio_buffer.cleared':
+      return { type: 'audio_buffer', state: (m.type as string).slice(20) as 'started', responseId: s(m.response_id) };
+    case 'response.output_item.added': {
+      const item = (m.item ?? {}) as Record<string, unknown>;
+      return { type: 'item_added', responseId: s(m.response_id), itemId: s(item.id), itemType: s(item.type) };
+    }
     case 'conversation.item.truncated':
       return { type: 'truncated', itemId: s(m.item_id), audioEndMs: n(m.audio_end_ms) };
     case 'error': {
