@@ -194,7 +194,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * tool it is scheduled after the current turn. With `waitForPlayback` (default) user
    * speech does not interrupt it: utterances are held and handled after it. `frames`:
    * pictures for this reply only (not stored in the history), for an LLM with `vision`
-   * (else a ConfigError is thrown; a realtime model takes none yet).
+   * (else a ConfigError is thrown; `OpenAIRealtime` takes them as `input_image` parts).
    */
   reply(instructions: string, options: { waitForPlayback?: boolean; frames?: readonly VisionFrame[]; interruptible?: boolean } = {}): UtteranceHandle {
     if (options.frames?.length && !this.pipeline.llm.vision) throw new ConfigError(`${this.pipeline.llm.label} has no vision`);
