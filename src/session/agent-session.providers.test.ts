@@ -38,12 +38,53 @@ describe.skipIf(!hasEspeak)('a socket TTS in the session (ElevenLabs stand-in)',
       // The answer after it: its own context, flushed and spoken.
       expect(contexts[1]!.text.trim()).toBe('Okay.');
       expect(k.history()[1]).toMatch(/^assistant: The ship left the harbour.*\[interrupted\]$/);
+      // What was heard: about 2 s of the story (1.5 s, then the barge-in's reaction), i.e. some
+      // 6 words at a speaking rate, not the text the socket had been sent ahead of the voice (19–22 words).
+      expect(k.history()[1]!.replace(/^assistant: | \[interrupted\]$/g, '').split(/\s+/).length).toBeLessThanOrEqual(10);
       expect(k.events.metrics_collected?.[0]?.turn.tts).toBe(tts.label);
     } finally {
       await k.session.close();
       tts.close();
     }
   }, 40_000);
+});
+
+describe('a streamed TTS whose text runs ahead of its voice', () => {
+  it('an interruption keeps the words heard at a speaking rate, not the share of the text sent', async () => {
+    vi.useFakeTimers();
+    // Takes the whole LLM round at once (as a socket TTS is sent text before it voices it) and
+    // voices it in real time: 100 ms of tone every 100 ms.
+    const tts = {
+      label: 'text-ahead',
+      sampleRate: 24000,
+      async *synthesize() {},
+      async *stream({ text, signal }: { text: AsyncIterable<string>; signal: AbortSignal }) {
+        void (async () => {
+          for await (const _ of text);
+        })();
+        for (let i = 0; i < 100 && !signal.aborted; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          yield Float32Array.from({ length: 2400 }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 220 * n) / 24000));
+        }
+      },
+    };
+    const k = kit({ tts, stt: [{ text: 'Tell me a story' }, { text: 'stop' }], llm: [{ text: STORY }, { text: 'Okay.' }] });
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => k.session.agentState === 'speaking');
+    const from = k.audio.played().length;
+    await k.until(() => voicedSec(k.audio.played().subarray(from)) >= 1.5, 20_000, '1.5 s of the voice');
+    void k.vad.speak(0.8, { rms: 0.4 });
+    await k.until(() => k.history().includes('assistant: Okay.') && k.session.agentState === 'idle', 20_000);
+    const story = k.history()[1]!;
+    expect(story).toMatch(/^assistant: The ship .*\[interrupted\]$/);
+    const heard = story.replace(/^assistant: | \[interrupted\]$/g, '');
+    // About 1.5–2 s heard: some 4–8 words at 15 characters a second. The share of the text sent
+    // (all of it) that the played share of the received audio covers would be most of the story.
+    expect(STORY.startsWith(heard)).toBe(true);
+    expect(heard.split(/\s+/).length).toBeLessThanOrEqual(10);
+    await k.session.close();
+  });
 });
 
 describe('the serving provider in the metrics', () => {

@@ -46,7 +46,7 @@ interface Segment {
   /** Where the segment's sound begins and ends inside that range (TTS pads with silence). */
   soundStart: number;
   soundEnd: number;
-  /** Its TTS failed: the audio in [start, end) is all there is, maybe nothing. */
+  /** Its TTS failed or it was stopped while synthesized: the audio in [start, end) is all there is, maybe nothing. */
   cut: boolean;
   /** Resolves when this segment has played (or the speech stopped). */
   played: Promise<void>;
@@ -232,6 +232,9 @@ export class Speech {
 
   #close(seg: Segment): void {
     this.#piped = null;
+    // Stopped while it was synthesized: its text may run ahead of the audio that came (a socket
+    // TTS is sent text before it voices it), so what was heard is placed at the speaking rate.
+    seg.cut ||= this.#stopped;
     seg.end = this.#pushed;
     // When this segment's last sample will have played, resolve its promise.
     const endFrame = (seg.end * this.#contextRate) / this.#tts.sampleRate;
