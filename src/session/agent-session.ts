@@ -4,7 +4,8 @@ import { AudioEngine } from '../audio/engine';
 import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
 import { EventHub } from '../events';
 import type { ChatItem, VisionFrame } from '../providers/types';
-import { Ambience, type BackgroundAudioConfig } from './ambience';
+import type { BackgroundAudioConfig } from './ambience';
+import { AmbienceLink } from './ambience-link';
 import type { AudioSource } from './audio-source';
 import { CascadeConversation, type CascadeHost } from './cascade';
 import type { Conversation } from './conversation';
@@ -40,7 +41,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   readonly #options: AgentSessionOptions<A>;
   readonly #states = new SessionStates(this);
   #engine: A | null = null;
-  #ambience: Ambience | null = null;
+  #ambience: AmbienceLink | null = null;
   #wake: WakeUpTimer | null = null;
   #reply: UtteranceHandle | null = null;
   /** What runs the conversation, once started: the cascade, or a realtime model's conductor. */
@@ -149,7 +150,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     await toolsReady;
     await engine.unlock();
     check();
-    this.#ambience = new Ambience(engine.mixer, engine.context);
+    this.#ambience = new AmbienceLink(engine.mixer, engine.context);
     const host = this.#host(engine);
     const realtime = realtimeModel(this.pipeline.llm);
     // The cascade hears the VAD from its first frame; a realtime model taps the mic once the VAD runs.
@@ -406,7 +407,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       .catch((error) => this.#report(error, 'session'));
   }
 
-  #needAmbience(): Ambience {
+  #needAmbience(): AmbienceLink {
     if (!this.#ambience) throw new EarshotError('closed', 'Start the session before playing audio');
     return this.#ambience;
   }

@@ -1,7 +1,6 @@
 import type { Mixer } from '../audio/mixer';
 import type { ThinkingAudioConfig } from '../agent/agent';
-import { resolveAudioSource, type AudioSource } from './audio-source';
-import type { AudioClock } from './session-audio';
+import type { AudioSource } from './audio-source';
 
 /** Background sound (office noise, music) under the conversation. */
 export interface BackgroundAudioConfig {
@@ -12,31 +11,27 @@ export interface BackgroundAudioConfig {
   loop?: boolean;
 }
 
+/** Decodes a source at the context's rate (the core's `resolveAudioSource`: this file imports no values). */
+type Resolve = (source: AudioSource) => Promise<{ samples: Float32Array; sampleRate: number }>;
+
 /**
- * Background and thinking sounds. Background plays on its own bus (ducked under the
+ * Background and thinking sounds, loaded with the core's extras on first use (AmbienceLink
+ * in ambience-link.ts is what the session holds). Background plays on its own bus (ducked under the
  * voice); thinking sounds on the `thinking` bus, never in the speech buffer. Starting
  * background audio again replaces the previous player: none is ever orphaned.
  */
 export class Ambience {
   readonly #mixer: Mixer;
-  readonly #context: AudioClock;
+  readonly #resolve: Resolve;
   #backgroundId: number | null = null;
   #backgroundToken = 0;
   #overrideThinking = false;
   #thinking: { id: number | null; startedAt: number; delay: ReturnType<typeof setTimeout> | null; token: number } | null = null;
   #thinkingToken = 0;
 
-  constructor(mixer: Mixer, context: AudioClock) {
+  constructor(mixer: Mixer, resolve: Resolve) {
     this.#mixer = mixer;
-    this.#context = context;
-  }
-
-  get backgroundPlaying(): boolean {
-    return this.#backgroundId !== null;
-  }
-
-  get thinkingPlaying(): boolean {
-    return this.#thinking?.id != null;
+    this.#resolve = resolve;
   }
 
   /**
@@ -47,7 +42,7 @@ export class Ambience {
     const token = ++this.#backgroundToken;
     this.stopBackground();
     this.#backgroundToken = token;
-    const audio = await resolveAudioSource(config.source, this.#context);
+    const audio = await this.#resolve(config.source);
     if (token !== this.#backgroundToken) return; // replaced or stopped while loading
     this.#overrideThinking = overrideThinking;
     if (!overrideThinking) this.stopThinking(true);
@@ -74,7 +69,7 @@ export class Ambience {
     this.#thinking = state;
     state.delay = setTimeout(async () => {
       state.delay = null;
-      const audio = await resolveAudioSource(config.source, this.#context).catch(() => null);
+      const audio = await this.#resolve(config.source).catch(() => null);
       if (!audio || this.#thinking !== state) return;
       this.#mixer.setGain('thinking', config.volume ?? 0.3, 0);
       state.id = this.#mixer.play(audio, { bus: 'thinking', loop: true }).id;

@@ -7,7 +7,7 @@ import type { Agent } from '../agent/agent';
 import type { UtteranceHandle } from '../agent/utterance-handle';
 import type { EventHub } from '../events';
 import type { AgentSession } from './agent-session';
-import type { Ambience } from './ambience';
+import type { AmbienceLink } from './ambience-link';
 import type { AudioSource } from './audio-source';
 import type { VisionFrame } from '../providers/types';
 import type { SessionAudio } from './session-audio';
@@ -26,7 +26,7 @@ export interface ConversationHost {
   readonly states: SessionStates;
   readonly hub: EventHub<AgentSessionEvents>;
   /** Background and thinking audio; null once the session is torn down. */
-  readonly ambience: Ambience | null;
+  readonly ambience: AmbienceLink | null;
   /** Emits `error` (a background failure; the session goes on). */
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
   /** The user spoke: the wake-up timer waits. */

@@ -8,7 +8,7 @@ import type { TurnClock } from '../telemetry/turn-metrics';
 import type { TurnDeps, TurnHooks } from '../turn/turn';
 import type { Prefetch } from '../turn/prefetch';
 import type { AgentSession } from './agent-session';
-import type { Ambience } from './ambience';
+import type { AmbienceLink } from './ambience-link';
 import type { AgentSessionEvents } from './session-events';
 import type { AudioClock, SessionAudio } from './session-audio';
 import type { SessionStates } from './states';
@@ -22,7 +22,7 @@ export interface TurnWiring {
   readonly audio: SessionAudio;
   readonly hub: EventHub<AgentSessionEvents>;
   readonly states: SessionStates;
-  readonly ambience: Ambience | null;
+  readonly ambience: AmbienceLink | null;
   /** The agent works or speaks: the wake-up timer stops counting. */
   busy(): void;
   report(error: unknown, source: AgentSessionEvents['error']['source']): void;
