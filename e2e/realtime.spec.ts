@@ -108,3 +108,32 @@ test('over WebRTC: a barge-in stops the voice, clears the output buffer and trun
   expect(cut.content).toBe(long.slice(0, cut.content.length)); // what was heard: the start of the answer
   await page.evaluate(() => (window as any).R.session.close());
 });
+
+test("turn detection 'local' with a tool: Earshot's VAD commits the turn, the tool's output goes back, the answer uses it", async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['A table please.'], responses: [{ toolCalls: [{ name: 'book', arguments: { people: 2 } }] }, { text: 'Booked for two.' }] }] });
+  const page = await pages.open('hello-then-silence', baseURL!);
+  await page.evaluate(async () => {
+    const E = (window as any).E;
+    const getClientSecret = async () => (await (await fetch('/token', { method: 'POST' })).json()).value;
+    const llm = new E.OpenAIRealtime({ baseURL: `${location.origin}/local-ai/v1`, getClientSecret, voice: 'marin', turnDetection: 'local' });
+    const calls: unknown[] = [];
+    const book = E.functionTool({ name: 'book', description: 'books a table', parameters: { type: 'object', properties: { people: { type: 'integer', minimum: 1 } }, required: ['people'] }, execute: (args: unknown) => (calls.push(args), 'booked') });
+    const session = new E.AgentSession(new E.Agent({ instructions: 'You book tables.', tools: [book] }), new E.Pipeline({ llm }));
+    const R: any = { session, events: [], calls };
+    (window as any).R = R;
+    for (const n of ['user_speech_ended', 'user_transcript', 'agent_transcript', 'error']) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code } : p), name: n }));
+    await session.start();
+  });
+  await page.waitForFunction(() => (window as any).R.session.getContextHistory().some((i: any) => i.role === 'assistant' && i.content === 'Booked for two.'), undefined, { timeout: 30_000 });
+  expect(await page.evaluate(() => (window as any).R.calls)).toEqual([{ people: 2 }]);
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+  // The model's own VAD was off; the client committed the buffer when Earshot's VAD ended the turn.
+  const received = ((await control(baseURL!, 'log')).requests as any[]).find((r) => r.route === '/v1/realtime').body.received as any[];
+  expect(received.find((m) => m.type === 'session.update').session.audio.input.turn_detection).toBeNull();
+  const types = received.map((m) => m.type).filter((t) => t !== 'input_audio_buffer.append' && t !== 'session.update');
+  expect(types.slice(0, 2)).toEqual(['input_audio_buffer.commit', 'response.create']);
+  expect(received.find((m) => m.type === 'conversation.item.create' && m.item.type === 'function_call_output').item.output).toBe('"booked"');
+  expect(ev.filter((e) => e.name === 'user_speech_ended').length).toBeGreaterThanOrEqual(1);
+});
