@@ -12,6 +12,7 @@
 
 import { ProviderError } from '../errors';
 import { errorFromResponse } from '../http';
+import { EventQueue } from './event-queue';
 import { parseRealtimeEvent, type RealtimeEvent, type RealtimeLink } from './realtime-socket';
 
 export interface RealtimeRTCOptions {
@@ -29,7 +30,6 @@ export interface RealtimeRTCOptions {
   signal?: AbortSignal;
 }
 
-type Item = { event: RealtimeEvent } | { error: ProviderError } | { end: true };
 
 /**
  * ms of the voice track fed on after `output_audio_buffer.stopped`: the event can overtake the
@@ -46,9 +46,7 @@ export class RealtimeRTC implements RealtimeLink {
   /** The model's voice track, once the answer is applied. */
   readonly remoteTrack: Promise<MediaStreamTrack>;
   #dc: RTCDataChannel;
-  readonly #items: Item[] = [];
-  #wake: (() => void) | undefined;
-  #done = false;
+  readonly #queue = new EventQueue();
   #closing = false;
   /** The response whose audio is on the track, and whether its voice has reached us yet. */
   #playing: { responseId: string; voiced: boolean } | null = null;
@@ -152,7 +150,7 @@ export class RealtimeRTC implements RealtimeLink {
    */
   feedOutput(samples: Float32Array): void {
     const p = this.#playing;
-    if (!p || this.#done) return;
+    if (!p || this.#queue.done) return;
     if (!p.voiced) {
       let peak = 0;
       for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]!));
@@ -161,7 +159,7 @@ export class RealtimeRTC implements RealtimeLink {
     }
     const itemId = this.#itemOf.get(p.responseId);
     if (!itemId) return;
-    this.#push({ event: { type: 'audio', responseId: p.responseId, itemId, samples } });
+    this.#queue.push({ event: { type: 'audio', responseId: p.responseId, itemId, samples } });
     if (!this.#voiced.has(p.responseId)) {
       this.#voiced.add(p.responseId);
       this.#release(p.responseId);
@@ -177,7 +175,7 @@ export class RealtimeRTC implements RealtimeLink {
     this.#closing = true;
     this.onClose?.();
     clearTimeout(this.#tail);
-    this.#push({ end: true });
+    this.#queue.push({ end: true });
     try {
       this.#dc.close();
     } catch {
@@ -186,31 +184,13 @@ export class RealtimeRTC implements RealtimeLink {
     this.pc.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
-    for (;;) {
-      const item = this.#items.shift();
-      if (!item) {
-        if (this.#done) return;
-        await new Promise<void>((r) => (this.#wake = r));
-        continue;
-      }
-      if ('end' in item) return;
-      if ('error' in item) throw item.error;
-      yield item.event;
-    }
-  }
-
-  #push(item: Item): void {
-    if (this.#done) return;
-    if (!('event' in item)) this.#done = true;
-    this.#items.push(item);
-    this.#wake?.();
-    this.#wake = undefined;
+  [Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   /** The held transcript deltas of a response go on. */
   #release(responseId: string): void {
-    for (const event of this.#early.get(responseId) ?? []) this.#push({ event });
+    for (const event of this.#early.get(responseId) ?? []) this.#queue.push({ event });
     this.#early.delete(responseId);
   }
 
@@ -220,7 +200,7 @@ export class RealtimeRTC implements RealtimeLink {
     this.#release(responseId);
     const done = this.#held.get(responseId);
     this.#held.delete(responseId);
-    if (done) this.#push({ event: done });
+    if (done) this.#queue.push({ event: done });
   }
 
   #listen(): void {
@@ -230,7 +210,7 @@ export class RealtimeRTC implements RealtimeLink {
       try {
         msg = JSON.parse(String(ev.data)) as Record<string, unknown>;
       } catch (cause) {
-        this.#push({ error: new ProviderError('provider-protocol', this.label, `an event is not JSON: ${String(ev.data).slice(0, 60)}`, { cause }) });
+        this.#queue.push({ error: new ProviderError('provider-protocol', this.label, `an event is not JSON: ${String(ev.data).slice(0, 60)}`, { cause }) });
         return this.close();
       }
       const event = parseRealtimeEvent(msg, this.label);
@@ -252,11 +232,11 @@ export class RealtimeRTC implements RealtimeLink {
         this.#early.set(event.responseId, early);
         return void early.push(event);
       }
-      this.#push({ event });
+      this.#queue.push({ event });
     };
     const gone = () => {
-      if (this.#closing) return this.#push({ end: true });
-      this.#push({ error: new ProviderError('provider-network', this.label, 'the call ended (the event channel closed)', { retryable: true }) });
+      if (this.#closing) return this.#queue.push({ end: true });
+      this.#queue.push({ error: new ProviderError('provider-network', this.label, 'the call ended (the event channel closed)', { retryable: true }) });
     };
     dc.onclose = gone;
     this.pc.onconnectionstatechange = () => {

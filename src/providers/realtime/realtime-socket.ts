@@ -6,6 +6,7 @@
  */
 
 import { ProviderError, type ProviderErrorCode } from '../errors';
+import { EventQueue } from './event-queue';
 
 /** A `WebSocket` class: the browser's, or e.g. the `ws` package's in Node. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -60,7 +61,6 @@ export interface RealtimeLink extends AsyncIterable<RealtimeEvent> {
   close(): void;
 }
 
-type Item = { event: RealtimeEvent } | { error: ProviderError } | { end: true };
 
 /**
  * An open Realtime socket. Iterate it for the server's events (the iteration ends quietly on
@@ -70,9 +70,7 @@ type Item = { event: RealtimeEvent } | { error: ProviderError } | { end: true };
 export class RealtimeSocket implements RealtimeLink {
   readonly label: string;
   readonly #ws: WebSocket;
-  readonly #items: Item[] = [];
-  #wake: (() => void) | undefined;
-  #done = false;
+  readonly #queue = new EventQueue();
   #closing = false;
 
   private constructor(ws: WebSocket, label: string) {
@@ -145,7 +143,7 @@ export class RealtimeSocket implements RealtimeLink {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#push({ end: true });
+    this.#queue.push({ end: true });
     try {
       this.#ws.close(1000);
     } catch {
@@ -153,26 +151,8 @@ export class RealtimeSocket implements RealtimeLink {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
-    for (;;) {
-      const item = this.#items.shift();
-      if (!item) {
-        if (this.#done) return;
-        await new Promise<void>((r) => (this.#wake = r));
-        continue;
-      }
-      if ('end' in item) return;
-      if ('error' in item) throw item.error;
-      yield item.event;
-    }
-  }
-
-  #push(item: Item): void {
-    if (this.#done) return;
-    if (!('event' in item)) this.#done = true;
-    this.#items.push(item);
-    this.#wake?.();
-    this.#wake = undefined;
+  [Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   #listen(): void {
@@ -184,18 +164,18 @@ export class RealtimeSocket implements RealtimeLink {
       try {
         msg = JSON.parse(text) as Record<string, unknown>;
       } catch (cause) {
-        this.#push({ error: new ProviderError('provider-protocol', this.label, `a server frame is not JSON: ${text.slice(0, 60)}`, { cause }) });
+        this.#queue.push({ error: new ProviderError('provider-protocol', this.label, `a server frame is not JSON: ${text.slice(0, 60)}`, { cause }) });
         this.#closing = true;
         ws.close(1000);
         return;
       }
       const event = parseRealtimeEvent(msg, this.label);
-      if (event) this.#push({ event });
+      if (event) this.#queue.push({ event });
     };
     ws.onclose = (ev: CloseEvent) => {
-      if (this.#closing) return this.#push({ end: true });
+      if (this.#closing) return this.#queue.push({ end: true });
       const code: ProviderErrorCode = ev.code === 4000 || ev.code === 1008 ? 'provider-bad-request' : 'provider-network';
-      this.#push({ error: new ProviderError(code, this.label, `the socket closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`, { status: ev.code, retryable: code === 'provider-network' }) });
+      this.#queue.push({ error: new ProviderError(code, this.label, `the socket closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`, { status: ev.code, retryable: code === 'provider-network' }) });
     };
     ws.onerror = () => undefined;
   }
