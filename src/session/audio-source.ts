@@ -16,7 +16,11 @@ export type AudioSource =
   | { samples: Float32Array; sampleRate: number }
   | { pcm: PcmBytes | Iterable<PcmBytes> | AsyncIterable<PcmBytes>; sampleRate: number };
 
-/** Decoded mono samples of an {@link AudioSource} (files are fetched and decoded; the code loads on first use). */
+/**
+ * Decoded mono samples of an {@link AudioSource}: samples as they are; files are fetched and
+ * decoded, PCM bytes converted, by code that loads on first use.
+ */
 export async function resolveAudioSource(source: AudioSource, context: Pick<BaseAudioContext, 'decodeAudioData'>): Promise<{ samples: Float32Array; sampleRate: number }> {
-  return (await extras()).resolveAudioSource(source, context, assetError);
+  const decoded = source as { samples?: Float32Array; sampleRate: number };
+  return decoded.samples ? (decoded as { samples: Float32Array; sampleRate: number }) : (await extras()).resolveAudioSource(source, context, assetError);
 }
