@@ -14,6 +14,7 @@ const STORY = [
   'Ships far away saw the light and found their way home safely.',
 ];
 const DUCKED = 10 ** (-11.5 / 20); // −12 dB, within 0.5 dB
+const UNDERLAY_DB = -36;
 
 /**
  * `interrupt`: settings other than the defaults (the control run turns the echo gate off);
@@ -24,7 +25,10 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
   const onsets = fixture.speech.slice(1, 1 + (limit ?? (quick ? 2 : Infinity))); // every utterance after the request
   await warmTts(STORY); // before scripting: a request now would consume a scripted entry
   await control('reset', {});
-  await control('config', { ttsBytesPerSecond: 96000 }); // TTS at 2x real time: still streaming when cut
+  // TTS at 2x real time: still streaming when cut. A steady −36 dBFS tone under the voice
+  // (no echo here: the mic does not hear it) makes its gain observable through the pauses
+  // between words, where it could not be read before ("agent silent until").
+  await control('config', { ttsBytesPerSecond: 96000, ttsUnderlayDb: UNDERLAY_DB });
   await control('script', {
     stt: fixture.speech.map((s) => ({ text: s.text })),
     llm: fixture.speech.map(() => ({ text: STORY.join(' '), chunkDelayMs: 40 })),
@@ -104,6 +108,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
     const interjections = ok.filter((t) => t.kind === 'interjection');
     return {
       fixture: FIXTURE,
+      underlayDb: UNDERLAY_DB,
       minInterruptionMs: data.options.minInterruptionMs,
       duckDb: data.options.duckDb,
       echoRatio: data.options.echoRatio,

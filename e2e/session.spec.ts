@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type Page } from './support/test';
 import { launchWarm, openHarness } from './support/browser';
 import { control, events, startAgent, waitForEvents } from './support/agent-run';
+import { SLOW_MS, startAssetServer } from './support/asset-server';
 
 let browser: Browser;
 let page: Page;
@@ -67,6 +68,32 @@ test('a two-turn conversation with a tool call, from a fixture', async ({ baseUR
   expect(metrics.length).toBe(2);
   for (const m of metrics) console.log('turn split (ms):', JSON.stringify(m.turn, (_, v) => (typeof v === 'number' ? Math.round(v) : v)));
   expect(metrics[0].turn.voiceToVoiceMs).toBeGreaterThan(metrics[0].turn.endpointMs);
+});
+
+test('start() does not wait for the VAD: a question asked while the model loads is heard at its audio time, and answered', async ({ baseURL }) => {
+  const assets = await startAssetServer();
+  try {
+    await control(baseURL!, 'reset', {});
+    await control(baseURL!, 'script', { stt: [{ text: 'What time is it?' }], llm: [{ text: 'Ten thirty.' }] });
+    await open('two-turns', baseURL!); // the question: 1.0 s to ~2.2 s of the mic's audio
+    // The model answers SLOW_MS late, so the VAD runs only after the question ended.
+    const vadSource = `(E) => { const vad = new E.SileroVAD({ assetBaseUrl: '${assets.base('model', 'slow')}', cacheModel: false }); vad.on('vad_ready', () => (window.vadReadyAt = performance.now())); return { vad }; }`;
+    await startAgent(page, { preload: false, pipelineSource: vadSource });
+    await waitForEvents(page, 'agent_transcript', 1, 25_000);
+    const r = await page.evaluate(() => {
+      const w = window as any;
+      const heard = w.R.events.find((e: any) => e.name === 'user_speech_started');
+      return { resolved: w.R.startResolvedAt - w.R.startedAt, vadReady: w.vadReadyAt - w.R.startedAt, heardAt: heard.t - w.R.startedAt, at: heard.at, history: w.R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`) };
+    });
+    expect(r.resolved).toBeLessThan(r.vadReady); // listening before the model ran
+    expect(r.vadReady).toBeGreaterThan(SLOW_MS); // so the question was asked before it could be heard live…
+    expect(r.heardAt).toBeGreaterThan(r.vadReady);
+    expect(r.at).toBeGreaterThan(0.85); // …and it was heard where it is in the audio, none of it lost
+    expect(r.at).toBeLessThan(1.25);
+    expect(r.history).toEqual(['user: What time is it?', 'assistant: Ten thirty.']);
+  } finally {
+    await assets.close();
+  }
 });
 
 test('a handoff: a tool returns the billing agent, which answers with its own instructions and tools, the history carried over', async ({ baseURL }) => {

@@ -14,15 +14,16 @@ export function createControl(env) {
       }
       return { llm: state.llm.length, tts: state.tts.length, stt: state.stt.length, listen: state.listen.length, ttsSocket: state.ttsSocket.length, realtime: state.realtime.length };
     },
-    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, ttsLevelDb?: number | null, listenIdleMs?: number, streamPauses?: boolean }} c */
+    /** @param {{ requireKey?: string | null, ttsBytesPerSecond?: number | null, ttsLevelDb?: number | null, ttsUnderlayDb?: number | null, listenIdleMs?: number, streamPauses?: boolean }} c */
     configure(c) {
       const config = env.state().config;
       if (c.requireKey !== undefined) config.requireKey = c.requireKey || null;
       if (c.ttsBytesPerSecond !== undefined) config.ttsBytesPerSecond = c.ttsBytesPerSecond || null;
       if (c.ttsLevelDb !== undefined) config.ttsLevelDb = typeof c.ttsLevelDb === 'number' ? c.ttsLevelDb : null;
+      if (c.ttsUnderlayDb !== undefined) config.ttsUnderlayDb = typeof c.ttsUnderlayDb === 'number' ? c.ttsUnderlayDb : null;
       if (c.listenIdleMs !== undefined) config.listenIdleMs = c.listenIdleMs;
       if (c.streamPauses !== undefined) config.streamPauses = c.streamPauses !== false;
-      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond, ttsLevelDb: config.ttsLevelDb, listenIdleMs: config.listenIdleMs, streamPauses: config.streamPauses };
+      return { requireKey: config.requireKey ? maskSecret(config.requireKey) : null, ttsBytesPerSecond: config.ttsBytesPerSecond, ttsLevelDb: config.ttsLevelDb, ttsUnderlayDb: config.ttsUnderlayDb, listenIdleMs: config.listenIdleMs, streamPauses: config.streamPauses };
     },
     reset() { env.reset(); },
     log() { return { requests: env.state().log }; },

@@ -236,13 +236,17 @@ export interface ProviderHandler {
   script(s: ScriptRequest): { llm: number; tts: number; stt: number; listen: number; ttsSocket: number; realtime: number };
   /**
    * `ttsLevelDb`: speech RMS of every TTS response, dBFS (null: espeak-ng's own level).
+   * `ttsUnderlayDb`: a steady 220 Hz tone at this RMS, dBFS, under every `/v1/audio/speech`
+   * response (null: none): the bench's carrier that makes the voice's gain observable through
+   * the pauses between words.
    * `streamPauses` (default true): the stand-in's own pauses in SSE streams (a 2 ms pause
    * inside every split write, a timer turn between chat events); the bench turns them off.
    */
-  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; ttsLevelDb?: number | null; listenIdleMs?: number; streamPauses?: boolean }): {
+  configure(c: { requireKey?: string | null; ttsBytesPerSecond?: number | null; ttsLevelDb?: number | null; ttsUnderlayDb?: number | null; listenIdleMs?: number; streamPauses?: boolean }): {
     requireKey: string | null;
     ttsBytesPerSecond: number | null;
     ttsLevelDb: number | null;
+    ttsUnderlayDb: number | null;
     listenIdleMs: number;
     streamPauses: boolean;
   };

@@ -126,7 +126,7 @@ export function createProviderHandler(options = {}) {
     secrets: new Map(),
     usedTokens: new Set(),
     log: /** @type {LogEntry[]} */ ([]),
-    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000, streamPauses: true },
+    config: { requireKey: options.requireKey ?? null, ttsBytesPerSecond: options.ttsBytesPerSecond ?? null, ttsLevelDb: /** @type {number | null} */ (null), ttsUnderlayDb: /** @type {number | null} */ (null), listenIdleMs: options.listenIdleMs ?? 10_000, streamPauses: true },
   });
   let state = fresh();
   const mcp = createMcpHandler();

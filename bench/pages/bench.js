@@ -128,6 +128,8 @@ B.start = async (o = {}) => {
       if (o.vadFrames) R.vadFrames.push([f.at, f.probability]);
     });
   }
+  // As an app should: the VAD loaded before the click, so the fixture's speech is heard live.
+  await pipeline.vad.preload();
   const t0 = now();
   await session.start();
   const startMs = now() - t0;

@@ -60,7 +60,8 @@ window.startOnce = async ({ preload = false } = {}) => {
   );
   let vadLoadMs = NaN;
   const cached = new Set();
-  session.pipeline.vad.on('vad_ready', (e) => ((vadLoadMs = e.loadMs), point('vad_ready')));
+  let vadLiveAt = NaN;
+  session.pipeline.vad.on('vad_ready', (e) => ((vadLoadMs = e.loadMs), (vadLiveAt = performance.now()), point('vad_ready')));
   session.pipeline.vad.on('vad_load_progress', (e) => e.cached && cached.add(e.asset));
   let listeningAt = NaN;
   session.on('agent_state_changed', (e) => {
@@ -88,7 +89,9 @@ window.startOnce = async ({ preload = false } = {}) => {
     });
   });
   window.S = session;
-  return { listeningMs, resolvedMs, vadLoadMs, cachedAssets: [...cached], startEpochMs: performance.timeOrigin + t0, page: marks.slice(), firstFrame: first };
+  // start() does not wait for the model: when the VAD hears live (speech before it is heard late, not lost).
+  const vadLiveMs = (vadLiveAt < t0 ? t0 : vadLiveAt) - t0;
+  return { listeningMs, resolvedMs, vadLoadMs, vadLiveMs, cachedAssets: [...cached], startEpochMs: performance.timeOrigin + t0, page: marks.slice(), firstFrame: first };
 };
 
 window.closeIt = () => window.S.close();

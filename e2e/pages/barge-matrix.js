@@ -128,6 +128,7 @@ async function runCell(cell) {
     if (e.probability >= pipeline.vad.options.positiveSpeechThreshold) speechFrames.push(e.at);
   });
   try {
+    await session.pipeline.vad.preload(); // heard live from the fixture's first frame
     await session.start();
     const engine = session.audio;
     const ctx = engine.context;

@@ -45,6 +45,11 @@ export interface StartAgentOptions {
   sessionSource?: string;
   /** Build the session and record its events, but do not call `start()` (default true). */
   start?: boolean;
+  /**
+   * `vad.preload()` before `start()` (default true), as an app does on page load: the VAD
+   * hears the fixture live from its first frame. Off: speech during the load is heard late.
+   */
+  preload?: boolean;
 }
 
 export async function startAgent(page: Page, options: StartAgentOptions = {}): Promise<void> {
@@ -87,7 +92,10 @@ export async function startAgent(page: Page, options: StartAgentOptions = {}): P
       'microphone_ended', 'microphone_recovered', 'agent_changed', 'dtmf_received', 'voicemail_classified', 'voicemail_beep_detected'];
     for (const n of names) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, source: p.source, message: p.error.message } : n === 'agent_changed' ? { agent: p.agent.name, previous: p.previous.name, context: p.context } : p), name: n, t: performance.now(), ...(p.name ? { tool: p.name } : {}) }));
     if (o.start === false) return;
+    if (o.preload !== false) await pipeline.vad.preload();
+    R.startedAt = performance.now();
     await session.start();
+    R.startResolvedAt = performance.now();
     R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
     R.sampleRate = session.audio.context.sampleRate;
   }, options);

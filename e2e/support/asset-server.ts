@@ -5,6 +5,7 @@
 //   404    404 text/plain
 //   junk   200 with the right content type, but an HTML page as the bytes
 //   octet  the right bytes as application/octet-stream (must still work)
+//   slow   the right file, answered after SLOW_MS (a VAD that loads late, deterministically)
 // Other files of the folder are served right. Cross-origin to the page, hence CORS.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -17,11 +18,13 @@ const FILES: Record<string, { kind: string; type: string }> = {
   'ort-wasm-simd-threaded.wasm': { kind: 'wasm', type: 'application/wasm' },
   'ort-wasm-simd-threaded.mjs': { kind: 'glue', type: 'text/javascript' },
 };
+/** How late the `slow` fault answers, ms. */
+export const SLOW_MS = 2500;
 const SPA_PAGE = '<!doctype html>\n<html><head><title>My app</title></head><body><div id="root"></div></body></html>\n';
 
 export interface AssetServer {
   /** Folder URL (with trailing slash) for a target and fault, e.g. base('wasm', 'html'). */
-  base(target: 'model' | 'wasm' | 'glue' | 'all', fault: 'html' | '404' | 'junk' | 'octet' | 'none'): string;
+  base(target: 'model' | 'wasm' | 'glue' | 'all', fault: 'html' | '404' | 'junk' | 'octet' | 'slow' | 'none'): string;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,9 @@ export async function startAssetServer(): Promise<AssetServer> {
     if (hit && fault === '404') return void res.writeHead(404, { ...cors, 'content-type': 'text/plain' }).end('Not Found');
     if (hit && fault === 'junk') return void res.writeHead(200, { ...cors, 'content-type': file.type }).end(SPA_PAGE);
     const type = hit && fault === 'octet' ? 'application/octet-stream' : file.type;
-    res.writeHead(200, { ...cors, 'content-type': type }).end(readFileSync(RUNTIME[m[3]!]!));
+    const send = () => res.writeHead(200, { ...cors, 'content-type': type }).end(readFileSync(RUNTIME[m[3]!]!));
+    if (hit && fault === 'slow') setTimeout(send, SLOW_MS);
+    else send();
   });
   // Port 0: a free port, so parallel checkouts never collide.
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -31,6 +31,7 @@ export async function speech(ctx, env) {
   }
   if (ctx.signal.aborted) return;
   if (state.config.ttsLevelDb != null) pcm = atLevel(pcm, state.config.ttsLevelDb);
+  if (state.config.ttsUnderlayDb != null) pcm = withUnderlay(pcm, state.config.ttsUnderlayDb);
   let audio = pcm;
   if (format === 'wav') {
     const h = Buffer.alloc(44);
@@ -89,6 +90,15 @@ export function atLevel(pcm, levelDb) {
   const gain = 10 ** (levelDb / 20) / rms;
   const out = Buffer.alloc(pcm.length);
   for (let k = 0; k < n; k++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(pcm.readInt16LE(2 * k) * gain))), 2 * k);
+  return out;
+}
+
+/** s16le `pcm` plus a steady 220 Hz sine of RMS `levelDb` dBFS, clipped to full scale. */
+export function withUnderlay(pcm, levelDb) {
+  const n = pcm.length >> 1;
+  const amp = Math.SQRT2 * 10 ** (levelDb / 20) * 32768;
+  const out = Buffer.alloc(pcm.length);
+  for (let k = 0; k < n; k++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(pcm.readInt16LE(2 * k) + amp * Math.sin((2 * Math.PI * 220 * k) / TTS_RATE)))), 2 * k);
   return out;
 }
 

@@ -79,6 +79,46 @@ describe('AgentSession in Node: start', () => {
   });
 });
 
+describe('AgentSession in Node: start while the VAD loads', () => {
+  it('start() does not wait for the model: the greeting plays at once, and speech during the load is answered once it runs', async () => {
+    const k = kit({ stt: [{ text: 'Hello there' }], llm: [{ text: 'Hi.' }] });
+    k.vad.loadMs = 1500;
+    k.agent.onEnter = async () => void k.session.say('Welcome.');
+    let started = false;
+    void k.session.start().then(() => (started = true));
+    await k.until(() => started, 1000, 'start before the VAD loaded');
+    void k.vad.speak(0.8); // while the model still loads
+    await k.until(() => k.history().includes('assistant: Hi.') && k.session.agentState === 'idle', 8000);
+    expect(k.history()).toEqual(['assistant: Welcome.', 'user: Hello there', 'assistant: Hi.']);
+    await k.session.close();
+  });
+
+  it('a VAD that fails after start() is an error (source vad); typed text is still answered and close() releases all', async () => {
+    const k = kit({ stt: [], llm: [{ text: 'Typed, answered.' }] });
+    k.vad.loadMs = 1000;
+    k.vad.loadError = new Error('model failed');
+    await k.session.start();
+    await k.run(1200);
+    expect(k.events.error?.map((e) => [e.source, e.error.message])).toEqual([['vad', 'model failed']]);
+    k.session.sendText('are you there?');
+    await k.until(() => k.history().includes('assistant: Typed, answered.') && k.session.agentState === 'idle');
+    await k.session.close();
+    expect(k.audio.state).toBe('closed');
+    expect(k.vad.closed).toBe(true);
+  });
+
+  it('a VAD that fails at once: start() still resolves, and the failure is an error (source vad)', async () => {
+    const k = kit();
+    k.vad.loadError = new Error('model failed');
+    await k.session.start();
+    await k.run(100);
+    expect(k.events.error?.map((e) => [e.source, e.error.message])).toEqual([['vad', 'model failed']]);
+    expect(k.session.agentState).toBe('idle');
+    await k.session.close();
+    expect(k.audio.state).toBe('closed');
+  });
+});
+
 describe('AgentSession in Node: barge-in', () => {
   it('while thinking: the LLM call is aborted, nothing of it reaches the history, and the new words are answered', async () => {
     const k = kit({ stt: [{ text: 'Tell me a story' }, { text: 'no wait, the weather' }], llm: [{ text: 'Once upon a time.', delayMs: 5000 }, { text: 'Sunny.' }] });

@@ -117,10 +117,13 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   }
 
   /**
-   * Opens the mic, loads the VAD, runs `agent.onEnter()`, then listens. Call it from a
-   * user gesture so audio may start. Always settles: rejects with a typed error (nothing
-   * stays open; the agent state returns to `idle` and `start()` may be called again), or
-   * with `closed` if `close()` comes first or came before.
+   * Opens the mic, runs `agent.onEnter()`, then listens. Call it from a user gesture so
+   * audio may start. The VAD keeps loading after it resolves (cold ~1 s): speech meanwhile
+   * is heard once the model runs (`SileroVAD`'s `vad_ready`). A load failure is an `error`
+   * (source `vad`) and the session carries on without voice input, as after a lost mic
+   * (with a realtime model, start() waits for the VAD and rejects). Always settles: rejects with a typed
+   * error (nothing stays open; the agent state returns to `idle` and `start()` may be
+   * called again), or with `closed` if `close()` comes first or came before.
    */
   start(): Promise<void> {
     return this.#life.start(
@@ -134,10 +137,11 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
 
   async #start(check: () => void): Promise<void> {
     this.#states.apply('start');
-    // The VAD (worker, ORT, model) loads while the worklets load; the mic opens once it
-    // is ready, so the VAD hears the user live rather than seconds behind after a slow
-    // load. A load error surfaces from vad.start() below.
-    const vadReady = this.pipeline.vad.preload();
+    // The VAD (worker, ORT, model: ~1 s cold) loads while the worklets load and the mic
+    // opens: the session does not wait for it (issue 9, instant start). Frames captured
+    // meanwhile queue in its worker and are heard, late, once the model runs.
+    const vad = this.pipeline.vad;
+    void vad.preload().catch(() => undefined); // its error comes from vad.start() below
     // A tool whose JSON Schema the validator cannot use fails the start (ConfigError); so does an MCP server's connect.
     const toolsReady = Promise.all([...this.agent.tools.map((t) => t.ready), connectServers(this.agent)]);
     const parts = [this.#options.dtmfHandler, this.#options.voiceMailDetector, this.#options.callControl];
@@ -145,7 +149,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     const o = toneSafe(this.pipeline.audio, detectors);
     const engine = this.#options.audioEngine?.(o) ?? (new AudioEngine(o) as SessionAudio as A);
     this.#engine = engine;
-    await engine.start({ beforeMic: vadReady, detectors });
+    await engine.start({ detectors });
     check();
     await toolsReady;
     await engine.unlock();
@@ -157,9 +161,13 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     if (!realtime) this.#conv = new CascadeConversation(host);
     this.#offMic = watchMicrophone(engine, this, () => this.#life.closing);
     for (const part of parts) if (part) this.#detach.push(part.attach(this as unknown as AgentSession<SessionAudio>, (on) => this.#conv?.listen?.(on)));
-    await this.pipeline.vad.start(engine);
-    check();
-    if (realtime) {
+    const vadLive = vad.start(engine);
+    if (!realtime) {
+      // Not awaited: a load failure is an error (source vad) and the session carries on without voice input, as after a lost mic.
+      vadLive.catch((err: unknown) => this.#life.closing || this.#report(err, 'vad'));
+    } else {
+      await vadLive; // a realtime model taps the mic through the running VAD
+      check();
       const conv = await realtime.startRealtime(host, (this.#connecting = new AbortController()).signal);
       if (this.#engine) this.#conv = conv;
       else void conv.close(); // close() tore down while it connected

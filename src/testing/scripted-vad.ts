@@ -66,12 +66,19 @@ export class ScriptedVAD extends EventHub<VadEvents> implements SessionVAD {
     this.#queue.push({ frames: Math.max(1, Math.round(seconds / FRAME_SEC)), speech: false, rms: 0, probability: 0.02 });
   }
 
+  /** ms `start()` takes, as a model loading: queued speech waits, as Silero's worker queues frames. Default 0. */
+  loadMs = 0;
+  /** `start()` rejects with this after `loadMs`: a model that failed to load. Default none. */
+  loadError: Error | null = null;
+
   async preload(): Promise<void> {}
 
   async start(): Promise<void> {
     this.starts++;
     this.closed = false;
-    this.#timer ??= setInterval(() => this.#next(), FRAME_SEC * 1000);
+    if (this.loadMs > 0) await new Promise((r) => setTimeout(r, this.loadMs));
+    if (this.loadError) throw this.loadError;
+    if (!this.closed) this.#timer ??= setInterval(() => this.#next(), FRAME_SEC * 1000);
   }
 
   tapAudio(on: boolean): void {
