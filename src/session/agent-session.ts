@@ -2,7 +2,6 @@ import { Agent } from '../agent/agent';
 import { UtteranceHandle } from '../agent/utterance-handle';
 import { AudioEngine } from '../audio/engine';
 import { ConfigError, EarshotError, type AnyEarshotError } from '../errors';
-import { EventHub } from '../events';
 import type { ChatItem, VisionFrame } from '../providers/types';
 import type { BackgroundAudioConfig } from './ambience';
 import { AmbienceLink } from './ambience-link';
@@ -21,10 +20,9 @@ import type { HandoffContext } from '../agent/mcp-server';
 import { connectServers, sessionAgents, type Agents } from './handoff';
 import { detectorsOf, toneSafe } from './extensions';
 import type { AgentSessionOptions } from './session-options';
-import type { RecordableSession, Recording, Run, SessionRecorderOptions } from '../observe/recording';
-import { startRun } from './recording-loader';
-import type { SessionCallControl } from './extensions';
-import type { WarmTransferConfig, WarmTransferEvent, WarmTransferPhase, WarmTransferResult } from '../telephony/warm-transfer';
+import type { RecordableSession, Recording, SessionRecorderOptions } from '../observe/recording';
+import { RecordingSlot } from './recording-loader';
+import { CallMembers } from './call-members';
 
 export type { AgentSessionOptions } from './session-options';
 
@@ -34,7 +32,7 @@ export type { AgentSessionOptions } from './session-options';
  * routes its API to the {@link Conversation} that runs (Earshot's cascade, or a realtime
  * model's); each part lives in its own module.
  */
-export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub<AgentSessionEvents> {
+export class AgentSession<A extends SessionAudio = AudioEngine> extends CallMembers {
   readonly pipeline: Pipeline;
   /** Called when the wake-up timer fires. */
   onWakeUp: AgentSessionOptions<A>['onWakeUp'];
@@ -52,10 +50,10 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   #offMic: (() => void) | null = null;
   #detach: (() => void)[] = [];
   readonly #agents: Agents;
-  #rec: Promise<Run> | null = null;
+  readonly #rec = new RecordingSlot();
 
   constructor(agent: Agent, pipeline: Pipeline, options: AgentSessionOptions<A> = {}) {
-    super((err) => console.error('[earshot] session listener threw', err));
+    super(options, (err) => console.error('[earshot] session listener threw', err));
     this.pipeline = pipeline;
     this.#options = options;
     this.onWakeUp = options.onWakeUp;
@@ -100,20 +98,6 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   /** True once started: background and thinking audio have a mixer to play on. */
   get isBackgroundAudioEnabled(): boolean {
     return this.#ambience !== null;
-  }
-
-  /** True once the `voiceMailDetector` classified the call as a voicemail. */
-  get isVoicemailDetected(): boolean {
-    return this.#options.voiceMailDetector?.detected ?? false;
-  }
-
-  /**
-   * Sends DTMF keys (`0`–`9`, `*`, `#`, `A`–`D`; `,` pauses 0.5 s) through the `dtmfHandler`:
-   * on its RTCDTMFSender, else as tones on the voice bus. Resolves when they were sent.
-   */
-  sendDtmf(digits: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const h = this.#options.dtmfHandler;
-    return h ? h.send(digits, options) : Promise.reject(new ConfigError('sendDtmf needs a dtmfHandler (earshot/telephony)'));
   }
 
   /**
@@ -173,7 +157,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       else void conv.close(); // close() tore down while it connected
       check();
     }
-    if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp());
+    const quiet = () => !this.#conv?.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle' && !this.#life.closing;
+    if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp(), quiet);
     if (this.#options.backgroundAudio) await this.playBackgroundAudio(this.#options.backgroundAudio);
     check();
     this.#life.markReady();
@@ -181,7 +166,7 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
     check();
     this.#conv?.listen?.();
     this.#states.apply('started');
-    this.#armWakeUp();
+    this.#wake?.arm();
   }
 
   /**
@@ -263,21 +248,13 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
    * Opus through MediaRecorder, for long sessions. Options as `earshot/observe`'s SessionRecorder;
    * its module loads now. Rejects with `config-invalid` (recording already, bad options), `closed` (not started).
    */
-  async startRecording(options: SessionRecorderOptions = {}): Promise<void> {
-    if (this.#rec) throw new ConfigError('Already recording');
-    const run = (this.#rec = startRun(this as unknown as RecordableSession, options));
-    await run.catch((e: unknown) => {
-      if (this.#rec === run) this.#rec = null;
-      throw e;
-    });
+  startRecording(options: SessionRecorderOptions = {}): Promise<void> {
+    return this.#rec.start(this as unknown as RecordableSession, options);
   }
 
   /** Stops the recording and gives it (after `close()` too: what was recorded until then). Rejects with `closed` when not recording. */
-  async stopRecording(): Promise<Recording> {
-    const run = this.#rec;
-    this.#rec = null;
-    if (!run) throw new EarshotError('closed', 'Not recording');
-    return (await run).stop();
+  stopRecording(): Promise<Recording> {
+    return this.#rec.stop();
   }
 
   /** Plays background audio, replacing any that plays (no orphaned player). */
@@ -310,35 +287,6 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
   /** Leaves without `onExit`: stops at once and releases everything. Idempotent. */
   leave(): Promise<void> {
     return this.#life.close(() => this.#close('left', false));
-  }
-
-  /** Ends the call through the `callControl`'s transport (if any), then `close(reason)`. */
-  hangup(reason = 'manual_hangup'): Promise<void> {
-    return this.#options.callControl?.hangup(this as never, reason) ?? this.close(reason);
-  }
-
-  /** Transfers the call to `target` through the `callControl`'s transport (a cold transfer: the agent drops out). */
-  callTransfer(target: string): Promise<void> {
-    return this.#call((c) => c.transfer(this as never, target));
-  }
-
-  /**
-   * Hands the caller to a person after briefing them (earshot/telephony's `CallControl`):
-   * `warm_transfer` phases, then the result. Rejects with a `WarmTransferError` when it fails
-   * (the caller is back with the agent), a ConfigError without a `callControl`.
-   */
-  warmTransfer(config: WarmTransferConfig): Promise<WarmTransferResult> {
-    return this.#call((c) => c.warmTransfer(this as never, config));
-  }
-
-  /** Calls `callback` on each `warm_transfer` event of `phase` (null: every phase); returns what unsubscribes. */
-  onWarmTransfer(phase: WarmTransferPhase | null, callback: (event: WarmTransferEvent) => void): () => void {
-    return this.on('warm_transfer', (e) => (!phase || e.phase === phase) && callback(e));
-  }
-
-  #call<T>(work: (c: SessionCallControl) => Promise<T>): Promise<T> {
-    const c = this.#options.callControl;
-    return c ? work(c) : Promise.reject(new ConfigError('Transfers need a callControl (earshot/telephony)'));
   }
 
   /** `onExit()` is running: it may still speak. */
@@ -397,18 +345,13 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends EventHub
       utterance: () => new UtteranceHandle(),
       userSpoke: () => this.#wake?.userSpoke(),
       busy: () => this.#wake?.pause(),
-      idle: () => this.#armWakeUp(),
+      idle: () => this.#wake?.arm(),
       closing: () => this.#life.closing,
       handoff: (agent, flush) => this.#agents.run(agent, agent.handoffContext, flush),
     };
   }
 
-  #armWakeUp(): void {
-    if (this.#wake && !this.#conv?.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle') this.#wake.arm();
-  }
-
   #fireWakeUp(): void {
-    if (this.#conv?.current || this.#states.user === 'speaking' || this.#life.closing) return;
     this.emit('wake_up_fired', { afterSec: this.#options.wakeUp ?? 0 });
     void Promise.resolve()
       .then(() => this.onWakeUp?.(this))

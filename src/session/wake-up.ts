@@ -6,20 +6,24 @@
 export class WakeUpTimer {
   readonly #ms: number;
   readonly #fire: () => void;
+  readonly #quiet: () => boolean;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #allowed = true;
   #disposed = false;
 
-  constructor(seconds: number, fire: () => void) {
+  /** @param quiet Nobody talks and nothing runs: checked when arming and again when firing (else it waits for the next arm). */
+  constructor(seconds: number, fire: () => void, quiet: () => boolean = () => true) {
     this.#ms = seconds * 1000;
     this.#fire = fire;
+    this.#quiet = quiet;
   }
 
-  /** Starts counting if the user has spoken since the last firing (or it never fired). */
+  /** Starts counting if quiet and the user has spoken since the last firing (or it never fired). */
   arm(): void {
-    if (!this.#allowed || this.#timer) return;
+    if (!this.#allowed || this.#timer || !this.#quiet()) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      if (!this.#quiet()) return;
       this.#allowed = false;
       this.#fire();
     }, this.#ms);
