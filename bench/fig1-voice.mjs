@@ -46,7 +46,7 @@ export async function runVoice({ quick, log }) {
       resources.push(...(await w.evaluate((pageOrigin) => {
         const shift = performance.timeOrigin - pageOrigin;
         return performance.getEntriesByType('resource').filter((e) => e.name.includes('/local-ai/v1/'))
-          .map((e) => ({ route: new URL(e.name).pathname.replace('/local-ai', ''), start: e.startTime + shift, requestStart: e.requestStart + shift, responseStart: e.responseStart + shift, end: e.responseEnd + shift }));
+          .map((e) => ({ route: new URL(e.name).pathname.replace('/local-ai', ''), start: e.startTime + shift, requestStart: e.requestStart + shift, responseStart: e.responseStart + shift, end: e.responseEnd + shift, serverMs: e.serverTiming?.find((t) => t.name === 'app')?.duration ?? null }));
       }, origin)));
     }
     const longtasks = await page.evaluate(() => window.P.longtasks);
@@ -132,6 +132,9 @@ function analyse({ fixture, turns, info, data, resources, longtasks, voiceStarts
       sttParts,
       inPageMs: split.toMainMs + split.toSttRequestMs + split.sttReadMs + split.toLlmRequestMs + split.toTtsRequestMs + split.toMixerMs,
       networkMs: split.sttMs - DELAYS.sttMs + split.llmFirstByteMs - DELAYS.llmMs + split.llmStreamMs + split.ttsFirstByteMs - DELAYS.ttsMs,
+      // The stand-in's own time beyond its scripted delays (its Server-Timing: parsing the
+      // upload, its timers' lateness on a busy machine): neither the SDK's nor the network's.
+      standInMs: [sttR, llmR, ttsR].every((r) => r.serverMs != null) ? sttR.serverMs - DELAYS.sttMs + llmR.serverMs - DELAYS.llmMs + ttsR.serverMs - DELAYS.ttsMs : null,
       leadSilenceMs: sound == null ? null : ms(sound - start),
       sdk: m?.turn ?? null,
       sdkMinusOursMs: m ? m.turn.voiceToVoiceMs - totalMs : null,
@@ -162,6 +165,8 @@ function analyse({ fixture, turns, info, data, resources, longtasks, voiceStarts
     glueMs: summary(col((r) => r.glueMs)),
     glueInPageMs: summary(col((r) => r.inPageMs)),
     glueNetworkAndServerMs: summary(col((r) => r.networkMs)),
+    glueStandInMs: summary(col((r) => r.standInMs ?? NaN)),
+    glueWithoutStandInMs: summary(col((r) => (r.standInMs == null ? NaN : r.glueMs - r.standInMs))),
     split: Object.fromEntries(splitKeys.map((k) => [k, summary(col((r) => r.split[k]))])),
     sttRequestParts: { toFetchCallMs: summary(col((r) => r.sttParts?.toFetchCallMs ?? NaN)), fetchCallToRequestMs: summary(col((r) => r.sttParts?.fetchCallToRequestMs ?? NaN)) },
     ttsLeadSilenceMs: summary(col((r) => r.leadSilenceMs)),

@@ -15,6 +15,8 @@ const STORY = [
 ];
 const DUCKED = 10 ** (-11.5 / 20); // −12 dB, within 0.5 dB
 const UNDERLAY_DB = -36;
+const SILENT = 0.01; // −40 dB
+const GAIN_WINDOW = 64; // frames per voiceGain point (its default `win`); a point is stamped at its window's end
 
 /**
  * `interrupt`: settings other than the defaults (the control run turns the echo gate off);
@@ -68,9 +70,15 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         trials.push({ trial: i + 1, kind, text: u.text, notSpeaking: true });
         continue;
       }
-      const stopped = end && end.reason === 'stopped' && end.frame < nextOnset ? end.frame : null;
-      const to = Math.round(Math.min(stopped ?? onset + 1.5 * sr, nextOnset));
+      const ended = end && end.reason === 'stopped' && end.frame < nextOnset ? end.frame : null;
+      const to = Math.round(Math.min(ended ?? onset + 1.5 * sr, nextOnset));
       const g = await page.evaluate(([id, S, from, to]) => window.B.voiceGain(id, S, from, to), [playing.id, playing.frame, Math.round(onset - 0.3 * sr), to]);
+      // Stopped: the mixer's end of the voice, or earlier where its rendered gain fell to
+      // −40 dB and stayed there (the SDK silences it when the rule falls due, in audio time,
+      // before the confirming frame reaches the main thread; the underlay makes it visible).
+      let silentFrom = null;
+      for (let p = g.points.length - 1; p >= 0 && g.points[p][0] >= onset && g.points[p][1] <= SILENT; p--) silentFrom = g.points[p][0] - GAIN_WINDOW;
+      const stopped = ended === null ? null : Math.min(ended, silentFrom ?? Infinity);
       const before = g.points.filter(([f]) => f < onset).map(([, v]) => v);
       const duck = g.points.find(([f, v]) => f >= onset && v <= DUCKED);
       const dip = g.points.find(([f, v]) => f >= onset && v <= 0.95);
@@ -94,6 +102,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
         duckedMs: duck ? ms(duck[0] - onset) : null,
         voiceSilentUntilMs: observable ? ms(observable[0] - onset) : null,
         stoppedMs: stopped ? ms(stopped - onset) : null,
+        mixerEndedMs: ended ? ms(ended - onset) : null,
         lastAudibleMs: lastSound == null ? null : ms(lastSound - onset),
         vadSpeechFrameMs: speechFrame ? ms(data.captureStartFrame + speechFrame[0] * sr - onset) : null,
         duckDecisionMs: suspected ? ms(data.captureStartFrame + suspected.at * sr - onset) : null,
@@ -121,6 +130,7 @@ export async function runBargeIn({ quick, log, interrupt, limit }) {
       // The gain can only be read while the agent's voice sounds: the trials where it sounded at the onset.
       duckedWhileSoundingMs: summary(ok.filter((t) => t.voiceSilentUntilMs != null && t.voiceSilentUntilMs <= 10).map((t) => t.duckedMs ?? NaN)),
       stoppedMs: summary(ok.map((t) => t.stoppedMs ?? NaN)),
+      mixerEndedMs: summary(ok.map((t) => t.mixerEndedMs ?? NaN)),
       stopped: `${ok.filter((t) => t.stoppedMs != null).length}/${ok.length}`,
       stoppedSentences: `${sentences.filter((t) => t.stoppedMs != null).length}/${sentences.length}`,
       stoppedInterjections: `${interjections.filter((t) => t.stoppedMs != null).length}/${interjections.length}`,

@@ -42,6 +42,14 @@ export function begin(req, res, route, log) {
   const entry = { id: String(res.getHeader('x-request-id')), route, method: req.method ?? 'GET', startedAt: Date.now(), endedAt: null, status: null, aborted: false, authorization: maskAuthorization(req.headers.authorization), bytesOut: 0, body: null };
   log.push(entry);
   if (log.length > 1000) log.shift();
+  // Server-Timing `app`: the stand-in's own time from the request's arrival to its response
+  // headers (scripted delay included), so a client can tell it from the network's part.
+  const t0 = performance.now();
+  const writeHead = res.writeHead;
+  res.writeHead = /** @type {any} */ (function (/** @type {any[]} */ ...args) {
+    if (!res.headersSent) res.setHeader('server-timing', `app;dur=${(performance.now() - t0).toFixed(2)}`);
+    return writeHead.apply(res, /** @type {any} */ (args));
+  });
   const ctx = {
     req, res, entry, signal: ac.signal, cut: false,
     /** Writes one chunk; waits for drain; false once the client is gone. */

@@ -197,7 +197,7 @@ B.stopRecorders = () => {
 B.resources = () =>
   performance.getEntriesByType('resource')
     .filter((e) => e.name.includes('/local-ai/v1/'))
-    .map((e) => ({ route: new URL(e.name).pathname.replace('/local-ai', ''), start: e.startTime, requestStart: e.requestStart, responseStart: e.responseStart, end: e.responseEnd }));
+    .map((e) => ({ route: new URL(e.name).pathname.replace('/local-ai', ''), start: e.startTime, requestStart: e.requestStart, responseStart: e.responseStart, end: e.responseEnd, serverMs: e.serverTiming?.find((t) => t.name === 'app')?.duration ?? null }));
 
 /** The rendered output as one array from the first tapped frame. */
 function output() {

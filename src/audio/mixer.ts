@@ -166,9 +166,12 @@ export class Mixer {
     this.post({ type: 'flush', bus });
   }
 
-  /** Ramps a bus gain. `gain` is linear (1 = unity); `rampMs` default 20 (click-free). */
-  setGain(bus: BusName, gain: number, rampMs = 20): void {
-    this.post({ type: 'gain', bus, gain, rampMs });
+  /**
+   * Ramps a bus gain. `gain` is linear (1 = unity); `rampMs` default 20 (click-free); `at`:
+   * context time, s, to start at (default now). A later call replaces a change still waiting.
+   */
+  setGain(bus: BusName, gain: number, rampMs = 20, at?: number): void {
+    this.post({ type: 'gain', bus, gain, rampMs, atFrame: at === undefined ? undefined : Math.round(at * this.#contextRate) });
   }
 
   /** Changes ducking depth and ramps, jitter prebuffer or fade time. */

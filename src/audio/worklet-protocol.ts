@@ -110,8 +110,8 @@ export type MixerCommand =
   | { type: 'stop'; id: number }
   /** Fades out the playing source of a bus and drops everything queued on it. */
   | { type: 'flush'; bus: BusName }
-  /** Ramps a bus gain (linear) over `rampMs`. */
-  | { type: 'gain'; bus: BusName; gain: number; rampMs: number }
+  /** Ramps a bus gain (linear) over `rampMs`, from context frame `atFrame` if given (else now); replaces a change still waiting. */
+  | { type: 'gain'; bus: BusName; gain: number; rampMs: number; atFrame?: number }
   | { type: 'configure'; options: Partial<MixerOptions> }
   /** Takes commands from `port` too (a worker's: its audio skips the main thread). */
   | { type: 'connect'; port: MessagePort };

@@ -13,7 +13,8 @@ import { watchMicrophone } from './mic-recovery';
 import type { Pipeline } from './pipeline';
 import type { AgentSessionEvents, AgentState, UserState } from './session-events';
 import { SessionStates } from './states';
-import { WakeUpTimer } from './wake-up';
+import type { WakeUpTimer } from './wake-up';
+import { extras } from '../lazy';
 import type { SessionAudio } from './session-audio';
 import { realtimeModel, type RealtimeHost } from './realtime-hook';
 import type { HandoffContext } from '../agent/mcp-server';
@@ -158,7 +159,8 @@ export class AgentSession<A extends SessionAudio = AudioEngine> extends CallMemb
       check();
     }
     const quiet = () => !this.#conv?.current && this.#states.user !== 'speaking' && this.#states.agent === 'idle' && !this.#life.closing;
-    if (this.#options.wakeUp) this.#wake = new WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp(), quiet);
+    // The timer loads with the core's extras: most sessions have none.
+    if (this.#options.wakeUp) this.#wake = new (await extras()).WakeUpTimer(this.#options.wakeUp, () => this.#fireWakeUp(), quiet);
     if (this.#options.backgroundAudio) await this.playBackgroundAudio(this.#options.backgroundAudio);
     check();
     this.#life.markReady();

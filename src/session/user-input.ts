@@ -60,6 +60,8 @@ export class UserInput {
   readonly #echo: EchoPath;
   /** Context time (s) of capture's audio time 0: puts mic frames on the output's clock. */
   #captureOffset: number | null = null;
+  /** The voice is set to go silent when the interruption falls due (see BargeInDetector.dueAt). */
+  #muting = false;
   /**
    * Speech frames of the current utterance the echo gate gave to the user. A few are needed
    * for it to be the user's: the gate lets a stray frame of the agent's echo through now
@@ -303,10 +305,21 @@ export class UserInput {
     const mode = this.#pipeline.interrupt.mode;
     const action = this.#barge.update({ at, probability, agentActive: this.accepting && turn !== null, interruptible, user });
     if (this.#stream?.frame(at, probability, action)) return;
+    const duckGain = dbToGain(this.#pipeline.interrupt.duckDb);
     if (action === 'duck') {
-      this.#engine.mixer.setGain('voice', dbToGain(this.#pipeline.interrupt.duckDb), 5);
+      this.#engine.mixer.setGain('voice', duckGain, 5);
       this.#hub.emit('interruption_suspected', { at });
-    } else if (action === 'release') this.#release(at);
+    } else if (action === null && this.#barge.pending && !(mode === 'HYBRID' && this.#stream)) {
+      // One frame from the rule: silence the voice on the instant it falls due (audio time);
+      // if the next frame does not confirm, back to the duck.
+      const due = this.#captureOffset === null ? null : this.#barge.dueAt(at);
+      if (due !== null) this.#engine.mixer.setGain('voice', 0, 5, due + this.#captureOffset!);
+      else if (this.#muting) this.#engine.mixer.setGain('voice', duckGain, 5);
+      this.#muting = due !== null;
+      return;
+    }
+    this.#muting = false;
+    if (action === 'release') this.#release(at);
     else if (action === 'confirm' && turn) {
       // HYBRID with a streaming STT: the words must agree (a backchannel does not interrupt).
       if (mode === 'HYBRID' && this.#stream) this.#stream.confirmed(turn, at);

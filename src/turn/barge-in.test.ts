@@ -321,3 +321,28 @@ describe('BargeInDetector: minConfidence', () => {
     expect(d.update(input(frameAt(1), 0.5))).toBe('duck');
   });
 });
+
+describe('BargeInDetector: dueAt (the voice silenced on the rule, in audio time)', () => {
+  it('one frame before the confirm: the instant the window is met, counted from the first frame\'s start', () => {
+    const d = detector(); // 300 ms: the 10th frame confirms (320 ms ≥ 300)
+    const due: (number | null)[] = [];
+    const actions: BargeInAction[] = [];
+    for (let i = 0; i < 10; i++) {
+      actions.push(d.update(input(frameAt(i), 0.9)));
+      due.push(d.dueAt(frameAt(i)));
+    }
+    expect(actions).toEqual(['duck', ...Array(8).fill(null), 'confirm']);
+    // Frames 0–7: the window is not met even with one more frame; frame 8: it is, at start + 300 ms.
+    expect(due.slice(0, 8)).toEqual(Array(8).fill(null));
+    expect(due[8]).toBeCloseTo(frameAt(0) - FRAME + 0.3, 6);
+    expect(due[9]).toBeNull(); // confirmed: nothing pending
+  });
+
+  it('null after a frame the echo gate gave to the agent, and when nothing is pending', () => {
+    const d = detector();
+    expect(d.dueAt(frameAt(0))).toBeNull();
+    feed(d, Array(8).fill(0.9));
+    d.update(input(frameAt(8), 0.9, { user: false }));
+    expect(d.dueAt(frameAt(8))).toBeNull();
+  });
+});

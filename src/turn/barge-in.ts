@@ -167,6 +167,23 @@ export class BargeInDetector {
     return null;
   }
 
+  /**
+   * While ducked, after {@link update} with a frame of the user's: when the interruption
+   * falls due if the next frame is the user's too, audio time (s), else null. The voice can
+   * then be silenced on that instant in audio time, rather than a frame and the main
+   * thread's delivery after it (if the frame does not confirm, the caller restores the duck).
+   */
+  dueAt(now: number): number | null {
+    if (!this.#ducked || !this.#runUser.at(-1)) return null;
+    const windowSec = this.#config.minInterruptionMs / 1000;
+    this.#runAt.push(now + FRAME_SEC);
+    this.#runUser.push(true);
+    const start = this.#confirmedStart(now + FRAME_SEC, windowSec);
+    this.#runAt.pop();
+    this.#runUser.pop();
+    return start === null ? null : start + windowSec;
+  }
+
   /** Forgets the current run; returns 'release' if the voice was ducked (so the duck is undone). */
   reset(): BargeInAction {
     const was = this.#ducked;
@@ -187,15 +204,20 @@ export class BargeInDetector {
    * least half the frames from it to now the user's.
    */
   #confirmed(now: number, windowSec: number): boolean {
+    return this.#confirmedStart(now, windowSec) !== null;
+  }
+
+  /** The start of the latest frame that confirms (see {@link #confirmed}), audio time, s; null if none. */
+  #confirmedStart(now: number, windowSec: number): number | null {
     const n = this.#runAt.length;
     let user = 0;
     // Walk back from now: `user` counts the user's frames from i to the end.
     for (let i = n - 1; i >= 0; i--) {
       if (this.#runUser[i]) user++;
-      const long = now - (this.#runAt[i]! - FRAME_SEC) >= windowSec - 1e-6;
-      if (long && this.#runUser[i] && user * 2 >= n - i) return true;
+      const start = this.#runAt[i]! - FRAME_SEC;
+      if (now - start >= windowSec - 1e-6 && this.#runUser[i] && user * 2 >= n - i) return start;
     }
-    return false;
+    return null;
   }
 
   #userSince(t: number): boolean {

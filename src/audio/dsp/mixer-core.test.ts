@@ -393,6 +393,53 @@ describe('MixerCore gain', () => {
     expectSamples(rig.out(10 * BLOCK), dc(BLOCK, 0.25), 'jump');
   });
 
+  it('a gain change at a context frame starts with the quantum that holds it; a later command replaces one still waiting', () => {
+    const rig = new Rig();
+    rig.send({ type: 'play', id: 1, bus: 'thinking', samples: dc(64, 1), loop: true });
+    rig.render(2);
+    rig.send({ type: 'gain', bus: 'thinking', gain: 0, rampMs: 0, atFrame: 5 * BLOCK + 10 });
+    rig.render(6);
+    expectSamples(rig.out(0, 5 * BLOCK), dc(5 * BLOCK, 1), 'before its frame');
+    expectSamples(rig.out(5 * BLOCK, 8 * BLOCK), dc(3 * BLOCK, 0), 'from its quantum');
+    // Waiting, then replaced before its frame (a barge-in not confirmed): it never applies.
+    rig.send({ type: 'gain', bus: 'thinking', gain: 1, rampMs: 0 });
+    rig.send({ type: 'gain', bus: 'thinking', gain: 0, rampMs: 0, atFrame: 10 * BLOCK });
+    rig.render();
+    rig.send({ type: 'gain', bus: 'thinking', gain: 0.5, rampMs: 0 });
+    rig.renderTo(12 * BLOCK);
+    expectSamples(rig.out(8 * BLOCK, 9 * BLOCK), dc(BLOCK, 1), 'restored');
+    expectSamples(rig.out(9 * BLOCK, 12 * BLOCK), dc(3 * BLOCK, 0.5), 'the replacement, not the waiting change');
+    // A frame already past applies at once.
+    rig.send({ type: 'gain', bus: 'thinking', gain: 0.25, rampMs: 0, atFrame: 0 });
+    rig.render();
+    expectSamples(rig.out(12 * BLOCK), dc(BLOCK, 0.25), 'past frame');
+  });
+
+  it('a voice muted by a scheduled gain of 0 and then flushed reports as rendered only what played before the mute (what was heard)', () => {
+    const rig = new Rig();
+    rig.push(1, 'voice', dc(48000, 0.5));
+    rig.renderTo(PREBUFFER + 4 * BLOCK); // playing since the prebuffer filled
+    const startFrame = rig.of('started', 1)[0]!.frame;
+    const muteAt = rig.frame + 2 * BLOCK + 7;
+    rig.send({ type: 'gain', bus: 'voice', gain: 0, rampMs: 5, atFrame: muteAt });
+    rig.render(6);
+    rig.send({ type: 'flush', bus: 'voice' });
+    rig.render(4);
+    expect(rig.ended(1).rendered).toBe(muteAt - startFrame + (ms(5) >> 1));
+    // Unmuted before the flush: all of it counts again.
+    const rig2 = new Rig();
+    rig2.push(1, 'voice', dc(48000, 0.5));
+    rig2.renderTo(PREBUFFER + 4 * BLOCK);
+    rig2.send({ type: 'gain', bus: 'voice', gain: 0, rampMs: 5, atFrame: rig2.frame });
+    rig2.render(2);
+    rig2.send({ type: 'gain', bus: 'voice', gain: 0.25, rampMs: 5 });
+    rig2.render(2);
+    const before = rig2.frame - rig2.of('started', 1)[0]!.frame;
+    rig2.send({ type: 'flush', bus: 'voice' });
+    rig2.render(4);
+    expect(rig2.ended(1).rendered).toBeGreaterThan(before);
+  });
+
   it('applies gain to a bus and its later sources, leaving other buses alone', () => {
     const rig = new Rig();
     rig.send({ type: 'gain', bus: 'voice', gain: 0.5, rampMs: 0 });

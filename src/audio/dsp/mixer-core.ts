@@ -86,6 +86,8 @@ interface Source {
   /** False while prebuffering or starved. */
   flowing: boolean;
   rendered: number;
+  /** Samples rendered before its bus was muted by a scheduled gain of 0 (-1: not muted): what was heard. */
+  heard: number;
   /** Set when the source is being faded out; it ends when the fade reaches 0. */
   fade: Ramp | null;
   fadeReason: SourceEndReason;
@@ -96,6 +98,10 @@ interface Source {
 interface Bus {
   sources: Source[];
   gain: Ramp;
+  /** A gain change waiting for its context frame (-1: none): numbers, no object per command. */
+  atFrame: number;
+  atGain: number;
+  atRamp: number;
 }
 
 type StatusEvent = Extract<MixerEvent, { type: 'status' }>;
@@ -143,7 +149,7 @@ export class MixerCore {
     this.#meter = new LevelMeter(sampleRate, this.#opts.statusIntervalMs);
     this.#duckGain = dbToGain(this.#opts.duckDb);
     for (const name of BUSES) {
-      const bus: Bus = { sources: [], gain: new Ramp(1) };
+      const bus: Bus = { sources: [], gain: new Ramp(1), atFrame: -1, atGain: 1, atRamp: 0 };
       this.#buses.set(name, bus);
       this.#busList.push(bus);
     }
@@ -194,9 +200,20 @@ export class MixerCore {
         this.#fadeOut(bus, 'flushed');
         return;
       }
-      case 'gain':
-        this.#bus(cmd.bus).gain.to(cmd.gain, Math.round((cmd.rampMs / 1000) * this.sampleRate));
+      case 'gain': {
+        const bus = this.#bus(cmd.bus);
+        const ramp = Math.round((cmd.rampMs / 1000) * this.sampleRate);
+        // Any gain command replaces one still waiting: e.g. the restore of a barge-in that was not confirmed.
+        bus.atFrame = cmd.atFrame !== undefined && cmd.atFrame > this.#now ? cmd.atFrame : -1;
+        if (bus.atFrame >= 0) {
+          bus.atGain = cmd.gain;
+          bus.atRamp = ramp;
+        } else {
+          bus.gain.to(cmd.gain, ramp);
+          if (cmd.gain > 0) for (let i = 0; i < bus.sources.length; i++) bus.sources[i]!.heard = -1; // unmuted: heard again
+        }
         return;
+      }
       case 'connect':
         return; // handled by the worklet
       case 'configure':
@@ -223,6 +240,17 @@ export class MixerCore {
       this.#duckGains = new Float32Array(n);
     }
     const scratch = this.#scratch;
+    // Scheduled gain changes start with the quantum that holds their frame (≤ one quantum late).
+    for (let b = 0; b < this.#busList.length; b++) {
+      const bus = this.#busList[b]!;
+      if (bus.atFrame >= 0 && bus.atFrame < frame + n) {
+        bus.gain.to(bus.atGain, bus.atRamp);
+        // Muted: what plays from here on is not heard (to the middle of the fade), e.g. for the history of a barge-in.
+        const src = bus.sources[0];
+        if (src && bus.atGain === 0 && src.heard < 0) src.heard = src.rendered + Math.max(0, bus.atFrame - frame) + (bus.atRamp >> 1);
+        bus.atFrame = -1;
+      }
+    }
     const voiceActive = this.#renderBus(this.#bus('voice'), scratch, frame);
     this.#mixBus(this.#bus('voice'), scratch, out, null);
 
@@ -335,7 +363,7 @@ export class MixerCore {
     this.#lastCreatedId = id;
     const src: Source = {
       id, bus: busName, chunks: [], head: 0, queued: 0, ended: buffer !== null, buffer, loop, position: 0,
-      everStarted: false, flowing: false, rendered: 0, fade: null, fadeReason: 'done', resampler: null,
+      everStarted: false, flowing: false, rendered: 0, heard: -1, fade: null, fadeReason: 'done', resampler: null,
     };
     this.#bus(busName).sources.push(src);
     return src;
@@ -359,7 +387,7 @@ export class MixerCore {
     // A hand-written removal: splice() allocates the array of removed items.
     for (let i = index; i < bus.sources.length - 1; i++) bus.sources[i] = bus.sources[i + 1]!;
     bus.sources.length--;
-    this.#emitEvent({ type: 'ended', id: src.id, bus: src.bus, rendered: src.rendered, frame, reason });
+    this.#emitEvent({ type: 'ended', id: src.id, bus: src.bus, rendered: src.heard < 0 ? src.rendered : Math.min(src.rendered, src.heard), frame, reason });
   }
 
   /** Fills `buf` with the bus's sources, in order. Returns whether any sample was produced. */
