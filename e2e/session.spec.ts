@@ -1,8 +1,8 @@
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm, openHarness } from './support/browser';
 import { control, events, startAgent, waitForEvents } from './support/agent-run';
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 
 test.afterEach(async () => {
