@@ -1,16 +1,8 @@
 import { expect, test } from './support/test';
 import { control, events, sessionPages, startAgent, tappedOutput, waitForEvents } from './support/agent-run';
-import { endOfSound, firstSound, ttsSamples } from './support/tts-audio';
+import { STORY_SENTENCES, endOfSound, firstSound, ttsSamples } from './support/tts-audio';
 
-// A story of plain sentences (no commas): the sentence chunker sends each to TTS as one segment.
-const STORY = [
-  'Once upon a time there was a small robot who lived in a lighthouse.',
-  'Every night it polished the great lamp until it shone like the sun.',
-  'Ships far away saw the light and found their way home safely.',
-  'One winter the lamp went dark and the robot climbed the tower to fix it.',
-  'It worked through the storm until the beam swept the sea again.',
-  'In the morning the sailors waved and the robot waved back.',
-];
+const STORY = STORY_SENTENCES;
 
 const pages = sessionPages();
 

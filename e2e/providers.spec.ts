@@ -5,17 +5,11 @@
 // resent on a new socket.
 import { expect, test } from './support/test';
 import { control, events, sessionPages, startAgent, tappedOutput, waitForEvents } from './support/agent-run';
+import { STORY_SENTENCES } from './support/tts-audio';
 
 const pages = sessionPages();
 
-const STORY = [
-  'Once upon a time there was a small robot who lived in a lighthouse.',
-  'Every night it polished the great lamp until it shone like the sun.',
-  'Ships far away saw the light and found their way home safely.',
-  'One winter the lamp went dark and the robot climbed the tower to fix it.',
-  'It worked through the storm until the beam swept the sea again.',
-  'In the morning the sailors waved and the robot waved back.',
-].join(' ');
+const STORY = STORY_SENTENCES.join(' ');
 
 const ELEVEN_ROUTE = '/v1/text-to-speech/multi-stream-input';
 const CARTESIA_ROUTE = '/tts/websocket';

@@ -2,7 +2,7 @@
 // /local-ai), its ek_ secret from the example token endpoint (/token). The fake mic's speech
 // goes up through the capture graph and the VAD's tap; the stand-in's server VAD hears it, and
 // the model's voice comes back through Earshot's mixer (checked in the tapped output).
-import { expect, test } from './support/test';
+import { expect, test, type Page } from './support/test';
 import { control, events, sessionPages, startAgent, waitForEvents } from './support/agent-run';
 
 const pages = sessionPages();
@@ -22,11 +22,12 @@ const realtime = (options: Record<string, unknown> = {}) => `(E) => ({
   }),
 })`;
 
-test('a realtime turn: the mic reaches the model, its answer plays through the mixer, the history has both sides', async ({ baseURL }) => {
-  await control(baseURL!, 'reset', {});
-  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
-  const page = await pages.open('hello-then-silence', baseURL!);
-  await startAgent(page, { pipelineSource: realtime() });
+/**
+ * The scripted turn ("Hello there." → "Hi! How can I help?") was heard and answered: both in
+ * the history, no error, the states of one turn, and the model's voice rendered by the mixer
+ * (energy in the tapped output: the tap hears the mixer, not the socket or the track).
+ */
+async function expectTurn(page: Page): Promise<void> {
   await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
   await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
   const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
@@ -34,9 +35,16 @@ test('a realtime turn: the mic reaches the model, its answer plays through the m
   const ev = await events(page);
   expect(ev.filter((e) => e.name === 'error')).toEqual([]);
   expect(ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state)).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
-  // The model's voice was rendered by the mixer: energy in the tapped output.
   const peak = await page.evaluate(() => Math.max(0, ...(window as any).R.blocks.map((b: any) => Math.max(...b.samples.map(Math.abs)))));
   expect(peak).toBeGreaterThan(0.05);
+}
+
+test('a realtime turn: the mic reaches the model, its answer plays through the mixer, the history has both sides', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
+  const page = await pages.open('hello-then-silence', baseURL!);
+  await startAgent(page, { pipelineSource: realtime() });
+  await expectTurn(page);
   // The page never held a standard key: it connected with an ek_ secret.
   const log = (await control(baseURL!, 'log')).requests as any[];
   const socket = log.find((r) => r.route === '/v1/realtime');
@@ -51,16 +59,7 @@ test('over WebRTC: the mic track reaches the model, its voice track plays throug
   // late-hello: speech at 5 s, well after the call is up (what the mic says before it is not sent).
   const page = await pages.open('late-hello', baseURL!);
   await startAgent(page, { pipelineSource: realtime({ transport: 'webrtc' }) });
-  await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
-  await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
-  const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
-  expect(history).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
-  const ev = await events(page);
-  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
-  expect(ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state)).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
-  // The voice track went through the mixer (the tap hears the mixer's output, not the track).
-  const peak = await page.evaluate(() => Math.max(0, ...(window as any).R.blocks.map((b: any) => Math.max(...b.samples.map(Math.abs)))));
-  expect(peak).toBeGreaterThan(0.05);
+  await expectTurn(page);
   const log = (await control(baseURL!, 'log')).requests as any[];
   const call = log.find((r) => r.route === '/v1/realtime/calls');
   expect(call).toMatchObject({ method: 'POST', status: 201, authorization: expect.stringMatching(/^Bearer ek_/) });
