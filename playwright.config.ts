@@ -1,7 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
-// Two workers by default (E2E_WORKERS), one per core: most of a test is real-time audio
-// (fixtures of 5–15 s) and browser start-up, not CPU, so two at once halve the wall time.
+// Two workers by default (E2E_WORKERS), one per core. A test is mostly real-time audio
+// (fixtures of 5–15 s), but not idle meanwhile: measured on the 2-core machine, one worker
+// keeps 0.8 of a core busy (Chromium's renderer about half of it: capture, mixing and the VAD
+// in real time; its browser process, Vite and Playwright the rest), so a third worker finds no
+// free core: it stretched every test and gained under 10 % on session-contracts + streaming.
 // Each worker has its own Vite dev server, E2E_PORT + its parallelIndex, and so its own
 // local provider server state (e2e/support/test.ts gives each test its worker's baseURL).
 // E2E_PORT gives a second checkout or engineer their own servers.
@@ -22,13 +25,17 @@ export default defineConfig({
   timeout: 120_000,
   workers,
   globalTeardown: './e2e/support/teardown.ts',
-  // Files are spread over the workers; the tests of one file run in order in one worker.
+  // Files are spread over the workers; in the quiet project the tests of a file run in order in one worker.
   fullyParallel: false,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: { baseURL: `http://127.0.0.1:${port}` },
   projects: [
-    { name: 'e2e', testIgnore: QUIET },
+    // Tests, not files, are spread over the workers: the longest file (session-contracts, about
+    // 130 s) would otherwise keep one worker busy after the others are done. Each test opens its
+    // own browser and resets its worker's provider server; what must share a browser or run in
+    // order says so (`describe.configure({ mode: 'serial' })`, `describe.serial`).
+    { name: 'e2e', testIgnore: QUIET, fullyParallel: true },
     // What measures the audio thread itself (underruns under a main-thread stall, sample-exact
     // mixing) runs after the rest, alone: a second browser on the other core starves it.
     { name: 'quiet', testMatch: QUIET, dependencies: ['e2e'] },

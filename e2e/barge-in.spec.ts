@@ -1,41 +1,10 @@
-import { expect, test, type Browser, type Page } from './support/test';
-import { launchWarm, openHarness } from './support/browser';
-import { control, events, startAgent, waitForEvents } from './support/agent-run';
-import { endOfSound, firstSound, ttsSamples } from './support/tts-audio';
+import { expect, test } from './support/test';
+import { control, events, sessionPages, startAgent, tappedOutput, waitForEvents } from './support/agent-run';
+import { STORY_SENTENCES, endOfSound, firstSound, ttsSamples } from './support/tts-audio';
 
-// A story of plain sentences (no commas): the sentence chunker sends each to TTS as one segment.
-const STORY = [
-  'Once upon a time there was a small robot who lived in a lighthouse.',
-  'Every night it polished the great lamp until it shone like the sun.',
-  'Ships far away saw the light and found their way home safely.',
-  'One winter the lamp went dark and the robot climbed the tower to fix it.',
-  'It worked through the storm until the beam swept the sea again.',
-  'In the morning the sailors waved and the robot waved back.',
-];
+const STORY = STORY_SENTENCES;
 
-let browser: Browser;
-let page: Page;
-test.afterEach(async () => {
-  await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);
-  await browser?.close();
-});
-
-/** The tapped output as one array, from the first tapped frame. */
-async function tapped(p: Page): Promise<{ samples: Float32Array; sampleRate: number; firstFrame: number }> {
-  const r = await p.evaluate(() => {
-    const R = (window as any).R;
-    R.stopTap();
-    const n = R.blocks.reduce((a: number, b: any) => a + b.samples.length, 0);
-    const all = new Float32Array(n);
-    let at = 0;
-    for (const b of R.blocks) {
-      all.set(b.samples, at);
-      at += b.samples.length;
-    }
-    return { samples: Array.from(all), sampleRate: R.sampleRate, firstFrame: R.blocks[0].frame };
-  });
-  return { ...r, samples: Float32Array.from(r.samples) };
-}
+const pages = sessionPages();
 
 async function scriptStory(baseURL: string, extra: { llm?: object[]; stt?: object[] } = {}, story = STORY) {
   await control(baseURL, 'reset', {});
@@ -49,8 +18,7 @@ async function scriptStory(baseURL: string, extra: { llm?: object[]; stt?: objec
 
 test('barge-in stops the agent; history keeps what was heard; LLM and TTS requests are aborted', async ({ baseURL }) => {
   await scriptStory(baseURL!, { stt: [{ text: 'Wait, stop. I have a question.' }], llm: [{ text: 'Sure, go ahead.' }] });
-  browser = await launchWarm({ wav: 'story-then-stop' });
-  page = await openHarness(browser, baseURL!);
+  const page = await pages.open('story-then-stop', baseURL!);
   await startAgent(page);
   await waitForEvents(page, 'turn_interrupted', 1, 20_000);
   await waitForEvents(page, 'agent_transcript', 2, 20_000);
@@ -68,7 +36,7 @@ test('barge-in stops the agent; history keeps what was heard; LLM and TTS reques
 
   // Independently of the SDK's own accounting: how long did the agent's voice last in the
   // rendered output, and which words does that much of the server's audio hold?
-  const out = await tapped(page);
+  const out = await tappedOutput(page);
   await control(baseURL!, 'config', { ttsBytesPerSecond: null }); // the truth below needs no pacing
   const pcm = await Promise.all(STORY.map((s) => ttsSamples(baseURL!, s)));
   const lead = firstSound(pcm[0]!) / 24000;
@@ -109,8 +77,7 @@ const SHORT = STORY.slice(0, 3);
 
 test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost', async ({ baseURL }) => {
   await scriptStory(baseURL!, {}, SHORT);
-  browser = await launchWarm({ wav: 'story-then-cough' });
-  page = await openHarness(browser, baseURL!);
+  const page = await pages.open('story-then-cough', baseURL!);
   await startAgent(page);
   await waitForEvents(page, 'agent_transcript', 1, 30_000);
   const ev = await events(page);
@@ -122,7 +89,7 @@ test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost
   expect(history.map((i: any) => i.content)).toEqual(['Tell me a story.', SHORT.join(' ')]);
   // Every sample of every sentence reached the output: voice from first to last sound
   // lasts as long as the server's audio for the whole story.
-  const out = await tapped(page);
+  const out = await tappedOutput(page);
   const pcm = await Promise.all(SHORT.map((s) => ttsSamples(baseURL!, s)));
   const totalSec = pcm.reduce((n, p) => n + p.length, 0) / 24000;
   const expectedSounding = totalSec - firstSound(pcm[0]!) / 24000 - (pcm.at(-1)!.length - endOfSound(pcm.at(-1)!)) / 24000;
@@ -134,8 +101,7 @@ test('a 150 ms cough over the agent ducks it, then it carries on: no sample lost
 for (const gate of [true, false]) {
   test(`the agent's own voice fed back into the mic ${gate ? 'does not interrupt it (echo gate)' : 'does interrupt it without the echo gate (control)'}`, async ({ baseURL }) => {
     await scriptStory(baseURL!, { stt: [{ text: '(echo)' }], llm: [{ text: 'Hm?' }] }, SHORT);
-    browser = await launchWarm({ wav: 'story-then-silence' });
-    page = await openHarness(browser, baseURL!);
+    const page = await pages.open('story-then-silence', baseURL!);
     await startAgent(page, gate ? {} : { interrupt: { echoRatio: 0 } });
     // The echo path: output → 80 ms delay → −14 dB → the capture input, beside the mic.
     await page.evaluate(() => {

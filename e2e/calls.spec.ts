@@ -4,13 +4,14 @@
 // The detectors' accuracy over levels, noise and music is in the unit tests (dtmf.test.ts,
 // beep.test.ts); here the path through a real browser's capture (its audio processing off,
 // since Chrome's noise suppression fades steady tones) and the session's events.
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { FIXTURES, launchWarm, openHarness } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents } from './support/agent-run';
+import { installPhoneLines, type PhoneKit } from './support/phone-line';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 
 test.afterEach(async ({ baseURL }, info) => {
@@ -104,68 +105,22 @@ test('voicemail: the greeting is classified once, the agent goes quiet, and the 
 });
 
 /**
- * Sets up a call in the page: a caller RTCPeerConnection that will play a fixture (resampled
- * to 8 kHz through a 300–3400 Hz band, as a phone line delivers it) and records what it
- * receives, and the agent's peer, whose remote track and sender are in `window.CALL`.
+ * Sets up a call in the page: a caller line (support/phone-line.ts) that will play a fixture as
+ * a phone line delivers it and records what it receives, and the agent's end of it, whose remote
+ * track and sender are in `window.CALL`.
  */
 async function setUpCall(page: Page, wav: string): Promise<void> {
+  await installPhoneLines(page);
   await page.evaluate(async (wav) => {
+    const PHONE = (window as any).PHONE as PhoneKit;
     const callerCtx = new AudioContext();
-    const data = await fetch(`/e2e/fixtures/generated/${wav}.wav`).then((r) => r.arrayBuffer());
-    const wide = await callerCtx.decodeAudioData(data);
-    const off = new OfflineAudioContext(1, Math.ceil(wide.duration * 8000), 8000);
-    const src = off.createBufferSource();
-    src.buffer = wide;
-    const hp = off.createBiquadFilter();
-    hp.type = 'highpass';
-    hp.frequency.value = 300;
-    const lp = off.createBiquadFilter();
-    lp.type = 'lowpass';
-    lp.frequency.value = 3400;
-    src.connect(hp).connect(lp).connect(off.destination);
-    src.start();
-    const narrow = await off.startRendering();
-    const line = callerCtx.createMediaStreamDestination();
-    const caller = new RTCPeerConnection();
-    const agent = new RTCPeerConnection();
-    caller.onicecandidate = (e) => e.candidate && void agent.addIceCandidate(e.candidate);
-    agent.onicecandidate = (e) => e.candidate && void caller.addIceCandidate(e.candidate);
-    const agentTrack = new Promise<MediaStreamTrack>((resolve) => (agent.ontrack = (e) => resolve(e.track)));
-    // What the caller hears: RMS per 2048 samples, stamped with performance.now().
-    const heard: { t: number; rms: number }[] = [];
-    caller.ontrack = (e) => {
-      const stream = new MediaStream([e.track]);
-      const el = new Audio();
-      el.muted = true;
-      el.srcObject = stream; // Chromium issue 121673: remote audio reaches Web Audio only while an element plays it
-      void el.play();
-      const node = callerCtx.createScriptProcessor(2048, 1, 1);
-      node.onaudioprocess = (ev) => {
-        const x = ev.inputBuffer.getChannelData(0);
-        let s = 0;
-        for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
-        heard.push({ t: performance.now(), rms: Math.sqrt(s / x.length) });
-      };
-      callerCtx.createMediaStreamSource(stream).connect(node).connect(callerCtx.destination);
-    };
-    caller.addTrack(line.stream.getAudioTracks()[0]!, line.stream);
-    await caller.setLocalDescription(await caller.createOffer());
-    await agent.setRemoteDescription(caller.localDescription!);
-    const transceiver = agent.getTransceivers()[0]!;
-    transceiver.direction = 'sendrecv';
-    await agent.setLocalDescription(await agent.createAnswer());
-    await caller.setRemoteDescription(agent.localDescription!);
+    const caller = await PHONE.line(callerCtx, await PHONE.narrowband(callerCtx, wav));
     (window as any).CALL = {
-      input: await agentTrack,
-      sender: transceiver.sender,
-      heard,
-      play: () => {
-        const player = callerCtx.createBufferSource();
-        player.buffer = narrow;
-        player.connect(line);
-        player.start();
-      },
-      close: () => (caller.close(), agent.close(), callerCtx.close()),
+      input: caller.input,
+      sender: caller.sender,
+      heard: caller.heard,
+      play: caller.say,
+      close: () => (caller.close(), callerCtx.close()),
     };
   }, wav);
 }

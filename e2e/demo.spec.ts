@@ -1,8 +1,8 @@
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm } from './support/browser';
 import { control } from './support/agent-run';
 
-let browser: Browser | null = null;
+let browser: BrowserContext | null = null;
 /** Page errors and console errors of the demo page: every test ends expecting none. */
 let errors: string[] = [];
 

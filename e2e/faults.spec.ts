@@ -2,7 +2,7 @@
 // provider server (local-ai/), causes one fault, asserts its typed error or defined outcome,
 // and then shows the session still works. Time bounds here only guard against hanging:
 // they are an order of magnitude above the expected value.
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 
@@ -10,7 +10,7 @@ import { control, events, logFailure, startAgent, waitForEvents, type StartAgent
 // each test's own waits guard against hangs.
 test.describe.configure({ timeout: 240_000 });
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 test.afterEach(async ({ baseURL }, info) => {
   if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);

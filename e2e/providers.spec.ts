@@ -3,19 +3,13 @@
 // against the local stand-in speaking the vendor's wire. What the server received (its log)
 // is the proof: the context cancelled, each sentence synthesized once, the unspoken rest
 // resent on a new socket.
-import { expect, test, type Page } from './support/test';
-import { control, events, sessionPages, startAgent, waitForEvents } from './support/agent-run';
+import { expect, test } from './support/test';
+import { control, events, sessionPages, startAgent, tappedOutput, waitForEvents } from './support/agent-run';
+import { STORY_SENTENCES } from './support/tts-audio';
 
 const pages = sessionPages();
 
-const STORY = [
-  'Once upon a time there was a small robot who lived in a lighthouse.',
-  'Every night it polished the great lamp until it shone like the sun.',
-  'Ships far away saw the light and found their way home safely.',
-  'One winter the lamp went dark and the robot climbed the tower to fix it.',
-  'It worked through the storm until the beam swept the sea again.',
-  'In the morning the sailors waved and the robot waved back.',
-].join(' ');
+const STORY = STORY_SENTENCES.join(' ');
 
 const ELEVEN_ROUTE = '/v1/text-to-speech/multi-stream-input';
 const CARTESIA_ROUTE = '/tts/websocket';
@@ -24,23 +18,6 @@ const CARTESIA_ROUTE = '/tts/websocket';
 // each connection with a fresh token (as a page would fetch single-use tokens).
 const elevenLabs = `(E) => ({ tts: new E.ElevenLabsTTS({ baseURL: location.origin + '/local-ai', voiceId: 'v1', chunkLengthSchedule: [50], getToken: async () => 'tok-' + Math.random().toString(36).slice(2) }) })`;
 const cartesia = `(E) => ({ tts: new E.CartesiaTTS({ baseURL: location.origin + '/local-ai', voiceId: 'v1', getToken: async () => 'tok-' + Math.random().toString(36).slice(2) }) })`;
-
-/** The tapped output as one array (stops the tap). */
-async function tapped(p: Page): Promise<{ samples: Float32Array; sampleRate: number }> {
-  const r = await p.evaluate(() => {
-    const R = (window as any).R;
-    R.stopTap();
-    const n = R.blocks.reduce((a: number, b: any) => a + b.samples.length, 0);
-    const all = new Float32Array(n);
-    let at = 0;
-    for (const b of R.blocks) {
-      all.set(b.samples, at);
-      at += b.samples.length;
-    }
-    return { samples: Array.from(all), sampleRate: R.sampleRate };
-  });
-  return { samples: Float32Array.from(r.samples), sampleRate: r.sampleRate };
-}
 
 /** Stretches of voice (s from the tap's start), split at silences longer than `gapSec`. */
 function voiced(out: { samples: Float32Array; sampleRate: number }, gapSec: number): { start: number; end: number }[] {
@@ -94,7 +71,7 @@ async function bargeIn(baseURL: string, source: string): Promise<{ history: any[
   console.log(`barge-in: history keeps ${history[1].content.split(' ').length} words of the story`);
   // The voice stopped: the story's stretch of voice is cut well before the story's end (about
   // 20 s of speech), and a silence (the user's turn) parts it from the answer.
-  const spans = voiced(await tapped(page), 0.4);
+  const spans = voiced(await tappedOutput(page), 0.4);
   return { history, spans };
 }
 
@@ -211,7 +188,7 @@ test('ElevenLabs socket dropped mid-utterance: a new socket gets only the unspok
   expect(b).toMatchObject({ final: true, cancelled: false });
   // The speaker got voice after the drop: the output's voice lasts at least as long as the
   // audio of both sockets bar the first's undelivered tail (its last frames may be lost in the close).
-  const out = await tapped(page);
+  const out = await tappedOutput(page);
   const spans = voiced(out, 0.4);
   const voiceSec = spans.reduce((s, x) => s + (x.end - x.start), 0);
   const serverSec = (a.samples + b.samples) / 24000;

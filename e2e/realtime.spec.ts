@@ -2,28 +2,32 @@
 // /local-ai), its ek_ secret from the example token endpoint (/token). The fake mic's speech
 // goes up through the capture graph and the VAD's tap; the stand-in's server VAD hears it, and
 // the model's voice comes back through Earshot's mixer (checked in the tapped output).
-import { expect, test } from './support/test';
-import { control, events, sessionPages, waitForEvents } from './support/agent-run';
+import { expect, test, type Page } from './support/test';
+import { control, events, sessionPages, startAgent, waitForEvents } from './support/agent-run';
 
 const pages = sessionPages();
 
-test('a realtime turn: the mic reaches the model, its answer plays through the mixer, the history has both sides', async ({ baseURL }) => {
-  await control(baseURL!, 'reset', {});
-  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
-  const page = await pages.open('hello-then-silence', baseURL!);
-  await page.evaluate(async () => {
-    const E = (window as any).E;
-    const getClientSecret = async () => (await (await fetch('/token', { method: 'POST' })).json()).value;
-    const llm = new E.OpenAIRealtime({ baseURL: `${location.origin}/local-ai/v1`, getClientSecret, voice: 'marin' });
-    const session = new E.AgentSession(new E.Agent({ instructions: 'You are a terse voice assistant.' }), new E.Pipeline({ llm }));
-    const R: any = { session, events: [], blocks: [] };
-    (window as any).R = R;
-    for (const n of ['agent_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript', 'error']) {
-      session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, message: p.error.message } : p), name: n, t: performance.now() }));
-    }
-    await session.start();
-    R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
-  });
+/**
+ * `startAgent`'s pipeline with OpenAIRealtime (these options beside the stand-in's URL, its ek_
+ * from /token and the voice) as the `llm` alone: a realtime model has no separate STT or TTS.
+ */
+const realtime = (options: Record<string, unknown> = {}) => `(E) => ({
+  stt: undefined,
+  tts: undefined,
+  llm: new E.OpenAIRealtime({
+    baseURL: location.origin + '/local-ai/v1',
+    getClientSecret: async () => (await (await fetch('/token', { method: 'POST' })).json()).value,
+    voice: 'marin',
+    ...${JSON.stringify(options)},
+  }),
+})`;
+
+/**
+ * The scripted turn ("Hello there." → "Hi! How can I help?") was heard and answered: both in
+ * the history, no error, the states of one turn, and the model's voice rendered by the mixer
+ * (energy in the tapped output: the tap hears the mixer, not the socket or the track).
+ */
+async function expectTurn(page: Page): Promise<void> {
   await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
   await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
   const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
@@ -31,9 +35,16 @@ test('a realtime turn: the mic reaches the model, its answer plays through the m
   const ev = await events(page);
   expect(ev.filter((e) => e.name === 'error')).toEqual([]);
   expect(ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state)).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
-  // The model's voice was rendered by the mixer: energy in the tapped output.
   const peak = await page.evaluate(() => Math.max(0, ...(window as any).R.blocks.map((b: any) => Math.max(...b.samples.map(Math.abs)))));
   expect(peak).toBeGreaterThan(0.05);
+}
+
+test('a realtime turn: the mic reaches the model, its answer plays through the mixer, the history has both sides', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
+  const page = await pages.open('hello-then-silence', baseURL!);
+  await startAgent(page, { pipelineSource: realtime() });
+  await expectTurn(page);
   // The page never held a standard key: it connected with an ek_ secret.
   const log = (await control(baseURL!, 'log')).requests as any[];
   const socket = log.find((r) => r.route === '/v1/realtime');
@@ -42,39 +53,13 @@ test('a realtime turn: the mic reaches the model, its answer plays through the m
   await waitForEvents(page, 'user_transcript', 1);
 });
 
-/** Starts a realtime session over WebRTC on the page, recording events and the tapped output. */
-async function startWebRTC(page: import('@playwright/test').Page): Promise<void> {
-  await page.evaluate(async () => {
-    const E = (window as any).E;
-    const getClientSecret = async () => (await (await fetch('/token', { method: 'POST' })).json()).value;
-    const llm = new E.OpenAIRealtime({ baseURL: `${location.origin}/local-ai/v1`, getClientSecret, voice: 'marin', transport: 'webrtc' });
-    const session = new E.AgentSession(new E.Agent({ instructions: 'You are a terse voice assistant.' }), new E.Pipeline({ llm }));
-    const R: any = { session, events: [], blocks: [] };
-    (window as any).R = R;
-    for (const n of ['agent_state_changed', 'user_speech_started', 'user_speech_ended', 'user_transcript', 'agent_transcript', 'turn_interrupted', 'error']) {
-      session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code, message: p.error.message } : p), name: n, t: performance.now() }));
-    }
-    await session.start();
-    R.stopTap = await session.audio.tapOutput((b: any) => R.blocks.push(b));
-  });
-}
-
 test('over WebRTC: the mic track reaches the model, its voice track plays through the mixer, the history has both sides', async ({ baseURL }) => {
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: 'Hi! How can I help?' }] }] });
   // late-hello: speech at 5 s, well after the call is up (what the mic says before it is not sent).
   const page = await pages.open('late-hello', baseURL!);
-  await startWebRTC(page);
-  await page.waitForFunction(() => (window as any).R.events.some((e: any) => e.name === 'agent_transcript' && e.final), undefined, { timeout: 30_000 });
-  await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
-  const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}`));
-  expect(history).toEqual(['user: Hello there.', 'assistant: Hi! How can I help?']);
-  const ev = await events(page);
-  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
-  expect(ev.filter((e) => e.name === 'agent_state_changed').map((e) => e.state)).toEqual(['starting', 'idle', 'listening', 'thinking', 'speaking', 'idle']);
-  // The voice track went through the mixer (the tap hears the mixer's output, not the track).
-  const peak = await page.evaluate(() => Math.max(0, ...(window as any).R.blocks.map((b: any) => Math.max(...b.samples.map(Math.abs)))));
-  expect(peak).toBeGreaterThan(0.05);
+  await startAgent(page, { pipelineSource: realtime({ transport: 'webrtc' }) });
+  await expectTurn(page);
   const log = (await control(baseURL!, 'log')).requests as any[];
   const call = log.find((r) => r.route === '/v1/realtime/calls');
   expect(call).toMatchObject({ method: 'POST', status: 201, authorization: expect.stringMatching(/^Bearer ek_/) });
@@ -89,7 +74,7 @@ test('over WebRTC: a barge-in stops the voice, clears the output buffer and trun
   await control(baseURL!, 'script', { realtime: [{ transcripts: ['What time is it?', 'Thank you, goodbye.'], responses: [{ text: long }, { text: 'Bye.' }] }] });
   // two-turns: speech at 1.0–1.9 s, then 5.9–7.3 s (over the long answer).
   const page = await pages.open('two-turns', baseURL!);
-  await startWebRTC(page);
+  await startAgent(page, { pipelineSource: realtime({ transport: 'webrtc' }) });
   await waitForEvents(page, 'turn_interrupted', 1, 30_000);
   await page.waitForFunction(() => (window as any).R.session.getContextHistory().some((i: any) => i.role === 'assistant' && i.interrupted), undefined, { timeout: 10_000 });
   const ev = await events(page);
@@ -113,18 +98,15 @@ test("turn detection 'local' with a tool: Earshot's VAD commits the turn, the to
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { realtime: [{ transcripts: ['A table please.'], responses: [{ toolCalls: [{ name: 'book', arguments: { people: 2 } }] }, { text: 'Booked for two.' }] }] });
   const page = await pages.open('hello-then-silence', baseURL!);
-  await page.evaluate(async () => {
-    const E = (window as any).E;
-    const getClientSecret = async () => (await (await fetch('/token', { method: 'POST' })).json()).value;
-    const llm = new E.OpenAIRealtime({ baseURL: `${location.origin}/local-ai/v1`, getClientSecret, voice: 'marin', turnDetection: 'local' });
-    const calls: unknown[] = [];
-    const book = E.functionTool({ name: 'book', description: 'books a table', parameters: { type: 'object', properties: { people: { type: 'integer', minimum: 1 } }, required: ['people'] }, execute: (args: unknown) => (calls.push(args), 'booked') });
-    const session = new E.AgentSession(new E.Agent({ instructions: 'You book tables.', tools: [book] }), new E.Pipeline({ llm }));
-    const R: any = { session, events: [], calls };
-    (window as any).R = R;
-    for (const n of ['user_speech_ended', 'user_transcript', 'agent_transcript', 'error']) session.on(n, (p: any) => R.events.push({ ...(n === 'error' ? { code: p.error.code } : p), name: n }));
-    await session.start();
-  });
+  const tools = (E: any) => [
+    E.functionTool({
+      name: 'book',
+      description: 'books a table',
+      parameters: { type: 'object', properties: { people: { type: 'integer', minimum: 1 } }, required: ['people'] },
+      execute: (args: unknown) => (((window as any).R.calls ??= []).push(args), 'booked'),
+    }),
+  ];
+  await startAgent(page, { pipelineSource: realtime({ turnDetection: 'local' }), toolsSource: tools.toString() });
   await page.waitForFunction(() => (window as any).R.session.getContextHistory().some((i: any) => i.role === 'assistant' && i.content === 'Booked for two.'), undefined, { timeout: 30_000 });
   expect(await page.evaluate(() => (window as any).R.calls)).toEqual([{ people: 2 }]);
   const ev = await events(page);

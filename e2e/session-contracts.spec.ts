@@ -4,11 +4,11 @@
 // Most need no user speech: the mic plays `click` (silence, one click the VAD ignores) and
 // the agent is driven with `reply()` / `say()`; user speech, when needed, comes from a
 // fixture or is played into the mic path at a chosen moment (`speakIntoMic`).
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm } from './support/browser';
 import { control, events, logFailure, startAgent, waitForEvents, type StartAgentOptions } from './support/agent-run';
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 test.afterEach(async ({ baseURL }, info) => {
   if (info.status !== info.expectedStatus && page) await logFailure(page, baseURL!);
@@ -68,7 +68,7 @@ function pageTools(E: any) {
  * `openHarness`, with Vite's HMR socket mocked: an edit under src/ while a test runs (the
  * dev server watches the tree) must not reload the page under the test.
  */
-async function openHarness(b: Browser, baseURL: string): Promise<Page> {
+async function openHarness(b: BrowserContext, baseURL: string): Promise<Page> {
   const p = await b.newPage();
   p.on('pageerror', (err) => console.error('[pageerror]', err));
   await p.routeWebSocket(() => true, () => undefined);

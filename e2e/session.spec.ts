@@ -1,9 +1,9 @@
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm, openHarness } from './support/browser';
 import { control, events, startAgent, waitForEvents } from './support/agent-run';
 import { SLOW_MS, startAssetServer } from './support/asset-server';
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 
 test.afterEach(async () => {

@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from './support/test';
 import { launch } from './support/browser';
 
 // Start-up reuse (issue 9): one VAD worker per page, ORT and the model loaded once; a new
@@ -9,7 +9,7 @@ import { launch } from './support/browser';
 const RUNTIME_FILE = /\/(silero_vad_v5\.onnx|ort-wasm-simd-threaded\.wasm)$/;
 
 /** A harness page whose `Worker` constructor counts the VAD workers it makes. */
-async function openCounted(browser: Browser | import('@playwright/test').BrowserContext, baseURL: string): Promise<Page> {
+async function openCounted(browser: Browser | BrowserContext, baseURL: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('[pageerror]', err));
   await page.addInitScript(() => {

@@ -1,8 +1,8 @@
-import { expect, test, type Browser, type Page } from './support/test';
+import { expect, test, type BrowserContext, type Page } from './support/test';
 import { launchWarm, openHarness } from './support/browser';
 import { control, waitForEvents } from './support/agent-run';
 
-let browser: Browser;
+let browser: BrowserContext;
 let page: Page;
 test.afterEach(async () => {
   await page?.evaluate(() => (window as any).R?.session.close()).catch(() => undefined);

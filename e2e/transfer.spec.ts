@@ -7,6 +7,7 @@
 import { expect, test, type Browser, type Page } from './support/test';
 import { launch, openHarness } from './support/browser';
 import { control, events, logFailure, startAgent } from './support/agent-run';
+import { installPhoneLines, type PhoneKit } from './support/phone-line';
 
 let browser: Browser;
 let page: Page;
@@ -21,83 +22,23 @@ test.afterEach(async ({ baseURL }, info) => {
 /**
  * The page's phone lines: the caller's (plays `callerWav`, records what it hears), and a
  * CallTransport on `window.TRANSPORT` whose `dial` connects a supervisor peer (plays
- * `supervisorWav` on `LINES.supervisorSays()`, records what it hears) and whose `bridge`
+ * `supervisorWav` on `LINES.supervisor.say()`, records what it hears) and whose `bridge`
  * relays each remote track to the other line. Each line is narrowband: 8 kHz, 300–3400 Hz.
  */
 async function setUpLines(page: Page, callerWav: string, supervisorWav: string): Promise<void> {
+  await installPhoneLines(page);
   await page.evaluate(async ({ callerWav, supervisorWav }) => {
+    const PHONE = (window as any).PHONE as PhoneKit;
     const ctx = new AudioContext();
-    const narrowband = async (wav: string) => {
-      const wide = await ctx.decodeAudioData(await fetch(`/e2e/fixtures/generated/${wav}.wav`).then((r) => r.arrayBuffer()));
-      const off = new OfflineAudioContext(1, Math.ceil(wide.duration * 8000), 8000);
-      const src = off.createBufferSource();
-      src.buffer = wide;
-      const hp = off.createBiquadFilter();
-      hp.type = 'highpass';
-      hp.frequency.value = 300;
-      const lp = off.createBiquadFilter();
-      lp.type = 'lowpass';
-      lp.frequency.value = 3400;
-      src.connect(hp).connect(lp).connect(off.destination);
-      src.start();
-      return off.startRendering();
-    };
-    /** A far end (caller or supervisor) and the agent's peer for it; the far end plays `audio` on demand and logs what it hears. */
-    const line = async (audio: AudioBuffer) => {
-      const out = ctx.createMediaStreamDestination();
-      const far = new RTCPeerConnection();
-      const near = new RTCPeerConnection();
-      far.onicecandidate = (e) => e.candidate && void near.addIceCandidate(e.candidate);
-      near.onicecandidate = (e) => e.candidate && void far.addIceCandidate(e.candidate);
-      const nearTrack = new Promise<MediaStreamTrack>((resolve) => (near.ontrack = (e) => resolve(e.track)));
-      const heard: { t: number; rms: number }[] = [];
-      far.ontrack = (e) => {
-        const stream = new MediaStream([e.track]);
-        const el = new Audio();
-        el.muted = true;
-        el.srcObject = stream; // Chromium issue 121673: remote audio reaches Web Audio only while an element plays it
-        void el.play();
-        const node = ctx.createScriptProcessor(2048, 1, 1);
-        node.onaudioprocess = (ev) => {
-          const x = ev.inputBuffer.getChannelData(0);
-          let s = 0;
-          for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
-          heard.push({ t: performance.now(), rms: Math.sqrt(s / x.length) });
-        };
-        ctx.createMediaStreamSource(stream).connect(node).connect(ctx.destination);
-      };
-      far.addTrack(out.stream.getAudioTracks()[0]!, out.stream);
-      await far.setLocalDescription(await far.createOffer());
-      await near.setRemoteDescription(far.localDescription!);
-      const transceiver = near.getTransceivers()[0]!;
-      transceiver.direction = 'sendrecv';
-      await near.setLocalDescription(await near.createAnswer());
-      await far.setRemoteDescription(near.localDescription!);
-      const plays: number[] = [];
-      return {
-        input: await nearTrack,
-        sender: transceiver.sender,
-        heard,
-        plays,
-        say: () => {
-          const player = ctx.createBufferSource();
-          player.buffer = audio;
-          player.connect(out);
-          player.start();
-          plays.push(performance.now());
-        },
-        close: () => (far.close(), near.close()),
-      };
-    };
-    const caller = await line(await narrowband(callerWav));
-    const supervisorAudio = await narrowband(supervisorWav);
+    const caller = await PHONE.line(ctx, await PHONE.narrowband(ctx, callerWav));
+    const supervisorAudio = await PHONE.narrowband(ctx, supervisorWav);
     const LINES: any = { caller, supervisor: null, asked: [] as string[], close: () => (caller.close(), LINES.supervisor?.close(), ctx.close()) };
     (window as any).LINES = LINES;
     (window as any).TRANSPORT = {
       transfer: async (target: string) => void LINES.asked.push(`transfer ${target}`),
       dial: async (target: string) => {
         LINES.asked.push(`dial ${target}`);
-        const sup = (LINES.supervisor = await line(supervisorAudio));
+        const sup = (LINES.supervisor = await PHONE.line(ctx, supervisorAudio));
         return { input: sup.input, output: (track: MediaStreamTrack) => sup.sender.replaceTrack(track), hangup: () => (LINES.asked.push('leg.hangup'), sup.close()) };
       },
       // The page relays: each far end now receives the other's voice (a real bridge would be the PBX's).

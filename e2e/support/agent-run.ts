@@ -110,6 +110,23 @@ export async function events(page: Page): Promise<any[]> {
   return page.evaluate(() => (window as any).R.events);
 }
 
+/** The output tapped since `startAgent` (`R.blocks`) as one array; stops the tap. `firstFrame`: the first block's frame. */
+export async function tappedOutput(page: Page): Promise<{ samples: Float32Array; sampleRate: number; firstFrame: number }> {
+  const r = await page.evaluate(() => {
+    const R = (window as any).R;
+    R.stopTap();
+    const n = R.blocks.reduce((a: number, b: any) => a + b.samples.length, 0);
+    const all = new Float32Array(n);
+    let at = 0;
+    for (const b of R.blocks) {
+      all.set(b.samples, at);
+      at += b.samples.length;
+    }
+    return { samples: Array.from(all), sampleRate: R.sampleRate, firstFrame: R.blocks[0]?.frame };
+  });
+  return { ...r, samples: Float32Array.from(r.samples) };
+}
+
 /** After a failed test: prints what the session and the provider server saw, to tell a flake from a bug. */
 export async function logFailure(page: Page, baseURL: string): Promise<void> {
   const ev = await page.evaluate(() => (window as any).R?.events.map((e: any) => `${e.t.toFixed(0)} ${e.name} ${e.state ?? e.text ?? e.code ?? e.reason ?? ''}`)).catch(() => []);

@@ -4,9 +4,8 @@
 import { test as base } from '@playwright/test';
 
 export { expect } from '@playwright/test';
-export type { Page } from '@playwright/test';
-/** A browser from `launch()` or the warm profile from `launchWarm()`: both open pages and close. */
-export type Browser = import('@playwright/test').Browser | import('@playwright/test').BrowserContext;
+/** `launch()` gives a `Browser`; `launchWarm()` a `BrowserContext` (its persistent profile), closed like a browser. */
+export type { Browser, BrowserContext, Page } from '@playwright/test';
 
 /** First dev server's port (a second checkout or engineer sets its own). */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 5173);

@@ -1,5 +1,18 @@
 import { int16ToFloat32 } from '../../src/audio/dsp/pcm16';
 
+/**
+ * The agent's long answer in the barge-in specs: plain sentences (no commas), so the sentence
+ * chunker sends each to the TTS as one segment.
+ */
+export const STORY_SENTENCES = [
+  'Once upon a time there was a small robot who lived in a lighthouse.',
+  'Every night it polished the great lamp until it shone like the sun.',
+  'Ships far away saw the light and found their way home safely.',
+  'One winter the lamp went dark and the robot climbed the tower to fix it.',
+  'It worked through the storm until the beam swept the sea again.',
+  'In the morning the sailors waved and the robot waved back.',
+];
+
 /** The exact PCM the local server speaks for `text` (what OpenAITTS receives), at 24 kHz. */
 export async function ttsSamples(baseURL: string, text: string): Promise<Float32Array> {
   const res = await fetch(new URL('/local-ai/v1/audio/speech', baseURL), {

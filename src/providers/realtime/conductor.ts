@@ -10,13 +10,14 @@
 import type { UtteranceHandle } from '../../agent/utterance-handle';
 import type { MixerStream } from '../../audio/mixer';
 import { StreamResampler } from '../../audio/dsp/resampler';
-import { TurnClock } from '../../telemetry/turn-metrics';
+import type { TurnClock } from '../../telemetry/turn-metrics';
 import { runToolCalls, toolMap, type ToolCall } from '../../tools/tool-runner';
 import type { RealtimeConductor, RealtimeHost } from '../../session/realtime-hook';
 import type { RealtimeLink } from './realtime-socket';
 import { ResilientLink, type LinkEvent, type ReconnectOptions, type ReplayMessage } from './reconnect';
 import { localTurns } from './local-turns';
 import { ResponseGate } from './response-gate';
+import { RealtimeUserSide } from './user-side';
 import { frameUrls } from '../llm/frames';
 import type { VisionFrame } from '../types';
 import { REALTIME_RATE } from './realtime-socket';
@@ -61,18 +62,15 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   /** Resolves once an interruption's heard text is in the history (a replay waits for it). */
   #heard: Promise<unknown> = Promise.resolve();
   readonly #serverCancels: boolean;
-  readonly #transcribes: boolean;
+  /** Speech start/stop, the user's items and transcripts. */
+  readonly #user: RealtimeUserSide;
   readonly #resampler = new StreamResampler(16000, REALTIME_RATE);
   readonly #offAudio: () => void;
   /** Responses whose events are ignored (interrupted ones). */
   readonly #dropped = new Set<string>();
   /** Requests waiting for the current utterance to end (the API allows one response at a time). */
   readonly #queue: (() => void)[] = [];
-  /** User items: server item id → history id. */
-  readonly #userItems = new Map<string, string>();
   #current: Speaking | null = null;
-  #clock: TurnClock | null = null;
-  #userStart = 0;
   #closed = false;
   /** The socket failed: nothing more can be said. */
   #broken = false;
@@ -89,7 +87,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#socket = options.reconnect ? new ResilientLink(socket, { ...options.reconnect, history: () => this.#replay() }) : socket;
     this.#gate = new ResponseGate((e) => this.#socket.send(e));
     this.#serverCancels = options.serverCancels;
-    this.#transcribes = options.transcribes;
+    this.#user = new RealtimeUserSide(host, options.transcribes);
     host.vad.tapAudio(true);
     this.#offAudio = host.vad.on('vad_audio', (e) => this.#muted || this.#socket.appendAudio(this.#resampler.process(e.samples)));
     if (options.localTurns) this.#offLocal = localTurns(host, this);
@@ -115,7 +113,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     this.#event({ type: 'speech_stopped', itemId: '', audioEndMs: at * 1000 });
     this.#socket.send({ type: 'input_audio_buffer.commit' });
     this.#request(this.#host.utterance(), false, {});
-    if (this.#current) this.#current.clock = this.#clock;
+    if (this.#current) this.#current.clock = this.#user.clock;
   }
 
   get current(): UtteranceHandle | null {
@@ -249,39 +247,20 @@ export class RealtimeSessionConductor implements RealtimeConductor {
         this.#gate.paused = false;
         this.#gate.flush();
         return;
-      case 'speech_started': {
-        this.#userStart = e.audioStartMs;
-        h.userSpoke();
-        h.hub.emit('user_speech_started', { at: e.audioStartMs / 1000 });
-        h.states.apply('user_speech');
+      case 'speech_started':
+        this.#user.event(e);
         if (this.#current?.handle.interruptible) this.interrupt('barge_in');
         return;
-      }
       case 'speech_stopped':
-        h.hub.emit('user_speech_ended', { at: e.audioEndMs / 1000, durationSec: (e.audioEndMs - this.#userStart) / 1000 });
-        h.states.apply('user_stopped');
-        h.states.apply('end_of_turn');
-        this.#clock = Object.assign(new TurnClock(), { speechEnd: performance.now(), endpoint: performance.now() });
-        h.ambience?.startThinking(h.agent.thinkingAudio);
-        return;
       case 'committed':
-        if (!this.#transcribes) return; // no words will come: the history has no user message to hold
-        // Holds the user's place in the history until the transcript comes (often after the answer began).
-        this.#userItems.set(e.itemId, h.agent.chatContext.addMessage('user', '').id);
-        return;
-      case 'user_transcript': {
-        const id = this.#userItems.get(e.itemId);
-        if (id) h.agent.chatContext.updateMessage(id, { content: e.text });
-        else h.agent.chatContext.addMessage('user', e.text);
-        h.hub.emit('user_transcript', { text: e.text, final: true });
-        return;
-      }
+      case 'user_transcript':
+        return this.#user.event(e);
       case 'response_started': {
         if (this.#gate.created(e.responseId)) return void this.#dropped.add(e.responseId);
         if (this.#current && this.#current.responseId === null) this.#current.responseId = e.responseId;
         else if (!this.#current) {
           // The server's VAD answered the user: a new utterance, as a user turn in the cascade.
-          this.#current = { handle: h.utterance(), responseId: e.responseId, requestId: null, voices: [], calls: [], audible: false, clock: this.#clock, steps: 0 };
+          this.#current = { handle: h.utterance(), responseId: e.responseId, requestId: null, voices: [], calls: [], audible: false, clock: this.#user.clock, steps: 0 };
           h.states.apply('generating');
           h.busy();
         } else this.#dropped.add(e.responseId); // another response while ours runs: not ours to play
