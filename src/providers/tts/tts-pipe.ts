@@ -1,8 +1,9 @@
 /**
- * TTS audio off the main thread (issue 9): a PCM TTS request is fetched and decoded in a
- * worker that posts the samples straight to the mixer worklet, the way capture frames go
- * from the capture worklet to the VAD worker. The main thread only sends the request and
- * reads back a copy for accounting, so a page blocked for 200 ms cannot starve playback.
+ * TTS audio off the main thread (issue 9): a PCM TTS request is fetched and decoded (or a
+ * socket TTS utterance spoken, see socket-tts.ts) in a worker that posts the samples straight
+ * to the mixer worklet, the way capture frames go from the capture worklet to the VAD worker.
+ * The main thread only sends the request and reads back a copy for accounting, so a page
+ * blocked for 200 ms cannot starve playback.
  * Where no worker can run (Node, a CSP without worker-src, a failed load) the provider's
  * own main-thread path is used.
  */
@@ -149,9 +150,6 @@ export function pipeListen(id: number, listener: ((e: PipeEvent) => void) | null
   if (listener) listeners.set(id, (e) => e.type !== 'broken' && listener(e));
   else listeners.delete(id);
 }
-
-/** Whether the worker can run here (it is started if not yet). */
-export const pipeReady = (): boolean => start() !== null;
 
 /**
  * Has the worker do `request` for `stream` (null, or no worker here: `fallback`, the
