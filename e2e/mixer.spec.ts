@@ -2,6 +2,7 @@ import { expect, test, type Browser, type Page } from './support/test';
 import { launch, openHarness } from './support/browser';
 import { startMixerPage, type Recording } from './support/mixer-run';
 import { fitLinear, maxStep } from './support/signal';
+import { control } from './support/agent-run';
 
 let browser: Browser;
 let page: Page;
@@ -173,6 +174,82 @@ test('the underrun counter does count starvation (control: a 50 ms lead cannot c
   const run = await stallRun(50);
   expect(run.underruns).toBeGreaterThan(0);
   expect(run.rendered).toBe(run.expected); // starved, yet nothing was lost: playback resumed
+});
+
+/**
+ * A socket TTS utterance (ElevenLabs on the local stand-in, audio at 2x real time) whose first
+ * audio has arrived, then the main thread busy for 1.5 s: how long the voice went on into the
+ * block, and the mixer's underruns. `mainThread`: a `WebSocket` class is given, which keeps
+ * the socket on the main thread (the control).
+ */
+async function socketUnderBlock(baseURL: string, mainThread: boolean): Promise<{ voicedIntoBlockSec: number; blockSec: number; underruns: number; chunks: number }> {
+  await control(baseURL, 'reset', {});
+  await control(baseURL, 'script', { ttsSocket: [{ chunkDelayMs: 50 }] });
+  return page.evaluate(async (mainThread) => {
+    const { engine, sleep } = (window as any).T;
+    const E = (window as any).E;
+    const ctx = engine.context as AudioContext;
+    const blocks: { frame: number; samples: Float32Array }[] = [];
+    const stopTap = await engine.tapOutput((b: any) => blocks.push(b));
+    const tts = new E.ElevenLabsTTS({
+      baseURL: '/local-ai', // relative: resolved against the page, not the worker's script
+      voiceId: 'v1',
+      getToken: async () => 'tok-' + Math.random().toString(36).slice(2),
+      ...(mainThread ? { WebSocket } : {}),
+    });
+    tts.prepare(engine.mixer);
+    const stream = engine.mixer.createStream(tts.sampleRate, 'voice');
+    const piped = tts.synthesizeTo({ text: 'The train leaves the station at nine and stops in every town along the coast before it reaches the city.', signal: new AbortController().signal }, stream);
+    piped.end();
+    let chunks = 0;
+    let first!: () => void;
+    const firstAudio = new Promise<void>((r) => (first = r));
+    const done = (async () => {
+      for await (const _ of piped) {
+        chunks++;
+        first();
+      }
+    })();
+    await firstAudio;
+    const before = engine.mixer.underruns;
+    const t0 = ctx.currentTime;
+    const until = performance.now() + 1500; // the page is busy: no socket messages, no timers
+    while (performance.now() < until) { /* spin */ }
+    const t1 = ctx.currentTime;
+    await sleep(300);
+    const underruns = engine.mixer.underruns - before;
+    piped[Symbol.asyncIterator]().return?.();
+    await done.catch(() => undefined);
+    stream.stop(); // what was delivered ahead would play on into the next run
+    await stream.ended;
+    stopTap();
+    tts.close();
+    const sr = ctx.sampleRate;
+    let lastVoiced = t0;
+    for (const b of blocks) {
+      for (let i = 0; i < b.samples.length; i++) {
+        const t = (b.frame + i) / sr;
+        if (t >= t0 && t <= t1 && Math.abs(b.samples[i]!) > 1e-3) lastVoiced = t;
+      }
+    }
+    return { voicedIntoBlockSec: lastVoiced - t0, blockSec: t1 - t0, underruns, chunks };
+  }, mainThread);
+}
+
+test('socket TTS (ElevenLabs) from the audio worker: the voice plays on through a 1.5 s main-thread block; control: on the main thread it starves', async ({ baseURL }) => {
+  await startMixerPage(page);
+  const worker = await socketUnderBlock(baseURL!, false);
+  console.log(`socket TTS, worker: voice ${worker.voicedIntoBlockSec.toFixed(2)} s into a ${worker.blockSec.toFixed(2)} s block, ${worker.underruns} underruns`);
+  expect(page.workers().map((w) => w.url()).join(' ')).toContain('tts-pipe.worker');
+  expect(worker.blockSec).toBeGreaterThan(1.3);
+  expect(worker.voicedIntoBlockSec).toBeGreaterThan(worker.blockSec - 0.2);
+  expect(worker.underruns).toBe(0);
+  const main = await socketUnderBlock(baseURL!, true);
+  console.log(`socket TTS, main thread: voice ${main.voicedIntoBlockSec.toFixed(2)} s into a ${main.blockSec.toFixed(2)} s block, ${main.underruns} underruns`);
+  expect(main.chunks).toBeGreaterThan(0);
+  // The starvation is what tells the two apart. (Where the voice stopped is only logged: on a
+  // loaded machine the render clock read around the block can lag the frames the tap saw.)
+  expect(main.underruns).toBeGreaterThan(0);
 });
 
 test('outputRoute: aecLoopback() (earshot/telephony): the output reaches the <audio> element through a local peer connection', async () => {

@@ -36,7 +36,7 @@ function recordPushes() {
     if (cmd.type === 'push' && cmd.bus === 'voice' && B.pushes && cmd.samples.length) record(cmd.id, cmd.samples, cmd.rate ?? this.contextRate);
     return post.call(this, cmd, transfer);
   };
-  // PCM TTS is fetched in the TTS audio worker, which posts its samples straight to the
+  // PCM TTS is fetched (and a socket TTS spoken) in the TTS audio worker, which posts its samples straight to the
   // mixer worklet and a copy to the main thread (`audio` events, per job): the copies, by
   // the stream each job feeds, are the same samples in the same order.
   const Base = window.Worker;
@@ -47,7 +47,7 @@ function recordPushes() {
       const jobs = new Map();
       const send = this.postMessage.bind(this);
       this.postMessage = (cmd, transfer) => {
-        if (cmd?.type === 'job') jobs.set(cmd.job, { stream: cmd.stream, rate: cmd.rate });
+        if (cmd?.type === 'job' || cmd?.type === 'say') jobs.set(cmd.job, { stream: cmd.stream, rate: cmd.rate });
         return send(cmd, transfer);
       };
       this.addEventListener('message', (e) => {

@@ -217,6 +217,8 @@ export interface TTS {
    * the request is done: the session ends such a stream this way, never on its own port).
    */
   synthesizeTo?(request: TTSRequest, stream: MixerStream): AsyncIterable<Float32Array> & { end?(): void };
+  /** Optional: `stream`, delivered to `stream` by the provider itself as `synthesizeTo` does. */
+  streamTo?(request: TTSStreamRequest, stream: MixerStream): AsyncIterable<Float32Array> & { end?(): void };
   /**
    * Optional: the session's mixer exists (called at start). A provider that delivers to the
    * mixer itself gets ready now, e.g. loads its worker, so the first answer does not wait.

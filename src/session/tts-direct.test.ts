@@ -3,7 +3,7 @@
 // the LLM's `finish`, not at the end of its stream.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixerStream } from '../audio/mixer';
-import type { LLM, LLMChunk, LLMRequest, TTSRequest } from '../providers/types';
+import type { LLM, LLMChunk, LLMRequest, TTSRequest, TTSStreamRequest } from '../providers/types';
 import { ScriptedTTS } from '../testing/providers';
 import { kit, voicedSec } from './session-test-kit';
 
@@ -16,28 +16,31 @@ class DeliveringTTS extends ScriptedTTS {
   ends = 0;
   synthesizeTo(request: TTSRequest, stream: MixerStream) {
     this.direct++;
-    const it = this.synthesize(request);
-    const self = this;
-    // As the interface asks: after end(), the stream ends once this request's audio is delivered.
-    let delivered!: () => void;
-    const done = new Promise<void>((r) => (delivered = r));
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for await (const s of it) {
-            stream.push(s);
-            yield s;
-          }
-        } finally {
-          delivered();
-        }
-      },
-      end: () => {
-        self.ends++;
-        void done.then(() => stream.end());
-      },
-    };
+    return deliver(this.synthesize(request), stream, () => this.ends++);
   }
+}
+
+/** Pushes `it`'s samples to `stream` as the worker pipe does, yielding them for accounting. */
+function deliver(it: AsyncIterable<Float32Array>, stream: MixerStream, onEnd: () => void) {
+  // As the interface asks: after end(), the stream ends once this request's audio is delivered.
+  let delivered!: () => void;
+  const done = new Promise<void>((r) => (delivered = r));
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const s of it) {
+          stream.push(s);
+          yield s;
+        }
+      } finally {
+        delivered();
+      }
+    },
+    end: () => {
+      onEnd();
+      void done.then(() => stream.end());
+    },
+  };
 }
 
 /** Pushed samples per stream id, counted at the mixer's port. */
@@ -103,6 +106,41 @@ describe('TTS.synthesizeTo: audio the provider delivers itself', () => {
     const said = k.history().at(-1)!;
     expect(said.startsWith('assistant: This answer')).toBe(true);
     expect(said.length).toBeLessThan('assistant: This answer is long enough to be cut off in the middle of it.'.length);
+    await k.session.close();
+  });
+});
+
+/** A socket-like TTS: text streams in (`stream`), and `streamTo` delivers to the stream itself, like the worker pipe. */
+class StreamingDeliveringTTS extends DeliveringTTS {
+  streamed = 0;
+  texts: string[] = [];
+  async *stream(request: TTSStreamRequest): AsyncGenerator<Float32Array> {
+    this.streamed++;
+    let text = '';
+    for await (const piece of request.text) text += piece;
+    this.texts.push(text.trim());
+    yield* this.synthesize({ text: text.trim(), signal: request.signal });
+  }
+  streamTo(request: TTSStreamRequest, stream: MixerStream) {
+    return deliver(this.stream(request), stream, () => this.ends++);
+  }
+}
+
+describe('TTS.streamTo: streamed text whose audio the provider delivers itself (a socket TTS from its worker)', () => {
+  it('the answer goes as one streamed request to streamTo, is pushed once, heard whole, and told to end the stream', async () => {
+    const tts = new StreamingDeliveringTTS({ msPerChar: 40 });
+    const k = kit({ tts, llm: [{ text: 'First sentence here. And the second one.' }] });
+    await k.session.start();
+    const pushes = countPushes(k);
+    void k.session.sendText('go');
+    await k.until(() => k.session.agentState === 'idle' && k.history().length === 2);
+    expect(tts.streamed).toBe(1);
+    expect(tts.direct).toBe(0); // no per-sentence synthesizeTo
+    expect(tts.texts).toEqual(['First sentence here. And the second one.']);
+    const expected = tts.voiceFor('First sentence here. And the second one.').length;
+    expect([...pushes.values()].reduce((a, b) => a + b, 0)).toBe(expected);
+    expect(tts.ends).toBeGreaterThanOrEqual(1);
+    expect(k.history()).toEqual(['user: go', 'assistant: First sentence here. And the second one.']);
     await k.session.close();
   });
 });

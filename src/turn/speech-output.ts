@@ -198,15 +198,14 @@ export class Speech {
       const tts = this.#tts;
       const pieces = job.pieces && tts.stream ? grow(seg, job.pieces) : null;
       // The provider delivers to the mixer itself (off the main thread): its chunks are for accounting.
-      const direct = !pieces && !!tts.synthesizeTo;
+      const to = pieces ? tts.streamTo : tts.synthesizeTo;
       // Streamed text: the first audio waits for the LLM's text too, which has its own limits
       // (and the provider times its first audio from the end of the text).
       const open = (signal: AbortSignal) => {
         const request: { text: string | AsyncIterable<string>; signal: AbortSignal; meta?: RequestMeta } = { text: pieces ?? seg.text, signal };
         this.#request = request;
-        if (pieces) return tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal });
-        if (!direct) return tts.synthesize(request as { text: string; signal: AbortSignal });
-        const piped = (this.#piped = this.#delivered = tts.synthesizeTo!(request as { text: string; signal: AbortSignal }, this.#stream));
+        if (!to) return pieces ? tts.stream!(request as { text: AsyncIterable<string>; signal: AbortSignal }) : tts.synthesize(request as { text: string; signal: AbortSignal });
+        const piped = (this.#piped = this.#delivered = to.call(tts, request as never, this.#stream));
         if (this.#ended && !this.#jobs.length) piped.end?.();
         return piped;
       };
@@ -214,7 +213,7 @@ export class Speech {
       try {
         for await (const chunk of audio) {
           if (this.#stopped) break;
-          this.#push(chunk, undefined, direct);
+          this.#push(chunk, undefined, to);
           await this.#keepLead();
           if (this.#stopped) break;
         }
@@ -268,7 +267,7 @@ export class Speech {
    * provider `delivered` them itself). Positions
    * (`#pushed`, segment bounds) count in TTS-rate samples, fractional for audio at another rate.
    */
-  #push(samples: Float32Array, rate = this.#tts.sampleRate, delivered = false): void {
+  #push(samples: Float32Array, rate = this.#tts.sampleRate, delivered?: unknown): void {
     if (samples.length === 0 || this.#stopped) return;
     const seg = this.#segment;
     const scale = this.#tts.sampleRate / rate;

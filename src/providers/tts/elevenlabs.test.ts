@@ -221,6 +221,26 @@ describe.skipIf(!hasEspeak)('ElevenLabsTTS (multi-stream-input)', () => {
     expect(r.error).toMatchObject({ code: 'provider-timeout' });
     expect(String((r.error as Error).message)).toContain('no connection');
   });
+
+  it('streamTo() where no worker runs (Node, a WebSocket class): the main thread pushes every sample to the stream, yields the same, and ends the stream when told', async () => {
+    const pushed: (Float32Array | 'end')[] = [];
+    const stream = { id: 3, sourceRate: 24000, push: (x: Float32Array) => pushed.push(x.slice()), end: () => pushed.push('end') } as unknown as import('../../audio/mixer').MixerStream;
+    const t = tts();
+    const piped = t.streamTo({ text: pieces(['Your order has ', 'shipped. It should arrive on Friday morning.']), signal: open() }, stream);
+    piped.end();
+    const r = await collect(piped);
+    expect(r.error).toBeUndefined();
+    expect(r.samples).toEqual(await rawPcm(TEXT));
+    expect(pushed.at(-1)).toBe('end');
+    expect(pushed.slice(0, -1).reduce((n, c) => n + (c as Float32Array).length, 0)).toBe(r.samples.length);
+    // Blank text through synthesizeTo: nothing, no connection, and the stream still ends.
+    const before = log().length;
+    const blank = t.synthesizeTo({ text: ' ', signal: open() }, stream);
+    blank.end();
+    expect((await collect(blank)).chunks).toEqual([]);
+    expect(log().length).toBe(before);
+    expect(pushed.filter((x) => x === 'end')).toHaveLength(2);
+  }, 20_000);
 });
 
 describe('ElevenLabsTTS URLs', () => {

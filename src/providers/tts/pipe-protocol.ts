@@ -1,6 +1,7 @@
 /**
  * Messages between the main thread and the TTS audio worker (tts-pipe.worker.ts), which
- * fetches and decodes PCM TTS and posts the samples straight to the mixer worklet.
+ * fetches and decodes PCM TTS, or speaks a socket TTS's utterances on its own socket, and
+ * posts the samples straight to the mixer worklet.
  */
 import type { PcmRequest } from './pcm-fetch';
 import type { RequestMeta } from '../types';
@@ -13,6 +14,21 @@ export interface PipeError {
   retryable: boolean;
   retryAfterMs?: number;
   requestId?: string;
+}
+
+/**
+ * A socket TTS's link as the worker builds it: the vendor's wire and the serializable part
+ * of its options (functions cannot cross; `token`: the main thread has `getToken`, asked for
+ * each connection with a `token` event).
+ */
+export interface SocketLinkConfig {
+  vendor: 'elevenlabs' | 'cartesia';
+  label: string;
+  /** Hz of the audio asked for. */
+  rate: number;
+  encoding: 's16' | 'f32';
+  options: Record<string, unknown>;
+  token: boolean;
 }
 
 /** Main → worker. */
@@ -28,7 +44,16 @@ export type PipeCommand =
    * End stream `stream` of mixer `mixer` (its jobs are done): sent through the worker so the
    * end reaches the worklet after the audio the worker posted (two ports are not ordered).
    */
-  | { type: 'end-stream'; mixer: number; stream: number };
+  | { type: 'end-stream'; mixer: number; stream: number }
+  /** A socket TTS utterance (on link `link`, made from `config` if new) whose text follows in `text` commands. */
+  | { type: 'say'; job: number; mixer: number; stream: number; rate: number; link: number; config: SocketLinkConfig }
+  | { type: 'text'; job: number; text: string }
+  /** The utterance's text is complete; `error`: its source failed. */
+  | { type: 'text-end'; job: number; error?: string }
+  /** The answer to a `token` event: getToken()'s token, or its failure. */
+  | { type: 'token'; link: number; request: number; token?: string; error?: string }
+  /** Closes link `link`'s socket now (`SocketTTS.close()`). */
+  | { type: 'close-link'; link: number };
 
 /** Worker → main. `audio`: the samples also posted to the mixer, for accounting. */
 export type PipeEvent =
@@ -36,4 +61,6 @@ export type PipeEvent =
   /** The response began (before its audio). */
   | { type: 'meta'; job: number; meta: RequestMeta }
   | { type: 'done'; job: number }
-  | { type: 'error'; job: number; error: PipeError };
+  | { type: 'error'; job: number; error: PipeError }
+  /** Link `job` opens a socket: the main thread answers with getToken()'s token (`request` pairs them). */
+  | { type: 'token'; job: number; request: number };

@@ -8,7 +8,6 @@
 
 import { PcmS16Decoder } from '../../audio/dsp/pcm16';
 import { ProviderError } from '../errors';
-import type { TTS, TTSRequest, TTSStreamRequest } from '../types';
 import { SocketLink, newContextId, type ContextListener, type SocketTTSOptions, type TTSFrame, type TTSWire } from './socket-link';
 
 /** Characters per second of speech, to place audio in the text when the vendor sent no timing. */
@@ -284,40 +283,4 @@ export class SocketUtterance implements ContextListener {
     }
     void Promise.resolve(this.#inputIt?.return?.()).catch(() => undefined);
   }
-}
-
-/** A TTS over a {@link SocketLink}: one socket shared by its utterances, each a context. */
-export abstract class SocketTTS implements TTS {
-  abstract readonly label: string;
-  abstract readonly sampleRate: number;
-  protected abstract readonly encoding: 's16' | 'f32';
-  protected abstract readonly wire: TTSWire;
-  protected abstract readonly options: SocketTTSOptions;
-  #link: SocketLink | undefined;
-
-  /** One text as one context. Blank text yields nothing, without a connection. */
-  async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
-    if (request.text.trim() === '') return;
-    yield* this.stream({ text: once(request.text), signal: request.signal });
-  }
-
-  /**
-   * One context whose text streams in; audio starts while text still comes. Faults end the
-   * iteration with a ProviderError: `provider-auth` (bad key or token, at the handshake or in
-   * band), `provider-timeout` (connect or first audio limit), `provider-protocol` (a malformed
-   * frame), and the last drop's code once `reconnects` are used up. Aborts end quietly.
-   */
-  stream(request: TTSStreamRequest): AsyncIterable<Float32Array> {
-    this.#link ??= new SocketLink(this.wire, this.options);
-    return new SocketUtterance(this.#link, this.wire, this.options, { sampleRate: this.sampleRate, encoding: this.encoding }, request.text, request.signal).run();
-  }
-
-  /** Closes the shared socket now (it also closes itself after `idleCloseMs` unused). */
-  close(): void {
-    this.#link?.close();
-  }
-}
-
-async function* once(text: string): AsyncGenerator<string> {
-  yield text;
 }

@@ -1,8 +1,9 @@
 /**
- * TTS audio off the main thread (issue 9): a PCM TTS request is fetched and decoded in a
- * worker that posts the samples straight to the mixer worklet, the way capture frames go
- * from the capture worklet to the VAD worker. The main thread only sends the request and
- * reads back a copy for accounting, so a page blocked for 200 ms cannot starve playback.
+ * TTS audio off the main thread (issue 9): a PCM TTS request is fetched and decoded (or a
+ * socket TTS utterance spoken, see socket-tts.ts) in a worker that posts the samples straight
+ * to the mixer worklet, the way capture frames go from the capture worklet to the VAD worker.
+ * The main thread only sends the request and reads back a copy for accounting, so a page
+ * blocked for 200 ms cannot starve playback.
  * Where no worker can run (Node, a CSP without worker-src, a failed load) the provider's
  * own main-thread path is used.
  */
@@ -102,11 +103,59 @@ export function preparePipe(mixer: MixerStream['mixer']): void {
   }
 }
 
+/** What the worker is asked to do for one request, and how. */
+export interface PipeRequest {
+  readonly provider: string;
+  /** The command that starts job `id` on the worker's mixer `mixer` (it may await, e.g. a token). */
+  command(id: number, mixer: number): PipeCommand | Promise<PipeCommand>;
+  /** The command was posted: e.g. its text follows. */
+  started?(id: number): void;
+  /** The job is over, whichever way. */
+  finish?(): void;
+  onMeta?(meta: RequestMeta): void;
+}
+
 /**
  * Sends `request` through the worker to `stream` (null: nothing to say). `fallback` is the
  * provider's main-thread path (its `synthesize`), whose chunks are pushed to `stream` here.
  */
 export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal: AbortSignal, fallback: () => AsyncIterable<Float32Array>, onMeta?: (meta: RequestMeta) => void): PipedAudio {
+  return pipeTo(
+    request && {
+      provider: request.provider,
+      async command(job, mixer) {
+        // A getToken function cannot cross to the worker: its token goes, called here.
+        const auth = request.auth.getToken ? { apiKey: await token(request, signal) } : request.auth;
+        return { type: 'job', job, mixer, stream: stream.id, rate: stream.sourceRate, request: { ...request, auth } };
+      },
+      ...(onMeta ? { onMeta } : {}),
+    },
+    stream,
+    signal,
+    fallback,
+  );
+}
+
+/** A new id for a job or a link (listeners share one space). */
+export const pipeId = (): number => nextId++;
+
+/** Posts to the worker if it runs (false: it does not). */
+export function pipePost(cmd: PipeCommand): boolean {
+  post(cmd);
+  return worker !== null;
+}
+
+/** Routes the worker's events carrying `job: id` to `listener` (null: stop). */
+export function pipeListen(id: number, listener: ((e: PipeEvent) => void) | null): void {
+  if (listener) listeners.set(id, (e) => e.type !== 'broken' && listener(e));
+  else listeners.delete(id);
+}
+
+/**
+ * Has the worker do `request` for `stream` (null, or no worker here: `fallback`, the
+ * provider's main-thread path, whose chunks are pushed to `stream` here).
+ */
+export function pipeTo(request: PipeRequest | null, stream: MixerStream, signal: AbortSignal, fallback: () => AsyncIterable<Float32Array>): PipedAudio {
   let job = 0;
   let ending = false;
   async function* main(): AsyncGenerator<Float32Array, void, undefined> {
@@ -132,13 +181,13 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
         wake?.();
       });
       signal.addEventListener('abort', onAbort);
-      // A getToken function cannot cross to the worker: its token goes, called here.
-      const auth = request.auth.getToken ? { apiKey: await token(request, signal) } : request.auth;
       const key = portTo(stream.mixer);
+      const cmd = await request.command(id, key);
       if (signal.aborted) return;
-      post({ type: 'job', job: id, mixer: key, stream: stream.id, rate: stream.sourceRate, request: { ...request, auth } });
+      post(cmd);
       job = id;
       if (ending) post({ type: 'end', job });
+      request.started?.(id);
       for (;;) {
         if (signal.aborted) return;
         const e = queue.shift();
@@ -150,7 +199,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
         if (e.type === 'audio') {
           yielded = true;
           yield e.samples;
-        } else if (e.type === 'meta') onMeta?.(e.meta);
+        } else if (e.type === 'meta') request.onMeta?.(e.meta);
         else if (e.type === 'done') {
           settled = true;
           return;
@@ -158,7 +207,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
           settled = true;
           const { code, message, ...rest } = e.error;
           throw new ProviderError(code as ProviderErrorCode, request.provider, message, rest);
-        } else {
+        } else if (e.type === 'broken') {
           settled = true;
           // The worker failed to load before any audio: the main thread does this request.
           if (!yielded) return yield* main();
@@ -170,6 +219,7 @@ export function pipePcm(request: PcmRequest | null, stream: MixerStream, signal:
       listeners.delete(id);
       if (!settled && job) post({ type: 'abort', job });
       job = 0;
+      request.finish?.();
       if (--active === 0) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
     }
   }
