@@ -25,17 +25,16 @@ export default defineConfig({
   timeout: 120_000,
   workers,
   globalTeardown: './e2e/support/teardown.ts',
-  // Files are spread over the workers; in the quiet project the tests of a file run in order in one worker.
+  // Files are spread over the workers; the tests of one file run in order in one worker.
   fullyParallel: false,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: { baseURL: `http://127.0.0.1:${port}` },
   projects: [
-    // Tests, not files, are spread over the workers: the longest file (session-contracts, about
-    // 130 s) would otherwise keep one worker busy after the others are done. Each test opens its
-    // own browser and resets its worker's provider server; what must share a browser or run in
-    // order says so (`describe.configure({ mode: 'serial' })`, `describe.serial`).
-    { name: 'e2e', testIgnore: QUIET, fullyParallel: true },
+    // Files, not tests, are spread over the workers: with tests spread (fullyParallel) both
+    // workers more often load cold browsers and the VAD at once, and the whole run took 11.7
+    // min against 9.0–9.7 (CI run 17, every spec slower, startup.spec 22 → 46 s).
+    { name: 'e2e', testIgnore: QUIET },
     // What measures the audio thread itself (underruns under a main-thread stall, sample-exact
     // mixing) runs after the rest, alone: a second browser on the other core starves it.
     { name: 'quiet', testMatch: QUIET, dependencies: ['e2e'] },
