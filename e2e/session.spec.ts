@@ -79,7 +79,8 @@ test('start() does not wait for the VAD: a question asked while the model loads 
     // The model answers SLOW_MS late, so the VAD runs only after the question ended.
     const vadSource = `(E) => { const vad = new E.SileroVAD({ assetBaseUrl: '${assets.base('model', 'slow')}', cacheModel: false }); vad.on('vad_ready', () => (window.vadReadyAt = performance.now())); return { vad }; }`;
     await startAgent(page, { preload: false, pipelineSource: vadSource });
-    await waitForEvents(page, 'agent_transcript', 1, 25_000);
+    // The answer's history entry comes once it has played (agent_transcript comes earlier).
+    await page.waitForFunction(() => (window as any).R.session.getContextHistory().length >= 2, undefined, { timeout: 25_000 });
     const r = await page.evaluate(() => {
       const w = window as any;
       const heard = w.R.events.find((e: any) => e.name === 'user_speech_started');
