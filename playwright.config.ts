@@ -27,7 +27,12 @@ export default defineConfig({
   globalTeardown: './e2e/support/teardown.ts',
   // Files are spread over the workers; the tests of one file run in order in one worker.
   fullyParallel: false,
-  retries: 0,
+  // One retry on CI, none locally. The 2-core CI machine runs two browsers that each capture
+  // and render audio in real time; when the audio thread misses render quanta, Chromium's fake
+  // device drops or pads mic audio, which shifts what timing checks measure by ~100 ms (CI runs
+  // 17–20 each failed 1–3 different tests this way, each passing on the next run). A retried
+  // test is listed as flaky; one that fails twice fails the run.
+  retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: { baseURL: `http://127.0.0.1:${port}` },
   projects: [

@@ -8,6 +8,7 @@ import { useProviderServer } from '../providers/test-server';
 import { ElevenLabsTTS } from '../providers/tts/elevenlabs';
 import { NodeWebSocket, sockets } from '../providers/tts/socket-test-kit';
 import { ScriptedLLM, ScriptedTTS } from '../testing/providers';
+import { cutAtWord } from '../turn/speech-output';
 import { kit, voicedSec } from './session-test-kit';
 
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
@@ -83,6 +84,38 @@ describe('a streamed TTS whose text runs ahead of its voice', () => {
     // (all of it) that the played share of the received audio covers would be most of the story.
     expect(STORY.startsWith(heard)).toBe(true);
     expect(heard.split(/\s+/).length).toBeLessThanOrEqual(10);
+    await k.session.close();
+  });
+});
+
+describe('a sentence cut while it was synthesized', () => {
+  it("is placed in its text at the voice's own speaking rate, measured on the sentences before it", async () => {
+    vi.useFakeTimers();
+    // A slow voice (200 ms a character: 5 characters a second, a third of the default guess of
+    // 15) synthesized in real time: the second sentence is still coming when the user cuts in.
+    const MS_PER_CHAR = 200;
+    const tts = new ScriptedTTS({ msPerChar: MS_PER_CHAR, chunkMs: 100, chunkDelayMs: 100, amplitude: 0.1 });
+    const k = kit({ tts, stt: [{ text: 'Tell me a story' }, { text: 'stop' }], llm: [{ text: STORY }, { text: 'Okay.' }] });
+    await k.session.start();
+    void k.vad.speak(0.6);
+    await k.until(() => k.session.agentState === 'speaking');
+    const from = k.audio.played().length;
+    const [first, second] = STORY.split(/(?<=\.) /) as [string, string];
+    const firstSec = (first.length * MS_PER_CHAR) / 1000;
+    await k.until(() => voicedSec(k.audio.played().subarray(from)) >= firstSec + 1.2, 30_000, 'the second sentence under way');
+    void k.vad.speak(0.8, { rms: 0.4 });
+    await k.until(() => k.history().includes('assistant: Okay.') && k.session.agentState === 'idle', 20_000);
+    const heard = k.history()[1]!.replace(/^assistant: | \[interrupted\]$/g, '');
+    expect(heard.startsWith(`${first} `)).toBe(true);
+    // The truth, from the rendered output: how much of the second sentence's audio played
+    // (the voice after the first sentence, less the answer's "Okay.").
+    const playedSec = voicedSec(k.audio.played().subarray(from)) - firstSec - ('Okay.'.length * MS_PER_CHAR) / 1000;
+    const truth = cutAtWord(second, playedSec / ((second.length * MS_PER_CHAR) / 1000));
+    const words = (s: string) => (s ? s.split(/\s+/).length : 0);
+    const heardSecond = heard.slice(first.length + 1);
+    expect(second.startsWith(heardSecond)).toBe(true);
+    // ±1 word, as cutAtWord promises; at 15 characters a second it would claim about three times the words.
+    expect(Math.abs(words(heardSecond) - words(truth))).toBeLessThanOrEqual(1);
     await k.session.close();
   });
 });

@@ -138,7 +138,7 @@ export class UserInput {
     this.#held = null;
     const pending = this.#pending.splice(0);
     const last = pending[pending.length - 1];
-    if (last) this.#deps.onUtterance(merge(pending.map((p) => p.utterance)), last.clock);
+    if (last && this.accepting) this.#deps.onUtterance(merge(pending.map((p) => p.utterance)), last.clock);
   }
 
   dispose(): void {

@@ -43,11 +43,42 @@ describe('VoiceMailDetector: classification', () => {
     expect(k.log.slice(0, k.log.indexOf('voicemail_classified')).filter((l) => l.startsWith('agent:')).at(-1)).toBe('agent:speaking');
     expect(after).toContain('turn_interrupted');
     expect(k.session.agentState).toBe('idle');
-    // Once per session: later speech is not classified again.
+    // Once per session: later speech is not classified again, nor answered (the machine's
+    // greeting is not a conversation); the app's own say() still speaks.
+    const spoke = () => k.log.filter((l) => l === 'agent:speaking').length;
+    const before = spoke();
     void k.vad.speak(1);
     await k.run(5000);
     expect(classifier.requests).toHaveLength(1);
     expect(calls).toBe(1);
+    expect(spoke()).toBe(before);
+    expect(k.history().some((l) => l.includes('Thanks!'))).toBe(false);
+    void k.session.say('Hi Sam, this is your dentist.');
+    await k.until(() => spoke() === before + 1, 5000, 'the app\'s say()');
+  });
+
+  it('an answer waiting behind the one playing is dropped too: the agent goes quiet', async () => {
+    // The greeting's two sentences are two turns: the second is heard while the agent answers
+    // the first (over the agent, too short to interrupt it) and waits behind it.
+    const classifier = new ScriptedLLM([{ text: 'Yes.', delayMs: 50 }]);
+    const vm = new VoiceMailDetector({ llm: classifier, callback: () => undefined, duration: 1.5 });
+    const k = kit({
+      session: { voiceMailDetector: vm },
+      stt: [{ text: 'Hi, you have reached Sam.' }, { text: 'Please leave a message after the tone.' }],
+      llm: [{ text: 'Hello Sam, this is your dentist calling about tomorrow, and about the bill.' }, { text: 'Sure, I will leave a message.' }],
+      tts: { msPerChar: 60 },
+      interrupt: { minInterruptionMs: 3000 },
+    });
+    await k.session.start();
+    void k.vad.speak(1);
+    await k.until(() => k.session.agentState === 'speaking', 10_000);
+    void k.vad.speak(0.8, { rms: 0.4 });
+    await k.until(() => k.events.voicemail_classified !== undefined, 10_000);
+    await k.run(6000);
+    const after = k.log.slice(k.log.indexOf('voicemail_classified'));
+    expect(after).not.toContain('agent:speaking');
+    expect(k.history().some((l) => l.includes('Sure, I will leave a message.'))).toBe(false);
+    expect(k.session.agentState).toBe('idle');
   });
 
   it('a human "hello?": not a voicemail, no callback; the conversation goes on', async () => {

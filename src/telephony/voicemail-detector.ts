@@ -34,9 +34,12 @@ const PROMPT =
 /**
  * Voicemail detection for an `AgentSession` (the seed's `VoiceMailDetector`): the first
  * `duration` seconds of the callee's transcript go to the LLM once; when it says voicemail,
- * the session stops speaking, emits `voicemail_classified`, `session.isVoicemailDetected`
- * becomes true and `callback()` runs. The transcripts are still answered as usual meanwhile.
- * With `onBeep`, beeps after the greeting are reported (`voicemail_beep_detected`).
+ * the session stops speaking and stops answering the callee (a greeting is not a conversation:
+ * answers to it, running or waiting, are dropped, and later speech starts no turn), emits
+ * `voicemail_classified`, `session.isVoicemailDetected` becomes true and `callback()` runs.
+ * The agent speaks again only through `say()`/`reply()` (leave the message from `onBeep`).
+ * Until the classification, transcripts are answered as usual. With `onBeep`, beeps after the
+ * greeting are reported (`voicemail_beep_detected`).
  *
  * ```ts
  * const vm = new VoiceMailDetector({ llm, callback: () => {}, onBeep: () => session.say('Hi, this is…') });
@@ -63,7 +66,7 @@ export class VoiceMailDetector implements SessionVoiceMail {
     return this.#detected;
   }
 
-  attach(session: AgentSession<SessionAudio>): () => void {
+  attach(session: AgentSession<SessionAudio>, listen: (on: boolean) => void): () => void {
     let spoke = false;
     const offs = [
       session.on('user_speech_started', () => void (spoke = true)),
@@ -72,7 +75,7 @@ export class VoiceMailDetector implements SessionVoiceMail {
         spoke = true;
         if (!this.#started) {
           this.#started = true;
-          this.#timer = setTimeout(() => void this.#classify(session), (this.#o.duration ?? 2) * 1000);
+          this.#timer = setTimeout(() => void this.#classify(session, listen), (this.#o.duration ?? 2) * 1000);
         }
         if (this.#timer) this.#heard.push(e.text.trim());
       }),
@@ -95,7 +98,7 @@ export class VoiceMailDetector implements SessionVoiceMail {
     };
   }
 
-  async #classify(session: AgentSession<SessionAudio>): Promise<void> {
+  async #classify(session: AgentSession<SessionAudio>, listen: (on: boolean) => void): Promise<void> {
     this.#timer = null;
     const text = this.#heard.join(' ');
     const abort = (this.#abort = new AbortController());
@@ -113,6 +116,9 @@ export class VoiceMailDetector implements SessionVoiceMail {
     if (abort.signal.aborted) return;
     const isVoicemail = reply.toLowerCase().includes('yes');
     if (isVoicemail) {
+      // The seed interrupts only what plays: an answer waiting behind it (the greeting's second
+      // sentence, heard as a turn of its own) then spoke over the machine.
+      listen(false);
       session.interrupt({ force: true });
       this.#detected = true;
     }

@@ -291,6 +291,7 @@ export class Speech {
     const heardByTag = new Map<string, string>();
     const heard: string[] = [];
     const full: string[] = [];
+    const charsPerSec = this.#speakingRate();
     for (const seg of this.#segments) {
       seg.markPlayed();
       full.push(seg.text);
@@ -300,7 +301,7 @@ export class Speech {
         if (seg.end > seg.start && seg.start >= 0) {
           const from = seg.soundStart >= 0 ? seg.soundStart : seg.start;
           const heardSec = (Math.min(heardSource, seg.end) - from) / this.#tts.sampleRate;
-          part = cutAtWord(seg.text, Math.min(heardSec / (seg.text.length / CHARS_PER_SEC), 0.999));
+          part = cutAtWord(seg.text, Math.min(heardSec / (seg.text.length / charsPerSec), 0.999));
         }
       } else if (seg.start >= 0 && seg.end > seg.start) {
         // Words spread over the sounding part: the TTS's leading and trailing silence holds none.
@@ -316,6 +317,22 @@ export class Speech {
     }
     const cut = this.#segments.some((seg) => seg.cut);
     return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', cut, playback };
+  }
+
+  /**
+   * This voice's speaking rate (characters per second of sound), from the segments synthesized
+   * whole; {@link CHARS_PER_SEC} until 1 s of them has come. Voices differ by half or more.
+   */
+  #speakingRate(): number {
+    let chars = 0;
+    let samples = 0;
+    for (const seg of this.#segments) {
+      if (seg.cut || seg.soundStart < 0 || seg.soundEnd <= seg.soundStart) continue;
+      chars += seg.text.length;
+      samples += seg.soundEnd - seg.soundStart;
+    }
+    const sec = samples / this.#tts.sampleRate;
+    return sec >= 1 ? chars / sec : CHARS_PER_SEC;
   }
 }
 
