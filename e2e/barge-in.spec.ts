@@ -47,18 +47,21 @@ test('barge-in stops the agent; history keeps what was heard; LLM and TTS reques
     if (Math.abs(out.samples[i]!) > 1e-3) { end = i + 1; quiet = 0; } else if (++quiet > out.sampleRate * 0.15) break;
   }
   let heardSec = end / out.sampleRate - start;
-  // Whole sentences first; inside the cut sentence, a word counts as heard when the audio
-  // of the sentence's prefix up to that word ends within what was played (the server's
-  // espeak-ng is deterministic, so prefix audio times the words without any word timing API).
+  // Whole sentences first; inside the cut sentence, a word counts as heard once what was
+  // played passes its middle, as the SDK's rule says (cutAtWord): the word's audio is timed by
+  // the sentence's prefixes up to it and up to the word before (the server's espeak-ng is
+  // deterministic, so prefix audio times the words without any word timing API).
   let expectedWords = 0;
   for (let k = 0; k < STORY.length; k++) {
     const dur = pcm[k]!.length / 24000;
     const words = STORY[k]!.split(' ');
     if (heardSec >= dur) { expectedWords += words.length; heardSec -= dur; continue; }
+    let before = firstSound(pcm[k]!) / 24000;
     for (let j = 1; j <= words.length; j++) {
-      const prefix = await ttsSamples(baseURL!, words.slice(0, j).join(' '));
-      if (endOfSound(prefix) / 24000 > heardSec) break;
+      const end = endOfSound(await ttsSamples(baseURL!, words.slice(0, j).join(' '))) / 24000;
+      if ((before + end) / 2 > heardSec) break;
       expectedWords++;
+      before = end;
     }
     break;
   }

@@ -182,10 +182,10 @@ test('the underrun counter does count starvation (control: a 50 ms lead cannot c
  * block, and the mixer's underruns. `mainThread`: a `WebSocket` class is given, which keeps
  * the socket on the main thread (the control).
  */
-async function socketUnderBlock(baseURL: string, mainThread: boolean): Promise<{ voicedIntoBlockSec: number; blockSec: number; underruns: number; chunks: number }> {
+async function socketUnderBlock(baseURL: string, mainThread: boolean, wrap?: 'fallback' | 'cache'): Promise<{ voicedIntoBlockSec: number; blockSec: number; underruns: number; chunks: number; requests: string[] }> {
   await control(baseURL, 'reset', {});
-  await control(baseURL, 'script', { ttsSocket: [{ chunkDelayMs: 50 }] });
-  return page.evaluate(async (mainThread) => {
+  await control(baseURL, 'script', { ttsSocket: [{ chunkDelayMs: 50 }], tts: [{ fault: { kind: 'status', status: 503 } }] });
+  const run = await page.evaluate(async ({ mainThread, wrap }) => {
     const { engine, sleep } = (window as any).T;
     const E = (window as any).E;
     const ctx = engine.context as AudioContext;
@@ -197,9 +197,13 @@ async function socketUnderBlock(baseURL: string, mainThread: boolean): Promise<{
       getToken: async () => 'tok-' + Math.random().toString(36).slice(2),
       ...(mainThread ? { WebSocket } : {}),
     });
-    tts.prepare(engine.mixer);
+    // Wrapped: a FallbackTTS whose primary (OpenAI, 503) fails first, or a TTSAudioCache (a miss).
+    const voice = wrap === 'fallback'
+      ? new E.FallbackTTS([new E.OpenAITTS({ baseURL: '/local-ai/v1', apiKey: 'sk-local-test-key', maxRetries: 0 }), tts])
+      : wrap === 'cache' ? new E.TTSAudioCache(tts, { name: `earshot-e2e-${Math.random()}` }) : tts;
+    voice.prepare(engine.mixer);
     const stream = engine.mixer.createStream(tts.sampleRate, 'voice');
-    const piped = tts.synthesizeTo({ text: 'The train leaves the station at nine and stops in every town along the coast before it reaches the city.', signal: new AbortController().signal }, stream);
+    const piped = voice.synthesizeTo({ text: 'The train leaves the station at nine and stops in every town along the coast before it reaches the city.', signal: new AbortController().signal }, stream);
     piped.end();
     let chunks = 0;
     let first!: () => void;
@@ -233,7 +237,9 @@ async function socketUnderBlock(baseURL: string, mainThread: boolean): Promise<{
       }
     }
     return { voicedIntoBlockSec: lastVoiced - t0, blockSec: t1 - t0, underruns, chunks };
-  }, mainThread);
+  }, { mainThread, wrap });
+  const requests = ((await control(baseURL, 'log')).requests as { route: string; status: number | null }[]).map((r) => `${r.route} ${r.status}`);
+  return { ...run, requests };
 }
 
 test('socket TTS (ElevenLabs) from the audio worker: the voice plays on through a 1.5 s main-thread block; control: on the main thread it starves', async ({ baseURL }) => {
@@ -250,6 +256,19 @@ test('socket TTS (ElevenLabs) from the audio worker: the voice plays on through 
   // The starvation is what tells the two apart. (Where the voice stopped is only logged: on a
   // loaded machine the render clock read around the block can lag the frames the tap saw.)
   expect(main.underruns).toBeGreaterThan(0);
+});
+
+test('socket TTS inside a FallbackTTS (after its primary failed) and a TTSAudioCache (a miss) also plays from the audio worker through a 1.5 s main-thread block', async ({ baseURL }) => {
+  await startMixerPage(page);
+  for (const wrap of ['fallback', 'cache'] as const) {
+    const r = await socketUnderBlock(baseURL!, false, wrap);
+    console.log(`socket TTS in ${wrap}: voice ${r.voicedIntoBlockSec.toFixed(2)} s into a ${r.blockSec.toFixed(2)} s block, ${r.underruns} underruns; ${r.requests.join(', ')}`);
+    expect(r.chunks).toBeGreaterThan(0);
+    expect(r.blockSec).toBeGreaterThan(1.3);
+    expect(r.voicedIntoBlockSec).toBeGreaterThan(r.blockSec - 0.2);
+    expect(r.underruns).toBe(0);
+    if (wrap === 'fallback') expect(r.requests.filter((q) => q.startsWith('/v1/audio/speech'))).toEqual(['/v1/audio/speech 503']);
+  }
 });
 
 test('outputRoute: aecLoopback() (earshot/telephony): the output reaches the <audio> element through a local peer connection', async () => {

@@ -1,7 +1,10 @@
 import { createStore, del, get, set } from 'idb-keyval';
 import { ConfigError } from '../errors';
 import { isAbortError } from '../providers/errors';
+import type { MixerStream } from '../audio/mixer';
 import type { TTS, TTSRequest, TTSStreamRequest } from '../providers/types';
+import { pushed, relay } from '../providers/tts/delivery';
+import type { PipedAudio } from '../providers/tts/tts-pipe';
 
 /** Where cached audio lives: idb-keyval's shape, so any key-value store can stand in. */
 export interface AudioCacheStore {
@@ -58,6 +61,8 @@ export class TTSAudioCache implements TTS {
   readonly voice: string | undefined;
   /** Uncached input streaming of the wrapped TTS, when it has it. */
   readonly stream?: (request: TTSStreamRequest) => AsyncIterable<Float32Array>;
+  /** The same, delivered by the wrapped TTS itself, when it can. */
+  readonly streamTo?: (request: TTSStreamRequest, stream: MixerStream) => AsyncIterable<Float32Array> & { end?(): void };
   /** Phrases served from the cache / synthesized, since construction. */
   hits = 0;
   misses = 0;
@@ -76,6 +81,7 @@ export class TTSAudioCache implements TTS {
     this.sampleRate = tts.sampleRate;
     this.voice = tts.voice;
     if (tts.stream) this.stream = (request) => tts.stream!(request);
+    if (tts.streamTo) this.streamTo = (request, stream) => tts.streamTo!(request, stream);
     this.#maxBytes = maxBytes;
     this.#memoryBytes = memoryBytes;
     this.#variant = options.variant ?? '';
@@ -103,13 +109,47 @@ export class TTSAudioCache implements TTS {
     if (signal.aborted) return;
     if (hit) {
       this.hits++;
-      const samples = new Int16Array(hit.pcm);
-      for (let i = 0; i < samples.length; i += HIT_CHUNK) yield Float32Array.from(samples.subarray(i, i + HIT_CHUNK), (v) => v / 32768);
-      return;
+      return yield* played(hit);
     }
     this.misses++;
+    yield* this.#kept(key, request, this.tts.synthesize(request));
+  }
+
+  /**
+   * As {@link synthesize}, delivered to `stream`: a miss by the wrapped TTS's own
+   * `synthesizeTo` where it has one (from the TTS audio worker, which a busy main thread
+   * cannot starve), stored as it comes; a hit pushed from here (no network to wait on).
+   */
+  synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
+    const to = this.tts.synthesizeTo;
+    if (!to) return pushed(this.synthesize(request), stream);
+    return relay(stream, (opened) => this.#synthesizeTo(request, stream, opened, to));
+  }
+
+  /** Readies the wrapped TTS when it delivers to the mixer itself (loads its audio worker). */
+  prepare(mixer: MixerStream['mixer']): void {
+    this.tts.prepare?.(mixer);
+  }
+
+  async *#synthesizeTo(request: TTSRequest, stream: MixerStream, opened: (d: AsyncIterable<Float32Array>, signal: AbortSignal) => AsyncIterable<Float32Array>, to: NonNullable<TTS['synthesizeTo']>): AsyncGenerator<Float32Array, void, undefined> {
+    const { text, signal } = request;
+    if (!text.trim()) return;
+    const key = this.key(text);
+    const hit = await this.#lookup(key);
+    if (signal.aborted) return;
+    if (hit) {
+      this.hits++;
+      return yield* opened(pushed(played(hit), stream), signal);
+    }
+    this.misses++;
+    yield* this.#kept(key, request, opened(to.call(this.tts, request, stream), signal));
+  }
+
+  /** Yields `audio`'s chunks and stores them once it has all come (not when aborted: short). */
+  async *#kept(key: string, request: TTSRequest, audio: AsyncIterable<Float32Array>): AsyncGenerator<Float32Array, void, undefined> {
+    const { signal } = request;
     const parts: Int16Array[] = [];
-    for await (const chunk of this.tts.synthesize(request)) {
+    for await (const chunk of audio) {
       // A copy before the consumer sees the chunk: it may transfer the buffer to the audio thread.
       parts.push(toInt16(chunk));
       yield chunk;
@@ -220,6 +260,12 @@ export class TTSAudioCache implements TTS {
 }
 
 const entryKey = (key: string) => `audio:${key}`;
+
+/** A cached phrase's samples, in chunks of {@link HIT_CHUNK}. */
+async function* played(hit: Entry): AsyncGenerator<Float32Array, void, undefined> {
+  const samples = new Int16Array(hit.pcm);
+  for (let i = 0; i < samples.length; i += HIT_CHUNK) yield Float32Array.from(samples.subarray(i, i + HIT_CHUNK), (v) => v / 32768);
+}
 
 function toInt16(samples: Float32Array): Int16Array {
   return Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));

@@ -5,6 +5,9 @@
 
 import { ConfigError } from '../errors';
 import type { LLM, LLMChunk, LLMRequest, RequestMeta, STT, STTChunk, STTRequest, TTS, TTSRequest } from '../providers/types';
+import type { MixerStream } from '../audio/mixer';
+import { deliver, relay } from '../providers/tts/delivery';
+import type { PipedAudio } from '../providers/tts/tts-pipe';
 import { FallbackChain, type FallbackOptions, type ServedReport } from './chain';
 
 const joined = (kind: string, ps: readonly { label: string }[]) => `${kind}(${ps.map((p) => p.label).join(',')})`;
@@ -104,5 +107,19 @@ export class FallbackTTS implements TTS {
 
   synthesize(request: TTSRequest): AsyncIterable<Float32Array> {
     return this.#chain.run(request, (tts, signal) => relayMeta(request, signal, (r) => tts.synthesize(r)));
+  }
+
+  /**
+   * As {@link synthesize}, each member delivering to `stream` its own way: from the TTS audio
+   * worker where it has `synthesizeTo` (a busy main thread cannot starve it), else pushed
+   * here. A member given up on never ends the stream; the one that serves does.
+   */
+  synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
+    return relay(stream, (opened) => this.#chain.run(request, (tts, signal) => relayMeta(request, signal, (r) => opened(deliver(tts, r, stream), r.signal))));
+  }
+
+  /** Readies every member that delivers to the mixer itself (loads the audio worker once). */
+  prepare(mixer: MixerStream['mixer']): void {
+    for (const tts of this.#chain.providers) tts.prepare?.(mixer);
   }
 }
