@@ -101,18 +101,8 @@ export class TTSAudioCache implements TTS {
   }
 
   /** Cached audio at once, else the wrapped TTS's, stored once it has all come. */
-  async *synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
-    const { text, signal } = request;
-    if (!text.trim()) return;
-    const key = this.key(text);
-    const hit = await this.#lookup(key);
-    if (signal.aborted) return;
-    if (hit) {
-      this.hits++;
-      return yield* played(hit);
-    }
-    this.misses++;
-    yield* this.#kept(key, request, this.tts.synthesize(request));
+  synthesize(request: TTSRequest): AsyncGenerator<Float32Array, void, undefined> {
+    return this.#serve(request, played, () => this.tts.synthesize(request));
   }
 
   /**
@@ -123,7 +113,10 @@ export class TTSAudioCache implements TTS {
   synthesizeTo(request: TTSRequest, stream: MixerStream): PipedAudio {
     const to = this.tts.synthesizeTo;
     if (!to) return pushed(this.synthesize(request), stream);
-    return relay(stream, (opened) => this.#synthesizeTo(request, stream, opened, to));
+    const { signal } = request;
+    return relay(stream, (opened) =>
+      this.#serve(request, (hit) => opened(pushed(played(hit), stream), signal), () => opened(to.call(this.tts, request, stream), signal)),
+    );
   }
 
   /** Readies the wrapped TTS when it delivers to the mixer itself (loads its audio worker). */
@@ -131,30 +124,24 @@ export class TTSAudioCache implements TTS {
     this.tts.prepare?.(mixer);
   }
 
-  async *#synthesizeTo(request: TTSRequest, stream: MixerStream, opened: (d: AsyncIterable<Float32Array>, signal: AbortSignal) => AsyncIterable<Float32Array>, to: NonNullable<TTS['synthesizeTo']>): AsyncGenerator<Float32Array, void, undefined> {
+  /** `hit`'s audio for a cached phrase, else `miss`'s, stored once it has all come (not when aborted: short). */
+  async *#serve(request: TTSRequest, hit: (entry: Entry) => AsyncIterable<Float32Array>, miss: () => AsyncIterable<Float32Array>): AsyncGenerator<Float32Array, void, undefined> {
     const { text, signal } = request;
     if (!text.trim()) return;
     const key = this.key(text);
-    const hit = await this.#lookup(key);
+    const found = await this.#lookup(key);
     if (signal.aborted) return;
-    if (hit) {
+    if (found) {
       this.hits++;
-      return yield* opened(pushed(played(hit), stream), signal);
+      return yield* hit(found);
     }
     this.misses++;
-    yield* this.#kept(key, request, opened(to.call(this.tts, request, stream), signal));
-  }
-
-  /** Yields `audio`'s chunks and stores them once it has all come (not when aborted: short). */
-  async *#kept(key: string, request: TTSRequest, audio: AsyncIterable<Float32Array>): AsyncGenerator<Float32Array, void, undefined> {
-    const { signal } = request;
     const parts: Int16Array[] = [];
-    for await (const chunk of audio) {
+    for await (const chunk of miss()) {
       // A copy before the consumer sees the chunk: it may transfer the buffer to the audio thread.
       parts.push(toInt16(chunk));
       yield chunk;
     }
-    // Ended by itself: an aborted synthesis ends quietly too, short.
     if (!signal.aborted) await this.#put(key, parts).catch(() => undefined);
   }
 
