@@ -1,6 +1,6 @@
 // The demo: a full conversation in the page. Offline it talks to the dev server's local
 // provider (a rule-based stand-in brain, espeak-ng speech); settings switch any stage.
-import { Agent, AgentSession, EarshotError, Pipeline, functionTool, listMicrophones, type RealtimeModel, type TurnMetrics } from '../src/index';
+import { Agent, AgentSession, EarshotError, Pipeline, SileroVAD, functionTool, listMicrophones, type RealtimeModel, type TurnMetrics } from '../src/index';
 import { MCPServerHTTP } from '../src/mcp/index';
 import { renderSettings, stagesFrom } from './settings';
 import { ambientPad, typingLoop } from './sounds';
@@ -19,6 +19,9 @@ const ui = {
   camera: $<HTMLVideoElement>('camera'), cameraToggle: $<HTMLButtonElement>('camera-toggle'), see: $<HTMLButtonElement>('see'),
 };
 renderSettings(ui.settings);
+// Load the VAD (its worker, ORT, the model) now, before the click, as the README advises:
+// the session's own SileroVAD shares this page's worker, so it is live from the first frame.
+void new SileroVAD().preload().catch(() => undefined); // a failure shows again at start()
 
 let session: AgentSession | null = null;
 let unobserve: (() => void) | null = null;
@@ -60,13 +63,20 @@ ui.start.onclick = async () => {
   session = s;
   wire(s);
   try {
-    say('Opening the microphone and loading the VAD…');
+    say('Opening the microphone…');
     ui.progress.hidden = false;
-    await s.start();
-    ui.progress.hidden = true;
+    let vadLive = false;
+    const listening = () => say(`Listening (${s.audio.context.sampleRate} Hz). Speak, or type below.`);
+    s.pipeline.vad.on('vad_ready', () => {
+      vadLive = true;
+      ui.progress.hidden = true;
+      if (session === s) listening();
+    });
+    await s.start(); // resolves with the mic open; the VAD may still be loading (frames wait for it)
     live.forEach((c) => (c.disabled = false));
     unobserve = observe(s, ui);
-    say(`Listening (${s.audio.context.sampleRate} Hz). Speak, or type below.`);
+    if (vadLive) listening();
+    else say('Listening. The voice detector is still loading: what you say now is heard once it is ready.');
     await fillMicList(s.audio.microphone.deviceId);
   } catch (err) {
     say(errorText(err));

@@ -12,6 +12,14 @@ test.afterEach(async () => {
 });
 
 /**
+ * ms for the fixture's late "hello" to be transcribed. The demo preloads the VAD on page load,
+ * but the test clicks Start at once and start() does not wait for the VAD (frames queue in its
+ * worker meanwhile), so this covers the VAD's first load: seconds on a busy 2-core machine
+ * (CI run 19 timed out at 15 s once).
+ */
+const HEARD_MS = 40_000;
+
+/**
  * The demo page with a fresh local provider server, the fake mic playing `late-hello`, and
  * `providers` chosen in its settings (stage → option value), then started.
  */
@@ -38,7 +46,7 @@ test('the offline demo: greeting, a spoken turn answered honestly, a typed quest
   await expect(page.locator('#record')).toHaveText('Stop recording');
   // The greeting from onEnter, then the user's line, which the offline STT reports honestly.
   await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 10_000 });
-  await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: 15_000 });
+  await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: HEARD_MS });
   await expect(page.locator('#transcript li.agent').nth(1)).toContainText('I heard', { timeout: 15_000 });
   // Typed text goes through the LLM and the get_time tool.
   await page.fill('#text', 'What time is it?');
@@ -77,7 +85,7 @@ test('the offline demo with other providers: Deepgram streaming STT, Anthropic L
   const page = await openDemo(baseURL!, { stt: 'deepgram', llm: 'anthropic', tts: 'elevenlabs' });
   await expect(page.locator('#transcript li.agent').first()).toContainText('offline demo', { timeout: 10_000 });
   // The fixture's late "hello", heard by the streaming STT, then answered.
-  await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: 15_000 });
+  await expect(page.locator('#transcript li.user').first()).toContainText('s of speech', { timeout: HEARD_MS });
   await expect(page.locator('#transcript li.agent').nth(1)).toContainText('I heard', { timeout: 15_000 });
   await page.fill('#text', 'What time is it?');
   await page.click('#send');

@@ -3,6 +3,7 @@ import { EventHub } from '../events';
 import { emitDetection, listenToCapture, type TappedBlock } from './capture';
 import { contextState, createAudioContext, unlockAudioContext, type AudioContextStateEx } from './context';
 import { GestureUnlock } from './gesture-unlock';
+import { extras } from '../lazy';
 import { Microphone, type MicrophoneOptions } from './microphone';
 import { Mixer } from './mixer';
 import { CAPTURE_PROCESSOR, MIXER_PROCESSOR, type CaptureDetector, type CaptureOptions, type MixerEvent, type MixerOptions } from './worklet-protocol';
@@ -263,21 +264,9 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   }
 
   async #tap(source: AudioNode, onBlock: (block: TappedBlock) => void, blockSize: number): Promise<() => void> {
-    const ctx = this.context;
-    const tap = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
-      numberOfInputs: 1,
-      numberOfOutputs: 0,
-      processorOptions: { targetRate: ctx.sampleRate, frameSize: blockSize, levelIntervalMs: 0 } satisfies CaptureOptions,
-    });
-    const { startFrame } = listenToCapture(tap, blockSize, { onFrame: onBlock });
-    source.connect(tap);
-    this.#taps.add(tap);
-    await startFrame;
-    return () => {
-      if (!this.#taps.delete(tap)) return;
-      tap.port.postMessage({ type: 'stop' });
-      source.disconnect(tap);
-    };
+    const { tap } = await extras();
+    this.#need(this.#mixer); // not closed while the code loaded
+    return tap(source, onBlock, blockSize, this.#taps);
   }
 
   /**

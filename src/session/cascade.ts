@@ -38,8 +38,6 @@ export class CascadeConversation implements Conversation {
   readonly #turns: TurnQueue;
   /** Closed (its turns settled): no turn starts any more, and the voice bus is left alone. */
   #closed = false;
-  /** Answers to the user's speech that wait behind another turn: `listen(false)` drops them. */
-  readonly #waitingAnswers = new Set<UtteranceHandle>();
 
   constructor(host: CascadeHost) {
     this.#host = host;
@@ -117,10 +115,8 @@ export class CascadeConversation implements Conversation {
 
   listen(on = true): void {
     this.#input.accepting = on;
-    if (on) return;
     // Speech heard before is not answered either (a caller put on hold, a voicemail greeting).
-    for (const handle of this.#waitingAnswers) handle.interrupt({ force: true });
-    this.#waitingAnswers.clear();
+    if (!on) this.#turns.dropQueued(true);
   }
 
   drained(): Promise<void> {
@@ -142,10 +138,7 @@ export class CascadeConversation implements Conversation {
 
   #userTurn(utterance: UserUtterance, clock: TurnClock): void {
     const handle = new UtteranceHandle();
-    for (const waiting of this.#waitingAnswers) if (waiting.done) this.#waitingAnswers.delete(waiting);
-    this.#waitingAnswers.add(handle);
-    const answer = (turn: Turn) => (this.#waitingAnswers.delete(handle), this.#userTurns.run(turn, handle.signal, utterance, clock));
-    this.#turns.schedule(handle, answer, utterance.prefetch, clock);
+    this.#turns.schedule(handle, (turn) => this.#userTurns.run(turn, handle.signal, utterance, clock), utterance.prefetch, clock);
   }
 
   #stop(turn: Turn, reason: StopReason): void {

@@ -21,8 +21,8 @@ export class TurnQueue {
   /** The turn running now, if any. */
   current: Turn | null = null;
   #tail: Promise<void> = Promise.resolve();
-  /** Turns scheduled but not yet running: `dropQueued()` ends them. */
-  readonly #queued = new Set<UtteranceHandle>();
+  /** Turns scheduled but not yet running (true: an answer to the user's speech): `dropQueued()` ends them. */
+  readonly #queued = new Map<UtteranceHandle, boolean>();
   readonly #deps: TurnQueueDeps;
 
   constructor(deps: TurnQueueDeps) {
@@ -36,7 +36,7 @@ export class TurnQueue {
 
   /** Runs `body` on a new turn for `handle` after the turns before it; `clock`: the user turn's latency marks. */
   schedule(handle: UtteranceHandle, body: (turn: Turn) => Promise<TurnOutcome>, prefetch?: Prefetch, clock?: TurnClock): void {
-    this.#queued.add(handle);
+    this.#queued.set(handle, clock !== undefined);
     const run = async () => {
       this.#queued.delete(handle);
       if (handle.done) return void prefetch?.discard();
@@ -58,9 +58,12 @@ export class TurnQueue {
     this.#tail = this.#tail.then(run, run).catch((error: unknown) => this.#deps.report(error));
   }
 
-  /** Ends the turns that have not started (their handles end interrupted). */
-  dropQueued(): void {
-    for (const h of this.#queued) h.interrupt({ force: true });
-    this.#queued.clear();
+  /** Ends the turns that have not started (their handles end interrupted); `answers`: only the answers to the user's speech. */
+  dropQueued(answers = false): void {
+    for (const [h, answer] of this.#queued) {
+      if (answers && !answer) continue;
+      h.interrupt({ force: true });
+      this.#queued.delete(h);
+    }
   }
 }

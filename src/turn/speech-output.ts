@@ -33,7 +33,8 @@ export interface SpeechOptions {
 const MAX_FAILED_SEGMENTS = 2;
 /**
  * Characters per second of speech, to place a broken-off segment's audio in its text (the
- * TTS never said how long the whole segment would have been). About 165 words a minute.
+ * TTS never said how long the whole segment would have been) until the voice's own rate is
+ * known. About 165 words a minute.
  */
 const CHARS_PER_SEC = 15;
 
@@ -235,6 +236,10 @@ export class Speech {
     // TTS is sent text before it voices it), so what was heard is placed at the speaking rate.
     seg.cut ||= this.#stopped;
     seg.end = this.#pushed;
+    if (!seg.cut && seg.soundStart >= 0) {
+      this.#chars += seg.text.length;
+      this.#sound += seg.soundEnd - seg.soundStart;
+    }
     // When this segment's last sample will have played, resolve its promise.
     const endFrame = (seg.end * this.#contextRate) / this.#tts.sampleRate;
     void this.#stream.waitForRendered(endFrame).then(seg.markPlayed);
@@ -255,6 +260,9 @@ export class Speech {
   }
 
   #segment: Segment | null = null;
+  /** Characters and source samples of sound of the segments synthesized whole: the voice's speaking rate. */
+  #chars = 0;
+  #sound = 0;
   /** The request in flight, when its provider delivers to the mixer itself. */
   #piped: { end?(): void } | null = null;
   /** The last such request: the stream's end goes its way. */
@@ -291,7 +299,9 @@ export class Speech {
     const heardByTag = new Map<string, string>();
     const heard: string[] = [];
     const full: string[] = [];
-    const charsPerSec = this.#speakingRate();
+    // This voice's own speaking rate once 1 s of it came whole (voices differ by half or more).
+    const rate = this.#tts.sampleRate;
+    const charsPerSec = this.#sound >= rate ? (this.#chars * rate) / this.#sound : CHARS_PER_SEC;
     for (const seg of this.#segments) {
       seg.markPlayed();
       full.push(seg.text);
@@ -317,22 +327,6 @@ export class Speech {
     }
     const cut = this.#segments.some((seg) => seg.cut);
     return { fullText: full.filter(Boolean).join(' '), heardText: heard.join(' '), heardByTag, interrupted: this.#stopped || playback.reason !== 'done', cut, playback };
-  }
-
-  /**
-   * This voice's speaking rate (characters per second of sound), from the segments synthesized
-   * whole; {@link CHARS_PER_SEC} until 1 s of them has come. Voices differ by half or more.
-   */
-  #speakingRate(): number {
-    let chars = 0;
-    let samples = 0;
-    for (const seg of this.#segments) {
-      if (seg.cut || seg.soundStart < 0 || seg.soundEnd <= seg.soundStart) continue;
-      chars += seg.text.length;
-      samples += seg.soundEnd - seg.soundStart;
-    }
-    const sec = samples / this.#tts.sampleRate;
-    return sec >= 1 ? chars / sec : CHARS_PER_SEC;
   }
 }
 
