@@ -1,5 +1,15 @@
 // OpenAI-shaped error bodies and the scripted faults that send them.
 
+/**
+ * ms between a stream's last bytes and a cut (or stall) fault. A cut is a dropped connection,
+ * and fetch() errors the response body when it learns of it, which discards chunks that had
+ * arrived but were not read yet (erroring a ReadableStream empties its queue): a page busy for
+ * a few ms then loses the last words it was sent, which is not what a fault test asks about.
+ * Likely what CI run 18 saw ("The quick" kept of "The quick brown fox" sent before the cut,
+ * with 5 ms here). Long enough for a loaded 2-core machine.
+ */
+export const FAULT_GRACE_MS = 50;
+
 export function openAiError(message, type, code = null, param = null) {
   return { error: { message, type, param, code } };
 }

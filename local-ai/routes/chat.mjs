@@ -1,6 +1,6 @@
 // POST /v1/chat/completions (protocols.md §1): scripted replies or faults, else the demo brain.
 import { argPieces, demoBrain, textPieces } from '../brain.mjs';
-import { defaultErrorBody, hang, openAiError, sendStatusFault } from '../faults.mjs';
+import { defaultErrorBody, FAULT_GRACE_MS, hang, openAiError, sendStatusFault } from '../faults.mjs';
 import { parseJson, rand, readBody, sleep, startSse, writeEvent } from '../http.mjs';
 import { checkChatContent } from '../vision.mjs';
 
@@ -73,7 +73,7 @@ export async function chatCompletions(ctx, env) {
   }
   // A fault whose afterChars exceeds the text still fires, after the last delta/fragment.
   if (fault && fault.kind !== 'status') {
-    await sleep(5, ctx.signal); // let the partial text reach the client before the failure
+    await sleep(FAULT_GRACE_MS, ctx.signal); // let the partial text reach the client before the failure
     if (fault.kind === 'cut') return ctx.destroy();
     if (fault.kind === 'stall') return hang(ctx);
     await writeEvent(ctx, n++, JSON.stringify({ error: fault.error ?? defaultErrorBody(500).error }));

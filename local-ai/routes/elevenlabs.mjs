@@ -4,7 +4,7 @@
 import { audioFrames } from '../tts-frames.mjs';
 import { resampleS16 } from '../../scripts/wav.mjs';
 import { TTS_RATE } from '../espeak.mjs';
-import { hang } from '../faults.mjs';
+import { FAULT_GRACE_MS, hang } from '../faults.mjs';
 import { parseJson, readBody, sleep } from '../http.mjs';
 
 const PCM_RATES = new Set([8000, 16000, 22050, 24000, 32000, 44100, 48000]);
@@ -46,7 +46,7 @@ export async function elevenLabsStream(ctx, env, voice, query) {
     const part = pcm.subarray(off, Math.min(pcm.length, off + env.chunkBytes, cutAt));
     if (part.length && !(await ctx.write(part))) return;
     if (off + env.chunkBytes >= cutAt) {
-      await sleep(5, ctx.signal);
+      await sleep(FAULT_GRACE_MS, ctx.signal);
       return fault.kind === 'stall' ? hang(ctx) : ctx.destroy();
     }
     await sleep(bps ? t0 + ((off + part.length) / bps) * 1000 - Date.now() : 0, ctx.signal);

@@ -5,7 +5,7 @@
 // offsets. Faults: Anthropic error bodies (401, 429 + retry-after, 529 overloaded_error…),
 // `event: error` mid-stream, a cut connection, a stall, a hang, a slow first byte.
 import { argPieces, demoBrain, textPieces } from '../brain.mjs';
-import { hang } from '../faults.mjs';
+import { FAULT_GRACE_MS, hang } from '../faults.mjs';
 import { maskSecret, parseJson, rand, readBody, sleep, startSse, writeEvent } from '../http.mjs';
 import { anthropicError, asChatBody, checkMessagesRequest, sendAnthropicFault } from '../anthropic.mjs';
 
@@ -104,7 +104,7 @@ export async function messages(ctx, env) {
     await gap();
   }
   if (fault) {
-    await sleep(5, ctx.signal); // let the partial text reach the client before the failure
+    await sleep(FAULT_GRACE_MS, ctx.signal); // let the partial text reach the client before the failure
     if (fault.kind === 'cut') return ctx.destroy();
     if (fault.kind === 'stall') return hang(ctx);
     const e = /** @type {{ type?: string, message?: string }} */ (fault.error ?? {});

@@ -1,6 +1,6 @@
 // POST /v1/audio/speech (protocols.md §3.1): espeak-ng PCM (or WAV), paced, with faults.
 import { TTS_RATE } from '../espeak.mjs';
-import { hang, openAiError, sendStatusFault } from '../faults.mjs';
+import { FAULT_GRACE_MS, hang, openAiError, sendStatusFault } from '../faults.mjs';
 import { mulberry32 } from '../../scripts/wav.mjs';
 import { parseJson, readBody, sleep, startSse } from '../http.mjs';
 
@@ -54,7 +54,7 @@ export async function speech(ctx, env) {
     const part = audio.subarray(off, Math.min(audio.length, off + step, cutAt));
     if (part.length && !(await ctx.write(sse ? `data: ${JSON.stringify({ type: 'speech.audio.delta', audio: part.toString('base64') })}\n\n` : part))) return;
     if (off + step >= cutAt) {
-      await sleep(5, ctx.signal);
+      await sleep(FAULT_GRACE_MS, ctx.signal);
       return fault.kind === 'stall' ? hang(ctx) : ctx.destroy();
     }
     // Pace against the start time so timer jitter does not accumulate.

@@ -2,7 +2,7 @@
 // the speech's length (no recognizer ships offline) or a scripted transcript, with faults.
 import { parseWav } from '../../scripts/wav.mjs';
 import { textPieces } from '../brain.mjs';
-import { hang, openAiError, sendStatusFault } from '../faults.mjs';
+import { FAULT_GRACE_MS, hang, openAiError, sendStatusFault } from '../faults.mjs';
 import { parseMultipart, readBody, sleep, startSse, writeEvent } from '../http.mjs';
 
 /** @param {{ state(): any, authorized(ctx: any): boolean }} env */
@@ -50,7 +50,7 @@ export async function transcriptions(ctx, env) {
   let n = 0;
   for (const delta of textPieces(text)) {
     if (sent + delta.length > cutAt) {
-      await sleep(5, ctx.signal);
+      await sleep(FAULT_GRACE_MS, ctx.signal);
       return ctx.destroy();
     }
     sent += delta.length;
