@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WavFormatError, decodeWav } from './wav';
-import { encodeWav } from './wav-encode';
+import { encodeWav, wavPcm16Bytes, writeWavPcm16 } from './wav-encode';
+import { float32ToInt16 } from './pcm16';
 
 /** Little-endian byte writer for hand-built files. */
 function bytes(...parts: Array<string | number[] | Uint8Array>): Uint8Array {
@@ -70,6 +71,23 @@ describe('encodeWav → decodeWav', () => {
     expect(() => encodeWav([new Float32Array(2), new Float32Array(3)], 16000)).toThrow(RangeError);
     expect(() => encodeWav(new Float32Array(2), 0)).toThrow(RangeError);
   });
+});
+
+describe('writeWavPcm16 (a WAV file inside a larger body)', () => {
+  const samples = Float32Array.from({ length: 1001 }, (_, i) => (i === 7 ? NaN : i === 8 ? 1.5 : i === 9 ? -2 : Math.sin(i / 9) * 0.8));
+  for (const at of [0, 10, 37]) {
+    it(`at byte ${at} (${at % 2 ? 'odd: byte by byte' : 'even: through an Int16Array'}): the same bytes as encodeWav, nothing outside touched`, () => {
+      const body = new Uint8Array(at + wavPcm16Bytes(samples.length) + 5).fill(0xaa);
+      writeWavPcm16(body, at, samples, 16000);
+      const alone = encodeWav(samples, 16000);
+      expect(body.subarray(at, at + alone.length)).toEqual(alone);
+      expect([...body.subarray(0, at), ...body.subarray(at + alone.length)].every((b) => b === 0xaa)).toBe(true);
+      const d = decodeWav(body.slice(at, at + alone.length).buffer);
+      expect(d.sampleRate).toBe(16000);
+      // Quantised like float32ToInt16: clamped, NaN as 0.
+      expect(Array.from(d.channels[0]!, (v) => Math.round(v * 32768))).toEqual(Array.from(float32ToInt16(samples)));
+    });
+  }
 });
 
 describe('decodeWav (hand-built files)', () => {

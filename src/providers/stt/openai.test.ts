@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry, SttEntry } from '../../../local-ai/server.mjs';
 import type { STTChunk } from '../types';
-import { OpenAISTT, type OpenAISTTOptions } from './openai';
+import { encodeWav } from '../../audio/dsp/wav-encode';
+import { OpenAISTT, formWithWav, type OpenAISTTOptions } from './openai';
 import { useProviderServer } from '../test-server';
 
 const server = useProviderServer();
@@ -92,5 +93,21 @@ describe('OpenAISTT', () => {
     setTimeout(() => ac.abort(), 50);
     const r = await run(stt().transcribe({ audio: tone(0.5), sampleRate: 16000, signal: ac.signal }));
     expect(r).toMatchObject({ chunks: [], error: undefined });
+  });
+});
+
+describe('the hand-built multipart upload', () => {
+  it('parses as multipart/form-data by a strict parser (undici\'s FormData): the WAV file and every field, non-ASCII included', async () => {
+    for (const n of [1600, 1601]) {
+      const audio = Float32Array.from({ length: n }, (_, i) => Math.sin(i / 5) * 0.5);
+      const fields: [string, string][] = [['model', 'gpt-4o-mini-transcribe'], ['response_format', 'json'], ['prompt', 'Zoë, naïve café — 東京']];
+      const { body, contentType } = formWithWav(audio, 16000, fields);
+      const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+      const file = form.get('file') as File;
+      expect([file.name, file.type]).toEqual(['utterance.wav', 'audio/wav']);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(encodeWav(audio, 16000));
+      for (const [name, value] of fields) expect(form.get(name)).toBe(value);
+      expect([...form.keys()]).toEqual(['file', ...fields.map(([name]) => name)]);
+    }
   });
 });
