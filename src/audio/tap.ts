@@ -26,8 +26,7 @@ export async function tap(source: AudioNode, onBlock: (block: TappedBlock) => vo
     if (m.type === 'started') {
       origin = m.contextFrame;
       started();
-    }
-    else if (m.type === 'frame') onBlock({ frame: origin + m.index * blockSize, samples: m.samples });
+    } else if (m.type === 'frame') onBlock({ frame: origin + m.index * blockSize, samples: m.samples });
   };
   source.connect(node);
   taps.add(node);
