@@ -249,7 +249,8 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
 
   /**
    * Records the mixer's output, block by block, exactly as rendered (for recording,
-   * visualisation or tests). Returns a function that stops the tap.
+   * visualisation or tests). Returns a function that stops the tap. Its code loads with the
+   * core's extras on first use (`asset-load-failed` if they cannot be fetched).
    */
   tapOutput(onBlock: (block: TappedBlock) => void, blockSize = 1024): Promise<() => void> {
     return this.#tap(this.mixer.node, onBlock, blockSize);
