@@ -95,8 +95,10 @@ async function step(engine, name, fn) {
       return;
     } catch (err) {
       const last = attempt === ATTEMPTS;
-      if (last) failed++;
-      if (last) results.push({ engine, name, ok: false, ms: performance.now() - t, detail: String(err?.stack ?? err) });
+      if (last) {
+        failed++;
+        results.push({ engine, name, ok: false, ms: performance.now() - t, detail: String(err?.stack ?? err) });
+      }
       console.log(`  ✘ ${engine} › ${name} (${((performance.now() - t) / 1000).toFixed(1)} s)${last ? '' : ' (retrying)'}\n${String(err?.stack ?? err).replace(/^/gm, '      ')}`);
     }
   }

@@ -265,9 +265,7 @@ export class AudioEngine extends EventHub<AudioEngineEvents> {
   }
 
   async #tap(source: AudioNode, onBlock: (block: TappedBlock) => void, blockSize: number): Promise<() => void> {
-    const { tap } = await extras();
-    this.#need(this.#mixer); // not closed while the code loaded
-    return tap(source, onBlock, blockSize, this.#taps);
+    return (await extras()).tap(source, onBlock, blockSize, this.#taps);
   }
 
   /**

@@ -93,6 +93,31 @@ describe('TTS.synthesizeTo: audio the provider delivers itself', () => {
     await k.session.close();
   });
 
+  it('audio heard before its copy for accounting arrives still gets metrics naming the TTS that served it', async () => {
+    // The worker delivers to the mixer at once; its copies reach the main thread 200 ms later,
+    // after the first sample was heard. The metrics wait for both.
+    class LateCopiesTTS extends DeliveringTTS {
+      override synthesizeTo(request: TTSRequest, stream: MixerStream) {
+        const audio = this.voiceFor(request.text);
+        stream.push(audio);
+        const copies = (async function* () {
+          await new Promise((r) => setTimeout(r, 200));
+          yield audio;
+        })();
+        return Object.assign(copies, { end: () => stream.end() });
+      }
+    }
+    const tts = new LateCopiesTTS({ label: 'late-copies', msPerChar: 40 });
+    const k = kit({ tts, llm: [{ text: 'Okay.' }] });
+    await k.session.start();
+    void k.vad.speak(0.8); // a spoken turn: typed text has no voice-to-voice metrics
+    await k.until(() => (k.events.metrics_collected?.length ?? 0) > 0 && k.session.agentState === 'idle');
+    expect(k.events.metrics_collected).toHaveLength(1);
+    expect(k.events.metrics_collected![0]!.turn.tts).toBe('late-copies');
+    expect(Number.isFinite(k.events.metrics_collected![0]!.turn.ttsTtfbMs)).toBe(true);
+    await k.session.close();
+  });
+
   it('an interruption mid-answer still stops it, and the history keeps only what was heard', async () => {
     const tts = new DeliveringTTS({ msPerChar: 60, chunkMs: 40 });
     const k = kit({ tts, llm: [{ text: 'This answer is long enough to be cut off in the middle of it.' }] });

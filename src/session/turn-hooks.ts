@@ -71,6 +71,12 @@ export function answerContext(pipeline: Pipeline, agent: Agent): AnswerContext {
 export function turnHooks(d: TurnWiring, clock: TurnClock | null): TurnHooks {
   const { hub, states } = d;
   const context: AudioClock = d.audio.context;
+  // The turn's metrics, once its first audio is both heard and accounted for: called by both
+  // hooks (each runs once per turn), the second of them reports.
+  const report = () => {
+    const turn = clock?.metrics();
+    if (turn) hub.emit('metrics_collected', { turn });
+  };
   return {
     onLlmStart: () => {
       clock?.mark('llmStart');
@@ -87,6 +93,7 @@ export function turnHooks(d: TurnWiring, clock: TurnClock | null): TurnHooks {
       clock?.mark('ttsFirstAudio');
       clock?.served('tts', servedBy, request);
       d.ambience?.stopThinking();
+      report();
     },
     onAudible: (frame) => {
       states.apply('agent_audio');
@@ -95,8 +102,7 @@ export function turnHooks(d: TurnWiring, clock: TurnClock | null): TurnHooks {
       if (c && Number.isNaN(c.audible)) {
         // The rendered frame on the performance clock: now, minus how far the context ran past it.
         c.mark('audible', performance.now() - (context.currentTime - frame / context.sampleRate) * 1000);
-        const turn = c.metrics();
-        if (turn) hub.emit('metrics_collected', { turn });
+        report();
       }
     },
     onToolStart: (call) => hub.emit('tool_call_started', { callId: call.callId, name: call.name, arguments: call.arguments }),

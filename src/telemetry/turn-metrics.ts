@@ -72,7 +72,9 @@ export class TurnClock {
   }
 
   metrics(): TurnMetrics | null {
-    if (!Number.isFinite(this.speechEnd) || !Number.isFinite(this.audible)) return null;
+    // Null until the first audio is both heard and accounted for (who served it): audio a
+    // provider delivers from its worker can be heard before its copy reaches the main thread.
+    if (!Number.isFinite(this.speechEnd) || !Number.isFinite(this.audible) || !Number.isFinite(this.ttsFirstAudio)) return null;
     const d = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, b - a) : 0);
     const endpointMs = d(this.speechEnd, this.endpoint);
     const sttMs = d(this.endpoint, this.sttDone);

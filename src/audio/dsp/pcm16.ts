@@ -22,10 +22,10 @@ export function int16ToFloat32(src: Int16Array): Float32Array<ArrayBuffer> {
  * One symmetric scale (rather than ×32767 / ×32768 per sign) makes
  * `float32ToInt16(int16ToFloat32(x))` lossless; the only cost is that +1.0 clips by one LSB.
  * NaN becomes 0.
- * @returns A new array of the same length.
+ * @param out Where to write (`src.length` samples), e.g. a view into a larger buffer; default a new array.
+ * @returns `out`.
  */
-export function float32ToInt16(src: Float32Array): Int16Array<ArrayBuffer> {
-  const out = new Int16Array(src.length);
+export function float32ToInt16<T extends Int16Array<ArrayBufferLike> = Int16Array<ArrayBuffer>>(src: Float32Array, out: T = new Int16Array(src.length) as T): T {
   for (let i = 0; i < src.length; i++) {
     let v = Math.round(src[i]! * 32768);
     // Clamp explicitly: Int16Array stores modulo 2^16, so 1.5 would wrap to a loud negative.

@@ -336,6 +336,7 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     if (sp.audible || this.#current !== sp) return;
     sp.audible = true;
     sp.clock?.mark('audible');
+    sp.clock?.mark('ttsFirstAudio'); // the model's voice: heard as it is accounted for
     this.#host.states.apply('agent_audio');
     this.#host.ambience?.stopThinking();
   }
