@@ -1,8 +1,8 @@
 import { expect, test, type Browser, type Page } from './support/test';
-import { launch, openHarness } from './support/browser';
+import { launch, launchWarm, openHarness } from './support/browser';
 import { startMixerPage, type Recording } from './support/mixer-run';
 import { fitLinear, maxStep } from './support/signal';
-import { control } from './support/agent-run';
+import { control, startAgent } from './support/agent-run';
 
 let browser: Browser;
 let page: Page;
@@ -308,4 +308,72 @@ test('outputRoute: aecLoopback() (earshot/telephony): the output reaches the <au
   expect(r.viaPeer).toBe(true); // the element plays the peer connection's received track
   expect(r.peers).toEqual(['connected', 'connected']);
   expect(r.rms).toBeGreaterThan(0.05); // the tone came through the peer connection
+});
+
+/**
+ * An OpenAI Realtime answer over the socket (the stand-in sends its 100 ms chunks at 2x real
+ * time), the main thread blocked for 1.5 s once the voice is heard: how long the voice went on
+ * into the block, the mixer's underruns, and the history after. `mainThread`: a `WebSocket`
+ * class is given, which keeps the socket on the main thread (the control).
+ */
+async function realtimeUnderBlock(baseURL: string, mainThread: boolean) {
+  const answer = 'The train leaves the station at nine and stops in every town along the coast.';
+  await control(baseURL, 'reset', {});
+  await control(baseURL, 'script', { realtime: [{ transcripts: ['Hello there.'], responses: [{ text: answer }], chunkDelayMs: 50 }] });
+  const context = await launchWarm({ wav: 'hello-then-silence' });
+  try {
+    const p = await openHarness(context, baseURL);
+    await startAgent(p, {
+      pipelineSource: `(E) => ({ stt: undefined, tts: undefined, llm: new E.OpenAIRealtime({
+        baseURL: location.origin + '/local-ai/v1',
+        getClientSecret: async () => (await (await fetch('/token', { method: 'POST' })).json()).value,
+        ${mainThread ? 'WebSocket,' : ''}
+      }) })`,
+    });
+    const workers = p.workers().map((w) => w.url()).join(' ');
+    const run = await p.evaluate(async () => {
+      const R = (window as any).R;
+      const s = R.session;
+      const ctx = s.audio.context as AudioContext;
+      while (s.agentState !== 'speaking') await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 100));
+      const before = s.audio.mixer.underruns;
+      const t0 = ctx.currentTime;
+      const until = performance.now() + 1500; // the page is busy: no socket messages, no timers
+      while (performance.now() < until) { /* spin */ }
+      const t1 = ctx.currentTime;
+      await new Promise((r) => setTimeout(r, 300));
+      const underruns = s.audio.mixer.underruns - before;
+      while (s.agentState !== 'idle') await new Promise((r) => setTimeout(r, 20));
+      const sr = ctx.sampleRate;
+      let lastVoiced = t0;
+      for (const b of R.blocks) {
+        for (let i = 0; i < b.samples.length; i++) {
+          const t = (b.frame + i) / sr;
+          if (t >= t0 && t <= t1 && Math.abs(b.samples[i]) > 1e-3) lastVoiced = t;
+        }
+      }
+      const history = s.getContextHistory().map((i: any) => `${i.role}: ${i.content}${i.interrupted ? ' [interrupted]' : ''}`);
+      const errors = R.events.filter((e: any) => e.name === 'error').map((e: any) => e.message);
+      return { voicedIntoBlockSec: lastVoiced - t0, blockSec: t1 - t0, underruns, history, errors };
+    });
+    return { ...run, workers, answer };
+  } finally {
+    await context.close();
+  }
+}
+
+test('realtime model over its socket: the voice plays on through a 1.5 s main-thread block (the socket in the audio worker); control: with the socket on the main thread it starves', async ({ baseURL }) => {
+  const worker = await realtimeUnderBlock(baseURL!, false);
+  console.log(`realtime socket, worker: voice ${worker.voicedIntoBlockSec.toFixed(2)} s into a ${worker.blockSec.toFixed(2)} s block, ${worker.underruns} underruns`);
+  expect(worker.workers).toContain('tts-pipe.worker');
+  expect(worker.errors).toEqual([]);
+  expect(worker.history).toEqual(['user: Hello there.', `assistant: ${worker.answer}`]);
+  expect(worker.blockSec).toBeGreaterThan(1.3);
+  expect(worker.voicedIntoBlockSec).toBeGreaterThan(worker.blockSec - 0.2);
+  expect(worker.underruns).toBe(0);
+  const main = await realtimeUnderBlock(baseURL!, true);
+  console.log(`realtime socket, main thread: voice ${main.voicedIntoBlockSec.toFixed(2)} s into a ${main.blockSec.toFixed(2)} s block, ${main.underruns} underruns`);
+  expect(main.history).toEqual(['user: Hello there.', `assistant: ${main.answer}`]);
+  expect(main.underruns).toBeGreaterThan(0);
 });

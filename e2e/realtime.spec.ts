@@ -68,21 +68,27 @@ test('over WebRTC: the mic track reaches the model, its voice track plays throug
   await page.evaluate(() => (window as any).R.session.close());
 });
 
-test('over WebRTC: a barge-in stops the voice, clears the output buffer and truncates at the ms the mixer played', async ({ baseURL }) => {
+// Over the socket the model's audio goes from the TTS audio worker to the mixer: the stop is the
+// mixer's, the worker drops the rest of the item, and the truncate names what the mixer played.
+for (const transport of ['webrtc', 'websocket'] as const) test(`over ${transport === 'webrtc' ? 'WebRTC' : 'the socket'}: a barge-in stops the voice${transport === 'webrtc' ? ', clears the output buffer' : ''} and truncates at the ms the mixer played`, async ({ baseURL }) => {
   const long = 'Here is a long answer. It goes on about the weather, the sea, the hills and the town, and it keeps on going for many seconds more, so that you have plenty of time to cut in.';
   await control(baseURL!, 'reset', {});
   await control(baseURL!, 'script', { realtime: [{ transcripts: ['What time is it?', 'Thank you, goodbye.'], responses: [{ text: long }, { text: 'Bye.' }] }] });
   // two-turns: speech at 1.0–1.9 s, then 5.9–7.3 s (over the long answer).
   const page = await pages.open('two-turns', baseURL!);
-  await startAgent(page, { pipelineSource: realtime({ transport: 'webrtc' }) });
+  await startAgent(page, { pipelineSource: realtime({ transport }) });
   await waitForEvents(page, 'turn_interrupted', 1, 30_000);
   await page.waitForFunction(() => (window as any).R.session.getContextHistory().some((i: any) => i.role === 'assistant' && i.interrupted), undefined, { timeout: 10_000 });
   const ev = await events(page);
   expect(ev.find((e) => e.name === 'turn_interrupted').reason).toBe('barge_in');
   const log = (await control(baseURL!, 'log')).requests as any[];
-  const received = log.find((r) => r.route === '/v1/realtime/calls').body.received as any[];
+  const received = log.find((r) => r.route === (transport === 'webrtc' ? '/v1/realtime/calls' : '/v1/realtime')).body.received as any[];
   const truncate = received.find((m) => m.type === 'conversation.item.truncate');
-  expect(received.some((m) => m.type === 'output_audio_buffer.clear')).toBe(true);
+  if (transport === 'webrtc') expect(received.some((m) => m.type === 'output_audio_buffer.clear')).toBe(true);
+  else {
+    expect(page.workers().map((w) => w.url()).join(' ')).toContain('tts-pipe.worker'); // the socket's home
+    expect(await page.evaluate(() => (window as any).R.session.audio.mixer.underruns)).toBe(0);
+  }
   // The answer began about 3 s in, the user cut in at 5.9 s: about 3 s heard, far less than
   // the ≈ 11 s answer.
   expect(truncate.audio_end_ms).toBeGreaterThan(1000);
@@ -92,6 +98,28 @@ test('over WebRTC: a barge-in stops the voice, clears the output buffer and trun
   expect(cut.content.length).toBeLessThan(long.length);
   expect(cut.content).toBe(long.slice(0, cut.content.length)); // what was heard: the start of the answer
   await page.evaluate(() => (window as any).R.session.close());
+});
+
+test('over the socket (in the audio worker): a socket dropped mid-answer reconnects; what was heard is kept, the next turn is answered, no error', async ({ baseURL }) => {
+  await control(baseURL!, 'reset', {});
+  // Real-time chunks: about 0.8 s of the answer has played when the stand-in drops the socket.
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['What time is it?'], responses: [{ text: 'One two three four five six seven eight nine ten eleven twelve.' }], chunkDelayMs: 100, fault: { kind: 'close', afterChunks: 8 } }] });
+  await control(baseURL!, 'script', { realtime: [{ transcripts: ['Thank you, goodbye.'], responses: [{ text: 'Bye.' }] }], append: true });
+  const page = await pages.open('two-turns', baseURL!); // speech at 1.0–1.9 s and 5.9–7.3 s
+  await startAgent(page, { pipelineSource: realtime() });
+  await page.waitForFunction(() => (window as any).R.session.getContextHistory().length === 4, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => (window as any).R.session.agentState === 'idle', undefined, { timeout: 10_000 });
+  expect(page.workers().map((w) => w.url()).join(' ')).toContain('tts-pipe.worker');
+  const ev = await events(page);
+  expect(ev.filter((e) => e.name === 'error')).toEqual([]);
+  const history = await page.evaluate(() => (window as any).R.session.getContextHistory().map((i: any) => `${i.role}: ${i.content}${i.interrupted ? ' [interrupted]' : ''}`));
+  expect(history[0]).toBe('user: What time is it?');
+  expect(history[1]).toMatch(/^assistant: One\b.* \[interrupted\]$/);
+  expect(history.slice(2)).toEqual(['user: Thank you, goodbye.', 'assistant: Bye.']);
+  const sockets = ((await control(baseURL!, 'log')).requests as any[]).filter((r) => r.route === '/v1/realtime');
+  expect(sockets).toHaveLength(2);
+  expect(sockets[1].body.received[0]).toMatchObject({ type: 'session.update' });
+  expect(sockets[1].body.received[1]).toEqual({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What time is it?' }] } });
 });
 
 test("turn detection 'local' with a tool: Earshot's VAD commits the turn, the tool's output goes back, the answer uses it", async ({ baseURL }) => {

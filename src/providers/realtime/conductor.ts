@@ -30,6 +30,8 @@ interface Voice {
   /** Samples received (24 kHz). */
   received: number;
   transcript: string;
+  /** The link delivers the audio into `stream` itself (from the audio worker). */
+  piped: boolean;
 }
 
 /** The utterance in progress: one or more responses (a tool round continues it). */
@@ -179,7 +181,10 @@ export class RealtimeSessionConductor implements RealtimeConductor {
     // The server's VAD cancels a response it hears the user over; anything else we cancel (a
     // response not created yet is cancelled by id once it is: a cancel now would find none).
     if (sp.responseId !== 'done' && sp.responseId !== null && !(reason === 'barge_in' && this.#serverCancels)) this.#socket.send({ type: 'response.cancel', response_id: sp.responseId });
-    for (const v of sp.voices) v.stream.stop();
+    for (const v of sp.voices) {
+      v.stream.stop();
+      if (v.piped) this.#socket.drop?.(v.itemId);
+    }
     this.#socket.clearOutput?.();
     this.#host.ambience?.stopThinking(true);
     sp.handle.interrupt({ force: true });
@@ -319,17 +324,19 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   }
 
   #audio(responseId: string, itemId: string, samples: Float32Array): void {
-    if (!this.#mine(responseId)) return;
+    // Not ours: a piped link stops sending it (and holding it in the worker).
+    if (!this.#mine(responseId)) return this.#socket.drop?.(itemId);
     const sp = this.#current!;
     let v = sp.voices.find((x) => x.itemId === itemId);
     if (!v) {
-      v = { itemId, stream: this.#host.audio.mixer.createStream(REALTIME_RATE, 'voice'), received: 0, transcript: '' };
+      const stream = this.#host.audio.mixer.createStream(REALTIME_RATE, 'voice');
+      v = { itemId, stream, received: 0, transcript: '', piped: this.#socket.playTo?.(itemId, stream) ?? false };
       sp.voices.push(v);
       sp.clock?.mark('llmFirstToken');
-      void v.stream.started.then((frame) => frame >= 0 && this.#audible(sp));
+      void stream.started.then((frame) => frame >= 0 && this.#audible(sp));
     }
     v.received += samples.length;
-    v.stream.push(samples);
+    if (!v.piped) v.stream.push(samples);
   }
 
   #audible(sp: Speaking): void {
@@ -344,7 +351,10 @@ export class RealtimeSessionConductor implements RealtimeConductor {
   /** The server finished a response: play it out, then run its tools (and continue) or end. */
   async #finish(sp: Speaking, status: string): Promise<void> {
     sp.responseId = 'done';
-    for (const v of sp.voices) v.stream.end();
+    for (const v of sp.voices) {
+      if (v.piped) this.#socket.endPlayback?.(v.stream);
+      else v.stream.end();
+    }
     await Promise.all(sp.voices.map((v) => v.stream.ended));
     if (this.#current !== sp) return; // interrupted while it played
     const chat = this.#host.agent.chatContext;

@@ -15,7 +15,8 @@ import { ConfigError } from '../../errors';
 import type { RealtimeConductor, RealtimeHost, RealtimeModel } from '../../session/realtime-hook';
 import { ProviderError } from '../errors';
 import type { LLMChunk, ToolSpec } from '../types';
-import { RealtimeSocket, REALTIME_RATE, type WebSocketConstructor } from './realtime-socket';
+import { RealtimeSocket, REALTIME_RATE, type RealtimeLink, type RealtimeSocketOptions, type WebSocketConstructor } from './realtime-socket';
+import { openRealtimeLink } from './piped-socket';
 import { RealtimeSessionConductor } from './conductor';
 import { RealtimeRTC } from './realtime-rtc';
 import { RtcAudio } from './rtc-audio';
@@ -105,12 +106,21 @@ export class OpenAIRealtime implements RealtimeModel {
    * detection and transcription. Rejects with a {@link ProviderError} (`provider-auth` for a
    * refused secret), or the abort reason.
    */
-  async connect(config: RealtimeSessionConfig = {}, signal?: AbortSignal): Promise<RealtimeSocket> {
+  connect(config: RealtimeSessionConfig = {}, signal?: AbortSignal): Promise<RealtimeSocket> {
+    return this.#open(RealtimeSocket.open, config, signal);
+  }
+
+  /** A session's socket: in the TTS audio worker where one runs (unless `WebSocket` is given), its audio straight to the mixer. */
+  #socket(config: RealtimeSessionConfig, signal?: AbortSignal): Promise<RealtimeLink> {
+    return this.#open(openRealtimeLink, config, signal);
+  }
+
+  async #open<L extends RealtimeLink>(open: (o: RealtimeSocketOptions) => Promise<L>, config: RealtimeSessionConfig, signal?: AbortSignal): Promise<L> {
     const o = this.options;
     const timeoutMs = o.connectTimeoutMs ?? 10_000;
     const started = Date.now();
     const key = await this.#secret(signal);
-    const socket = await RealtimeSocket.open({ url: this.url(), key, label: this.label, connectTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}), ...(signal ? { signal } : {}) });
+    const socket = await open({ url: this.url(), key, label: this.label, connectTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}), ...(signal ? { signal } : {}) });
     socket.send({ type: 'session.update', session: this.session(config) });
     return socket;
   }
@@ -170,23 +180,23 @@ export class OpenAIRealtime implements RealtimeModel {
   async startRealtime(host: RealtimeHost, signal: AbortSignal): Promise<RealtimeConductor> {
     const tools = host.agent.tools.map((t) => t.spec);
     const config = { instructions: host.agent.instructions, tools };
-    let link: RealtimeSocket | RealtimeRTC;
+    let link: RealtimeLink;
     if (this.options.transport === 'webrtc') {
       const audio = new RtcAudio(host.audio);
+      let rtc: RealtimeRTC;
       try {
-        link = await this.call(config, audio.micTrack, signal);
+        link = rtc = await this.call(config, audio.micTrack, signal);
       } catch (error) {
         audio.close();
         throw error;
       }
-      const rtc = link;
       rtc.onClose = () => audio.close();
       void rtc.remoteTrack.then((track) => audio.play(track, (samples) => rtc.feedOutput(samples)));
-    } else link = await this.connect(config, signal);
+    } else link = await this.#socket(config, signal);
     const td = this.options.turnDetection === undefined ? { type: 'server_vad' } : this.options.turnDetection === 'local' ? null : this.options.turnDetection;
     const again = this.options.reconnect;
-    const reconnect = link instanceof RealtimeSocket && again !== false
-      ? { ...again, open: (s: AbortSignal) => this.connect({ instructions: host.agent.instructions, tools: host.agent.tools.map((t) => t.spec) }, s) }
+    const reconnect = !(link instanceof RealtimeRTC) && again !== false
+      ? { ...again, open: (s: AbortSignal) => this.#socket({ instructions: host.agent.instructions, tools: host.agent.tools.map((t) => t.spec) }, s) }
       : undefined;
     // With the server's VAD interrupting, a barge-in's response is cancelled by the server itself.
     return new RealtimeSessionConductor(host, link, { serverCancels: td !== null && (td as { interrupt_response?: boolean }).interrupt_response !== false, transcribes: this.options.transcription !== null, localTurns: this.options.turnDetection === 'local', ...(reconnect ? { reconnect } : {}) });

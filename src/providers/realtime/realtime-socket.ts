@@ -5,6 +5,7 @@
  * the server's `error` events are in-band (the socket stays open) and arrive as `error` events.
  */
 
+import type { MixerStream } from '../../audio/mixer';
 import { ProviderError, type ProviderErrorCode } from '../errors';
 import { EventQueue } from './event-queue';
 
@@ -58,6 +59,16 @@ export interface RealtimeLink extends AsyncIterable<RealtimeEvent> {
   appendAudio(samples: Float32Array): void;
   /** Stops the model's audio at once (WebRTC: `output_audio_buffer.clear`); a socket has none queued. */
   clearOutput?(): void;
+  /**
+   * Delivers item `itemId`'s audio (all of it, from its first delta) into `stream` itself, off
+   * the main thread; then its `audio` events are copies, for accounting. False, or absent: the
+   * caller pushes the audio events' samples.
+   */
+  playTo?(itemId: string, stream: MixerStream): boolean;
+  /** Ends a stream given to {@link playTo} once the audio delivered into it has reached the mixer. */
+  endPlayback?(stream: MixerStream): void;
+  /** Item `itemId`'s audio is not played (its response is not the caller's, or was interrupted). */
+  drop?(itemId: string): void;
   close(): void;
 }
 

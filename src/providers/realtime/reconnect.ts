@@ -8,6 +8,7 @@
  * the attempts run out does the iteration throw (a typed error, its cause the last failure).
  */
 
+import type { MixerStream } from '../../audio/mixer';
 import { ProviderError } from '../errors';
 import { sleep } from '../http';
 import type { RealtimeEvent, RealtimeLink } from './realtime-socket';
@@ -69,6 +70,19 @@ export class ResilientLink implements RealtimeLink {
 
   clearOutput(): void {
     if (this.#live) this.#link.clearOutput?.();
+  }
+
+  playTo(itemId: string, stream: MixerStream): boolean {
+    return this.#live && (this.#link.playTo?.(itemId, stream) ?? false);
+  }
+
+  endPlayback(stream: MixerStream): void {
+    if (this.#link.endPlayback) this.#link.endPlayback(stream);
+    else stream.end();
+  }
+
+  drop(itemId: string): void {
+    if (this.#live) this.#link.drop?.(itemId);
   }
 
   close(): void {

@@ -8,7 +8,8 @@
  * own main-thread path is used.
  */
 import type { MixerStream } from '../../audio/mixer';
-import { ProviderError, type ProviderErrorCode } from '../errors';
+import { ProviderError } from '../errors';
+import { fromPipeError } from './pipe-error';
 import type { PcmRequest } from './pcm-fetch';
 import type { RequestMeta } from '../types';
 import type { PipeCommand, PipeEvent } from './pipe-protocol';
@@ -145,11 +146,30 @@ export function pipePost(cmd: PipeCommand): boolean {
   return worker !== null;
 }
 
-/** Routes the worker's events carrying `job: id` to `listener` (null: stop). */
-export function pipeListen(id: number, listener: ((e: PipeEvent) => void) | null): void {
-  if (listener) listeners.set(id, (e) => e.type !== 'broken' && listener(e));
+/** Routes the worker's events carrying `job: id` to `listener` (null: stop); `onBroken`: the worker failed. */
+export function pipeListen(id: number, listener: ((e: PipeEvent) => void) | null, onBroken?: () => void): void {
+  if (listener) listeners.set(id, (e) => (e.type === 'broken' ? onBroken?.() : listener(e)));
   else listeners.delete(id);
 }
+
+/**
+ * Loads the worker for a long-lived user (a realtime socket) and keeps it until the returned
+ * release is called; null: no worker here (the caller uses the main thread).
+ */
+export function pipeHold(): (() => void) | null {
+  if (!start()) return null;
+  active++;
+  clearTimeout(idle);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--active === 0) idle = setTimeout(idleCheck, pipeKeepWarm.ms);
+  };
+}
+
+/** The worker's id of `mixer` (its port opened on first use). */
+export const pipeMixer = (mixer: MixerStream['mixer']): number => portTo(mixer);
 
 /**
  * Has the worker do `request` for `stream` (null, or no worker here: `fallback`, the
@@ -205,8 +225,7 @@ export function pipeTo(request: PipeRequest | null, stream: MixerStream, signal:
           return;
         } else if (e.type === 'error') {
           settled = true;
-          const { code, message, ...rest } = e.error;
-          throw new ProviderError(code as ProviderErrorCode, request.provider, message, rest);
+          throw fromPipeError(e.error, request.provider);
         } else if (e.type === 'broken') {
           settled = true;
           // The worker failed to load before any audio: the main thread does this request.

@@ -1,16 +1,18 @@
-// The TTS audio worker: fetches a PCM TTS request, or speaks a socket TTS's utterance on a
-// socket of its own, decodes the audio and posts the samples straight to the mixer worklet's
-// port, so a blocked main thread cannot starve playback (issue 9). A copy goes back to the
+// The TTS audio worker: fetches a PCM TTS request, speaks a socket TTS's utterance on a
+// socket of its own, or holds a realtime model's socket (realtime/worker-side.ts), decodes the
+// audio and posts the samples straight to the mixer worklet's port, so a blocked main thread
+// cannot starve playback (issue 9). A copy goes back to the
 // main thread for accounting (which text was heard), where it may lag. The worklet resamples,
 // as for audio pushed from the main thread.
 import type { MixerCommand } from '../../audio/worklet-protocol';
-import { ProviderError } from '../errors';
 import type { CartesiaTTSOptions } from './cartesia';
 import { CartesiaWire } from './cartesia-wire';
 import type { ElevenLabsTTSOptions } from './elevenlabs';
 import { ElevenLabsWire } from './elevenlabs-wire';
 import { fetchPcm } from './pcm-fetch';
+import { toPipeError } from './pipe-error';
 import type { PipeCommand, PipeEvent, SocketLinkConfig } from './pipe-protocol';
+import { isRealtimeCommand, realtimeCommand } from '../realtime/worker-side';
 import { SocketLink, type SocketTTSOptions, type TTSWire } from './socket-link';
 import { SocketUtterance } from './socket-utterance';
 
@@ -89,13 +91,7 @@ async function run(job: number, mixer: number, stream: number, rate: number, pro
     if (!signal.aborted) scope.postMessage({ type: 'done', job });
   } catch (err) {
     if (signal.aborted) return;
-    const e = err instanceof ProviderError ? err : new ProviderError('provider-protocol', provider, String(err));
-    scope.postMessage({
-      type: 'error',
-      job,
-      // The message without the "provider: " prefix the constructor adds again on the main thread.
-      error: { code: e.code, message: e.message.slice(e.provider.length + 2), retryable: e.retryable, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}), ...(e.requestId ? { requestId: e.requestId } : {}) },
-    });
+    scope.postMessage({ type: 'error', job, error: toPipeError(err, provider) });
   } finally {
     if (state.end && !signal.aborted) toMixer(port, { type: 'end', id: stream });
     jobs.delete(job);
@@ -104,6 +100,7 @@ async function run(job: number, mixer: number, stream: number, rate: number, pro
 
 scope.onmessage = (e) => {
   const cmd = e.data;
+  if (isRealtimeCommand(cmd)) return realtimeCommand(cmd, (event, transfer) => scope.postMessage(event, transfer), (mixer) => ports.get(mixer));
   switch (cmd.type) {
     case 'port':
       return void ports.set(cmd.mixer, cmd.port);
