@@ -7,7 +7,9 @@ import { control, launch, openPage, warmTts } from './lib/env.mjs';
 const ANSWER = 'Ok.';
 // Issue 9 for the socket TTSs: SOAK_TTS=elevenlabs|cartesia runs the same loop over that
 // provider's socket (its stand-in paced at 2x real time, as the HTTP stream); SOAK_ANSWER a
-// longer answer, so audio streams in across the main thread's blocks.
+// longer answer, so audio streams in across the main thread's blocks. SOAK_TTS=realtime: a
+// speech-to-speech session (OpenAI Realtime's socket in the TTS audio worker, its stand-in's
+// audio at 2x real time); realtime-main: the same with the socket on the main thread (control).
 const TTS = process.env.SOAK_TTS ?? 'openai';
 
 async function heap(cdp) {
@@ -25,13 +27,21 @@ export async function runSoak({ quick, log, tts = TTS, answer = process.env.SOAK
   await control('reset', {});
   await control('config', { ttsBytesPerSecond: 96000 }); // 2x real time, as a streaming TTS
   // Socket stand-ins: 100 ms frames every 50 ms (2x real time); one entry per connection.
-  await control('script', { llm: Array.from({ length: 2500 }, () => ({ text: answer })), ttsSocket: Array.from({ length: 50 }, () => ({ chunkDelayMs: 50 })) });
+  await control('script', {
+    llm: Array.from({ length: 2500 }, () => ({ text: answer })),
+    ttsSocket: Array.from({ length: 50 }, () => ({ chunkDelayMs: 50 })),
+    // One entry per connection: 100 ms chunks every 50 ms.
+    realtime: [{ responses: Array.from({ length: 2500 }, () => ({ text: answer })), chunkDelayMs: 50 }],
+  });
   // The click fixture: a 40 ms click, then silence (no user speech in this test).
   const browser = await launch('click');
   try {
     const page = await openPage(browser, '/bench/pages/bench.html', log);
     const cdp = await page.context().newCDPSession(page);
-    await page.evaluate((t) => window.B.start({ quiet: true, ttsSpeed: 2, socketTts: t === 'openai' ? undefined : t }), tts); // 'Ok.' in 0.23 s instead of 0.81 s
+    await page.evaluate(
+      (t) => window.B.start(t.startsWith('realtime') ? { quiet: true, realtime: t === 'realtime-main' ? 'main' : 'worker' } : { quiet: true, ttsSpeed: 2, socketTts: t === 'openai' ? undefined : t }),
+      tts,
+    ); // 'Ok.' in 0.23 s instead of 0.81 s (a realtime voice at its own speed)
     const t0 = Date.now();
     await page.evaluate(() => window.B.block(200, 1000));
     const first = await page.evaluate(() => window.B.soak({ turns: 10 }));

@@ -11,12 +11,13 @@
 // load average, unless --fresh) and, on a full run or with --write-md, into the generated
 // block of BENCHMARKS.md. A run stopped half-way keeps what it measured.
 // --explain adds figure 2's paced-run experiments (why a live frame costs more than a run
-// back to back: ~70 s). Uses its own Vite dev server on BENCH_PORT (default 5198).
+// back to back: ~70 s) and figure 1's floor (what one request costs before any SDK code: ~40 s). Uses its own Vite dev server on BENCH_PORT (default 5198).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { runVoice } from './fig1-voice.mjs';
+import { runFetchFloor } from './fig1-floor.mjs';
 import { runVadCost } from './fig2-vad.mjs';
 import { runBargeIn } from './fig3-barge-in.mjs';
 import { runBargeInMatrix } from './fig3-matrix.mjs';
@@ -94,6 +95,8 @@ const figures = [
   ['startup', () => runStartup({ quick, log })],
   ['vadCost', () => runVadCost({ quick, log, explain })],
   ['voice', () => runVoice({ quick, log })],
+  // Only when asked for (--explain, or --only=fetchFloor): not part of the 10-minute run.
+  ...(explain || only?.includes('fetchFloor') ? [['fetchFloor', () => runFetchFloor({ quick, log })]] : []),
   ['bargeIn', () => runBargeIn({ quick, log })],
   ['bargeInNoEchoGate', () => runBargeIn({ quick, log, interrupt: { echoRatio: 0 }, limit: quick ? 2 : 3 })],
   ['bargeInMatrix', () => runBargeInMatrix({ quick, log })],

@@ -22,6 +22,10 @@ export function tableRows(r) {
       rows.push({ figure: '1. Voice-to-voice total, speech end → first sample out (median / p95)', value: mp(v.voiceToVoiceMs), target: `560 ms endpoint + ${v.configuredDelays.sttMs + v.configuredDelays.llmMs + v.configuredDelays.ttsMs} ms server delays + glue`, met: '–' });
     }
   }
+  const ff = F.fetchFloor;
+  if (ff && !ff.error) {
+    rows.push({ figure: `1. Floor, one request from the page, fetch() → body read: GET / 48 KB POST to a bare Node server / the POST + 50 ms timer / the STT upload to the stand-in via Vite, 50 ms (medians, ${ff.requests} each)`, value: `${f1(ff.bareGet?.wallMs.median)} / ${f1(ff.bare.wallMs.median)} / ${f1(ff.bare50.wallMs.median)} / ${f1(ff.standIn.wallMs.median)} ms`, target: '–', met: '–' });
+  }
   const vc = F.vadCost;
   if (vc) {
     rows.push(vc.error

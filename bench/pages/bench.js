@@ -7,8 +7,9 @@ import * as Deepgram from '/src/deepgram/index.ts';
 import * as Dsp from '/src/dsp/index.ts';
 import * as ElevenLabs from '/src/elevenlabs/index.ts';
 import * as Cartesia from '/src/cartesia/index.ts';
+import * as Realtime from '/src/realtime/index.ts';
 
-const E = { ...Core, ...OpenAI, ...Deepgram, ...Dsp, ...ElevenLabs, ...Cartesia };
+const E = { ...Core, ...OpenAI, ...Deepgram, ...Dsp, ...ElevenLabs, ...Cartesia, ...Realtime };
 window.E = E;
 const B = {};
 window.B = B;
@@ -84,14 +85,24 @@ const EVENTS = ['agent_state_changed', 'user_state_changed', 'user_speech_starte
 /**
  * Builds and starts a session. Options: `micTap` (1 ms RMS envelope of the mic, for aligning
  * the fixture), `outTap` (rendered output blocks), `pushes` (voice samples sent to the mixer),
- * `ttsSpeed`, `agent` (extra Agent options).
+ * `ttsSpeed`, `agent` (extra Agent options), `socketTts`, `realtime`.
  */
 B.start = async (o = {}) => {
   if (o.pushes) recordPushes();
   const base = `${location.origin}/local-ai/v1`;
   const auth = { baseURL: base, apiKey: 'sk-local-bench-key' };
   const agent = new E.Agent({ instructions: 'You are a terse voice assistant.' });
-  const pipeline = new E.Pipeline({
+  // `realtime`: speech to speech, OpenAIRealtime on the local stand-in (Earshot's VAD decides
+  // the turns); 'main' keeps its socket on the main thread (a WebSocket class given), 'worker'
+  // lets it live in the TTS audio worker.
+  const pipeline = o.realtime ? new E.Pipeline({
+    llm: new E.OpenAIRealtime({
+      baseURL: base,
+      getClientSecret: async () => (await (await fetch('/token', { method: 'POST' })).json()).value,
+      turnDetection: 'local',
+      ...(o.realtime === 'main' ? { WebSocket } : {}),
+    }),
+  }) : new E.Pipeline({
     // `deepgram`: a streaming STT (the local /v1/listen) with these options instead of the batch one.
     stt: o.deepgram ? new E.DeepgramSTT({ baseURL: `${location.origin}/local-ai`, apiKey: 'dg-local-bench-key', ...o.deepgram }) : new E.OpenAISTT(auth),
     llm: new E.OpenAILLM({ ...auth, model: 'local-bench' }),

@@ -42,12 +42,20 @@ export class PipedRealtimeSocket implements RealtimeLink {
     if (!release) return Promise.resolve(null);
     const id = pipeId();
     const socket = new PipedRealtimeSocket(id, o.label, release);
+    const ms = o.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       let opened = false;
       const settle = () => {
         opened = true;
+        clearTimeout(backstop);
         o.signal?.removeEventListener('abort', onAbort);
       };
+      // The worker times the connection itself; this covers a worker that stopped answering.
+      const backstop = setTimeout(() => {
+        settle();
+        socket.close();
+        reject(new ProviderError('provider-timeout', o.label, `no connection within ${ms} ms (the audio worker did not answer)`, { retryable: true }));
+      }, ms + 2000);
       const onAbort = () => {
         settle();
         socket.close();
@@ -73,7 +81,7 @@ export class PipedRealtimeSocket implements RealtimeLink {
       );
       if (o.signal?.aborted) return onAbort();
       o.signal?.addEventListener('abort', onAbort, { once: true });
-      pipePost({ type: 'rt-open', link: id, url: o.url, key: o.key, label: o.label, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 });
+      pipePost({ type: 'rt-open', link: id, url: o.url, key: o.key, label: o.label, connectTimeoutMs: ms });
     });
   }
 
