@@ -2,7 +2,7 @@
 // Earshot benchmarks: what a user feels, measured in headless Chromium with a fake mic and
 // the local provider server (fixed, configured delays). One figure per module in bench/.
 //
-//   npm run bench                      build, fixtures, full run (< 10 min), BENCHMARKS.md
+//   npm run bench                      build, fixtures, full run (~13 min), BENCHMARKS.md
 //   node bench/run.mjs --quick         smaller run for development (results.json only)
 //   node bench/run.mjs --only=voice,soak,profile [--quick] [--write-md] [--explain] [--fresh]
 //
