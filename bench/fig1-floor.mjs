@@ -36,24 +36,14 @@ export async function runFetchFloor({ quick, log }) {
     const page = await openPage(browser, '/bench/pages/bench.html', log);
     const runs = await page.evaluate(async ({ n, bareUrl }) => {
       const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-      // 1.5 s of 16 kHz pcm16 in a WAV, in a multipart body as OpenAISTT sends it.
-      const pcm = new Uint8Array(48000 + 44);
-      const boundary = '----earshotbench';
-      const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-4o-mini-transcribe\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="audio.wav"\r\nContent-Type: audio/wav\r\n\r\n`);
-      const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
-      const wav = new DataView(pcm.buffer);
-      const str = (at, s) => [...s].forEach((c, i) => wav.setUint8(at + i, c.charCodeAt(0)));
-      str(0, 'RIFF'); wav.setUint32(4, 36 + 48000, true); str(8, 'WAVEfmt '); wav.setUint32(16, 16, true); wav.setUint16(20, 1, true); wav.setUint16(22, 1, true);
-      wav.setUint32(24, 16000, true); wav.setUint32(28, 32000, true); wav.setUint16(32, 2, true); wav.setUint16(34, 16, true); str(36, 'data'); wav.setUint32(40, 48000, true);
-      const multipart = new Uint8Array(head.length + pcm.length + tail.length);
-      multipart.set(head, 0);
-      multipart.set(pcm, head.length);
-      multipart.set(tail, head.length + pcm.length);
+      // 1.5 s of 16 kHz audio as OpenAISTT uploads it (its own multipart builder, from src/).
+      const { formWithWav } = await import('/src/providers/stt/openai.ts');
+      const upload = formWithWav(new Float32Array(24000), 16000, [['model', 'gpt-4o-mini-transcribe'], ['response_format', 'json']]);
       const kinds = {
         bareGet: () => fetch(bareUrl),
-        bare: () => fetch(bareUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: pcm }),
-        bare50: () => fetch(`${bareUrl}?delay=50`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: pcm }),
-        standIn: () => fetch(`${location.origin}/local-ai/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: 'Bearer sk-local-bench-key', 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart }),
+        bare: () => fetch(bareUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: upload.body }),
+        bare50: () => fetch(`${bareUrl}?delay=50`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: upload.body }),
+        standIn: () => fetch(`${location.origin}/local-ai/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: 'Bearer sk-local-bench-key', 'content-type': upload.contentType }, body: upload.body }),
       };
       const out = {};
       for (const [kind, go] of Object.entries(kinds)) {

@@ -2,6 +2,7 @@ import { createStore, del, get, set } from 'idb-keyval';
 import { ConfigError } from '../errors';
 import { isAbortError } from '../providers/errors';
 import type { MixerStream } from '../audio/mixer';
+import { float32ToInt16, int16ToFloat32 } from '../audio/dsp/pcm16';
 import type { TTS, TTSRequest, TTSStreamRequest } from '../providers/types';
 import { pushed, relay } from '../providers/tts/delivery';
 import type { PipedAudio } from '../providers/tts/tts-pipe';
@@ -139,7 +140,7 @@ export class TTSAudioCache implements TTS {
     const parts: Int16Array[] = [];
     for await (const chunk of miss()) {
       // A copy before the consumer sees the chunk: it may transfer the buffer to the audio thread.
-      parts.push(toInt16(chunk));
+      parts.push(float32ToInt16(chunk));
       yield chunk;
     }
     if (!signal.aborted) await this.#put(key, parts).catch(() => undefined);
@@ -251,11 +252,7 @@ const entryKey = (key: string) => `audio:${key}`;
 /** A cached phrase's samples, in chunks of {@link HIT_CHUNK}. */
 async function* played(hit: Entry): AsyncGenerator<Float32Array, void, undefined> {
   const samples = new Int16Array(hit.pcm);
-  for (let i = 0; i < samples.length; i += HIT_CHUNK) yield Float32Array.from(samples.subarray(i, i + HIT_CHUNK), (v) => v / 32768);
-}
-
-function toInt16(samples: Float32Array): Int16Array {
-  return Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
+  for (let i = 0; i < samples.length; i += HIT_CHUNK) yield int16ToFloat32(samples.subarray(i, i + HIT_CHUNK));
 }
 
 /** idb-keyval in database `name` (object store `audio`), opened on first use. */

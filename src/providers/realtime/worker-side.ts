@@ -49,8 +49,10 @@ export function realtimeCommand(cmd: RealtimeCommand, post: Post, portOf: (mixer
     case 'rt-play': {
       const route = { port: portOf(cmd.mixer), stream: cmd.stream, rate: cmd.rate };
       l.routes.set(cmd.item, route);
-      for (const samples of l.held.get(cmd.item) ?? []) push(route, samples);
-      return release(l, cmd.item);
+      const held = l.held.get(cmd.item) ?? [];
+      release(l, cmd.item); // before the pushes: they detach the buffers (length 0)
+      for (const samples of held) push(route, samples);
+      return;
     }
     case 'rt-drop':
       l.routes.set(cmd.item, null);
@@ -62,9 +64,9 @@ export function realtimeCommand(cmd: RealtimeCommand, post: Post, portOf: (mixer
   }
 }
 
+/** Posts `samples` to the mixer, transferring their buffer. */
 function push(route: Route, samples: Float32Array): void {
-  const copy = samples.slice();
-  route.port?.postMessage({ type: 'push', id: route.stream, bus: 'voice', samples: copy, rate: route.rate } satisfies MixerCommand, [copy.buffer]);
+  route.port?.postMessage({ type: 'push', id: route.stream, bus: 'voice', samples, rate: route.rate } satisfies MixerCommand, [samples.buffer]);
 }
 
 function release(l: Link, item: string): void {
@@ -93,7 +95,8 @@ async function open(cmd: Extract<RealtimeCommand, { type: 'rt-open' }>, post: Po
       if (e.type === 'audio') {
         const route = l.routes.get(e.itemId);
         if (route === null) continue; // not played: the main thread needs no copy either
-        if (route) push(route, e.samples);
+        // A copy to play (held or pushed): the delta itself goes to the main thread below.
+        if (route) push(route, e.samples.slice());
         else if (l.heldSamples + e.samples.length <= HELD_MAX) {
           const held = l.held.get(e.itemId) ?? [];
           held.push(e.samples.slice());
