@@ -19,6 +19,7 @@ async function vad(fixture: string, untilAudioSec: number) {
   const engine = new E.AudioEngine({ microphone: { getStream: mic.getStream } });
   const vad = new E.SileroVAD();
   const log = T.recordEvents(vad, ['speech_started', 'speech_ended', 'speech_misfired', 'error']);
+  const input = T.recordVadInput(vad);
   let frames = 0;
   let lastAt = -1;
   vad.on('vad_frame', (f) => ((frames++, (lastAt = f.at))));
@@ -30,7 +31,9 @@ async function vad(fixture: string, untilAudioSec: number) {
     await T.waitForEvent(vad, 'vad_frame', (f: { at: number }) => f.at >= untilAudioSec, 30_000).catch((err: Error) => {
       throw new Error(`${err.message} (${frames} frames, last at ${lastAt.toFixed(2)} s audio time, context ${engine.context.state}, VAD load ${loadMs.toFixed(0)} ms)`);
     });
-    return { events: log.toJSON(), frames, loadMs, redemptionMs: vad.options.redemptionMs, sampleRate: engine.context.sampleRate, opens: mic.opens };
+    // The VAD's input as 16-bit integers: the runner finds the speech in it (e2e/support/received-speech.mjs).
+    const received = Array.from(input.samples(), (v) => Math.round(v * 32767));
+    return { events: log.toJSON(), frames, loadMs, redemptionMs: vad.options.redemptionMs, sampleRate: engine.context.sampleRate, opens: mic.opens, received };
   } finally {
     vad.close();
     await engine.close();

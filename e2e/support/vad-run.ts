@@ -8,6 +8,8 @@ export interface VadRun {
   inferenceMs: number[];
   sampleRate: number;
   redemptionMs: number;
+  /** The VAD's input (16 kHz, from audio time 0) as 16-bit integers: see received-speech.mjs. */
+  received: number[];
 }
 
 /**
@@ -21,6 +23,7 @@ export async function runVad(page: Page, untilAudioSec: number, options: Record<
       const engine = new AudioEngine();
       const vad = new SileroVAD(options);
       const run: any = { started: [], ended: [], misfired: 0, frames: 0, inferenceMs: [], redemptionMs: 0, sampleRate: 0 };
+      const input = (window as any).Testing.recordVadInput(vad);
       vad.on('speech_started', (e: any) => run.started.push(e));
       vad.on('speech_ended', (e: any) =>
         run.ended.push({ at: e.at, startedAt: e.startedAt, lastSpeechAt: e.lastSpeechAt, audioSec: e.audio.length / 16000 }),
@@ -39,6 +42,7 @@ export async function runVad(page: Page, untilAudioSec: number, options: Record<
           vad.start(engine).catch(reject);
         });
         run.redemptionMs = vad.options.redemptionMs;
+        run.received = Array.from(input.samples() as Float32Array, (v) => Math.round(v * 32767));
         return run;
       } finally {
         if (keepOpen) (window as any).open_ = { vad, engine };

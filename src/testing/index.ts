@@ -3,6 +3,7 @@
 export { VirtualAudio, type VirtualAudioOptions } from './virtual-audio';
 export { ScriptedVAD, type ScriptedSpeechOptions } from './scripted-vad';
 export { createFakeMicrophone, type FakeMicrophone, type FakeMicrophoneOptions, type FakeMicSource } from './fake-mic';
+export { recordVadInput, type VadInputRecording } from './vad-input';
 export {
   ScriptedLLM,
   ScriptedSTT,

@@ -47,6 +47,8 @@ export type VadWorkerCommand =
       options: VadOptions;
       /** Frames from the capture worklet arrive here, not through the main thread. */
       frames: MessagePort;
+      /** Post every frame back as `audio` from the first one (a later `tap` could miss frames queued on `frames`). */
+      tap: boolean;
     }
   | { type: 'configure'; stream: number; options: VadOptions }
   | { type: 'reset'; stream: number }

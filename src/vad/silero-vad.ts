@@ -129,7 +129,7 @@ export class SileroVAD extends EventHub<VadEvents> {
         else resolve();
       };
     });
-    this.#stream = rt.open(this.#options, channel.port2, (ev) => {
+    this.#stream = rt.open(this.#options, channel.port2, this.#tap, (ev) => {
       switch (ev.type) {
         case 'frame':
           this.emit('vad_frame', { at: ev.at, probability: ev.probability, rms: ev.rms, inferenceMs: ev.inferenceMs ?? 0, runMs: ev.runMs ?? 0 });
@@ -156,7 +156,6 @@ export class SileroVAD extends EventHub<VadEvents> {
           break;
       }
     });
-    if (this.#tap) rt.send({ type: 'tap', stream: this.#stream, on: true });
     rt.loaded.then(
       () => {
         if (this.#runtime !== rt || settled) return;

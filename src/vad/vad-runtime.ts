@@ -119,11 +119,11 @@ export class VadRuntime {
     };
   }
 
-  /** Opens a stream: frames arrive on `frames`; its events go to `listener`. */
-  open(options: VadOptions, frames: MessagePort, listener: StreamListener): number {
+  /** Opens a stream: frames arrive on `frames`; its events go to `listener`; `tap`: see the `open` command. */
+  open(options: VadOptions, frames: MessagePort, tap: boolean, listener: StreamListener): number {
     const id = this.#nextStream++;
     this.#streams.set(id, listener);
-    this.#send({ type: 'open', stream: id, options, frames }, [frames]);
+    this.#send({ type: 'open', stream: id, options, frames, tap }, [frames]);
     return id;
   }
 

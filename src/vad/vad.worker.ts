@@ -53,7 +53,7 @@ scope.onmessage = (event) => {
       session.catch((err: unknown) => post(toError(err)));
       break;
     case 'open':
-      open(cmd.stream, cmd.options, cmd.frames);
+      open(cmd.stream, cmd.options, cmd.frames, cmd.tap);
       break;
     case 'configure':
       streams.get(cmd.stream)?.segmenter?.setOptions(cmd.options);
@@ -140,8 +140,8 @@ async function checkGlue(url: string): Promise<void> {
   checkHead('glue', url, head, { status: res.status, contentType: res.headers.get('content-type') });
 }
 
-function open(id: number, options: VadOptions, port: MessagePort): void {
-  const stream: Stream = { id, port, segmenter: null, runMs: 0, closed: false, failed: false, tap: false };
+function open(id: number, options: VadOptions, port: MessagePort, tap: boolean): void {
+  const stream: Stream = { id, port, segmenter: null, runMs: 0, closed: false, failed: false, tap };
   streams.set(id, stream);
   // Frames that arrive while the model loads wait in the chain, so no audio is lost and
   // timestamps stay exact; they are processed in a burst once the model is ready.
