@@ -24,6 +24,7 @@ export default defineConfig({
   // fixtures of 10–15 s.
   timeout: 120_000,
   workers,
+  globalSetup: './e2e/support/setup.ts',
   globalTeardown: './e2e/support/teardown.ts',
   // Files are spread over the workers; the tests of one file run in order in one worker.
   fullyParallel: false,

@@ -78,7 +78,7 @@ test('VAD inference runs in the worker, never in the page realm', async ({ baseU
     cdp.on('Debugger.scriptParsed', (e) => parsed.push(e.url));
     await cdp.send('Debugger.enable');
     await cdp.send('Debugger.disable');
-    expect(parsed.some((u) => u.includes('/src/vad/silero-vad.ts'))).toBe(true); // the control
+    expect(parsed.some((u) => u.endsWith('/dist/earshot.js'))).toBe(true); // the control: SileroVAD's own module
     expect(parsed.filter((u) => /onnxruntime|ort-wasm|vad-web_dist_models|segmenter/.test(u))).toEqual([]);
     expect(await page.evaluate(() => 'ort' in window)).toBe(false);
     // The dedicated worker is where ORT's glue, its wasm and the model were loaded.

@@ -66,7 +66,7 @@ export async function launchWarm(o: LaunchOptions = {}): Promise<BrowserContext>
   return chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: chromiumArgs(o) });
 }
 
-/** A page on the harness, with `window.E` = the SDK's exports (from src/, via Vite). */
+/** A page on the harness, with `window.E` = the SDK's exports (the built dist/, through Vite; `window.Testing` = earshot/testing). */
 export async function openHarness(browser: Browser | BrowserContext, baseURL: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('[pageerror]', err));
