@@ -1,6 +1,6 @@
-// AgentSession on OpenAIRealtime against the local stand-in, in Node (realtime-session-test-kit.ts): a dropped socket, reconnects, a refused secret.
+// AgentSession on OpenAIRealtime against the local stand-in, in Node (the set-up is in
+// realtime-session-test-kit.ts): a dropped socket, reconnects, a refused secret.
 import { describe, expect, it } from 'vitest';
-import { OpenAIRealtime } from './openai-realtime';
 import { useRealtimeSessions } from './realtime-session-test-kit';
 
 const { server, sockets, kit } = useRealtimeSessions();

@@ -1,7 +1,8 @@
-// AgentSession on OpenAIRealtime against the local stand-in, in Node (realtime-session-test-kit.ts): say(), close(), sendText(), errors of a response, local turn detection, frames.
+// AgentSession on OpenAIRealtime against the local stand-in, in Node (the set-up is in
+// realtime-session-test-kit.ts): say(), close(), sendText(), a failed response, local turn
+// detection, frames.
 import { describe, expect, it } from 'vitest';
 import { voicedSec } from '../../session/session-test-kit';
-import { OpenAIRealtime } from './openai-realtime';
 import { useRealtimeSessions } from './realtime-session-test-kit';
 
 const { sockets, received, kit } = useRealtimeSessions();

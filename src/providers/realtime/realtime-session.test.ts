@@ -1,4 +1,5 @@
-// AgentSession on OpenAIRealtime against the local stand-in, in Node (realtime-session-test-kit.ts): turns, tools, barge-in.
+// AgentSession on OpenAIRealtime against the local stand-in, in Node (the set-up is in
+// realtime-session-test-kit.ts): turns, listen(false), tools, barge-in.
 import { describe, expect, it } from 'vitest';
 import type { AgentSession } from '../../session/agent-session';
 import { Pipeline } from '../../session/pipeline';
