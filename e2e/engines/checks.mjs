@@ -46,13 +46,12 @@ export function checkVad(engine, run, fx) {
   const path = `the mic path moved the speech ${heard.shiftMs.start.toFixed(0)} / ${heard.shiftMs.end.toFixed(0)} ms`;
   const onsetMs = (started[0].at - heard.startSec) * 1000;
   const end = endError(ended[0].at - run.redemptionMs / 1000, heard);
-  const endMs = end.ms;
   assert.ok(Math.abs(onsetMs) <= SLACK_MS[engine].onset, `onset off by ${onsetMs.toFixed(0)} ms (${path})`);
-  assert.ok(Math.abs(endMs) <= SLACK_MS[engine].end, `end off by ${endMs.toFixed(0)} ms from the ${end.from} (${path})`);
+  assert.ok(Math.abs(end.ms) <= SLACK_MS[engine].end, `end off by ${end.ms.toFixed(0)} ms from the ${end.from} (${path})`);
   // The utterance's audio (16 kHz) spans the speech received.
   assert.ok(ended[0].audio.length / 16000 > heard.endSec - heard.startSec);
   assert.ok(run.frames > (speech.endSec + 1) * 31, `only ${run.frames} frames`);
-  return `onset ${onsetMs.toFixed(0)} ms, end ${endMs.toFixed(0)} ms from the ${end.from} (${path}), ${run.frames} frames at ${run.sampleRate} Hz, VAD load ${run.loadMs.toFixed(0)} ms`;
+  return `onset ${onsetMs.toFixed(0)} ms, end ${end.ms.toFixed(0)} ms from the ${end.from} (${path}), ${run.frames} frames at ${run.sampleRate} Hz, VAD load ${run.loadMs.toFixed(0)} ms`;
 }
 
 /**

@@ -18,7 +18,7 @@ const FINAL_SEC = 0.3;
  * @param {{startSec: number, endSec: number}} expected
  */
 export function receivedSpeech(pcm16, expected, maxShiftSec = 0.5) {
-  const samples = Float32Array.from(pcm16, (v) => v / 32768);
+  const samples = Float32Array.from(pcm16, (v) => v / 32767); // the pages scale by 32767
   const regions = speechBounds(samples, RATE);
   const near = regions.find((r) => Math.abs(r.startSec - expected.startSec) <= maxShiftSec);
   if (!near) {

@@ -1,9 +1,9 @@
 // The TTS audio worker: fetches a PCM TTS request, speaks a socket TTS's utterance on a
 // socket of its own, or holds a realtime model's socket (realtime/worker-side.ts), decodes the
 // audio and posts the samples straight to the mixer worklet's port, so a blocked main thread
-// cannot starve playback (issue 9). A copy goes back to the
-// main thread for accounting (which text was heard), where it may lag. The worklet resamples,
-// as for audio pushed from the main thread.
+// cannot starve playback (issue 9). A copy goes back to the main thread for accounting (which
+// text was heard), where it may lag. The worklet resamples, as for audio pushed from the main
+// thread.
 import type { MixerCommand } from '../../audio/worklet-protocol';
 import type { CartesiaTTSOptions } from './cartesia';
 import { CartesiaWire } from './cartesia-wire';
