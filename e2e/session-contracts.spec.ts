@@ -400,7 +400,10 @@ test('9. close() twice is safe and releases the mic, the AudioContext and the VA
   });
   expect(r).toEqual({ live: 'live', first: 'resolved', again: 'resolved' });
   await page.waitForFunction(() => (window as any).R.track.readyState === 'ended' && (window as any).R.context.state === 'closed', null, { timeout: 5000 });
-  await Promise.race([workerClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('the VAD worker is still running')), 5000))]);
+  // The page's VAD worker outlives its last user by SileroVAD.keepWarmMs (5 s from the VAD's
+  // close, inside session.close()): 5 s from here left only the engine's close as margin, and a
+  // busy machine's worker 'close' notice came later once (npm test, 2026-12-04).
+  await Promise.race([workerClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('the VAD worker is still running')), 5000 + 3000))]);
   expect(page.workers().filter((w) => /vad/i.test(w.url()))).toEqual([]);
   const ev = await events(page);
   expect(named(ev, 'session_closed')).toHaveLength(1);
